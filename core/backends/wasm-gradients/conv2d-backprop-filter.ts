@@ -1,0 +1,46 @@
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { convGeometry, type ConvAttrs, type ConvGeometry } from './geometry.js';
+import { withKernelScope } from './kernel-scope.js';
+import { transpose } from './layout.js';
+import { convForward, type ConvCall } from './padded-conv.js';
+
+/**
+ * The forward conv that yields a filter gradient when run over `x` with `dy`
+ * as its "filter": the roles of stride and dilation swap, and the far-side
+ * padding is chosen so that exactly kh x kw outputs come out (negative = crop).
+ */
+export function filterGradConvCall(g: ConvGeometry, depthwise: boolean): ConvCall {
+  const far = (k: number, d: number, outSize: number, s: number, inSize: number, before: number): number =>
+    (k - 1) * d + (outSize - 1) * s + 1 - inSize - before;
+  return {
+    strides: [g.dilationHeight, g.dilationWidth],
+    dilations: [g.strideHeight, g.strideWidth],
+    pads: {
+      top: g.pads.top,
+      bottom: far(g.filterHeight, g.dilationHeight, g.outHeight, g.strideHeight, g.inHeight, g.pads.top),
+      left: g.pads.left,
+      right: far(g.filterWidth, g.dilationWidth, g.outWidth, g.strideWidth, g.inWidth, g.pads.left),
+    },
+    depthwise,
+  };
+}
+
+/**
+ * Conv2DBackpropFilter for wasm: dW[a,b,ci,co] = sum over n,i,j of
+ * x[n, i*s + a*d - padTop, j*s + b*d - padLeft, ci] * dy[n,i,j,co], computed
+ * as ONE XNNPACK Conv2D of x as [Cin,H,W,N] (batch = Cin, channels = N) with
+ * dy as a [Ho,Wo,N,Cout] filter, giving [Cin,kh,kw,Cout], then transposed.
+ * Accepts an optional `dilations` attr (tfjs itself never passes one).
+ */
+export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = inputs.x as TensorInfo;
+  const dy = inputs.dy as TensorInfo;
+  const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+  const g = convGeometry('Conv2DBackpropFilter', x.shape, a.filterShape, a, false);
+  return withKernelScope(backend, (scope) => {
+    const xT = transpose(scope, x, [3, 1, 2, 0]);
+    const dyT = transpose(scope, dy, [1, 2, 0, 3]);
+    const dwT = convForward(scope, xT, dyT, filterGradConvCall(g, false));
+    return transpose(scope, dwT, [1, 2, 0, 3]);
+  });
+};

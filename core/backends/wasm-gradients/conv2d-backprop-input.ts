@@ -1,0 +1,41 @@
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { convGeometry, type ConvAttrs } from './geometry.js';
+import { withKernelScope } from './kernel-scope.js';
+import { reshape, transpose } from './layout.js';
+import { convForward } from './padded-conv.js';
+import { gatherPhaseTaps, phasePadAfter, phasePlan } from './phase-filter.js';
+import { assemblePhases } from './phase-output.js';
+
+/**
+ * Conv2DBackpropInput for wasm (replaces the stock nested-loop kernel). The
+ * gradient is a transposed convolution; it is split into sh*sw stride phases
+ * that all run as ONE stride-1 XNNPACK Conv2D of dy with a gathered
+ * [Uh,Uw,Cout,sh*sw*Cin] filter (flipped, in/out swapped, zero where a phase
+ * has no tap), followed by a phase interleave. No zero-inserted dy is built.
+ * Accepts an optional `dilations` attr (tfjs itself never passes one).
+ */
+export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const dy = inputs.dy as TensorInfo;
+  const filter = inputs.filter as TensorInfo;
+  const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+  const g = convGeometry('Conv2DBackpropInput', a.inputShape, filter.shape, a, false);
+  const [, , inChannels, outChannels] = filter.shape;
+  const plan = phasePlan(g);
+  const phases = plan.rows.taps.length * plan.cols.taps.length;
+  return withKernelScope(backend, (scope) => {
+    const taps = reshape(scope, gatherPhaseTaps(scope, filter, plan), [plan.rows.size * plan.cols.size, phases, inChannels, outChannels]);
+    const phaseFilter = reshape(scope, transpose(scope, taps, [0, 3, 1, 2]), [plan.rows.size, plan.cols.size, outChannels, phases * inChannels]);
+    const phased = convForward(scope, dy, phaseFilter, {
+      strides: [1, 1],
+      dilations: [plan.rows.dilation, plan.cols.dilation],
+      pads: {
+        top: plan.rows.padBefore,
+        bottom: phasePadAfter(plan.rows, g.outHeight),
+        left: plan.cols.padBefore,
+        right: phasePadAfter(plan.cols, g.outWidth),
+      },
+      depthwise: false,
+    });
+    return assemblePhases(scope, phased, plan, a.inputShape);
+  });
+};

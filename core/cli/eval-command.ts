@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { useBackend, type BackendChoice } from '../backends/resolve.js';
+import { evaluateExportedModel } from '../evaluate-model.js';
+import { positiveInt } from './parse.js';
+
+/** Adds `trickster eval`. */
+export function addEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate an exported model (RUN_DIR/model/model.json) on a dataset test split')
+    .requiredOption('--model <file>', 'model.json written by trickster train')
+    .option('--data <dir>', 'dataset folder (default: $TRICKSTER_DATA, /usr/share/datasets/fashion-mnist)')
+    .option('--batch-size <n>', 'evaluation batch size', positiveInt, 500)
+    .option('--limit <n>', 'evaluate on n test examples', positiveInt)
+    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
+    .option('--json', 'print the metrics as one JSON line')
+    .action(async (flags: { model: string; data?: string; batchSize: number; limit?: number; backend: BackendChoice; json?: boolean }) => {
+      const backend = await useBackend(flags.backend);
+      process.stdout.write(`trickster: backend ${backend}\n`);
+      const m = await evaluateExportedModel({ modelPath: flags.model, dataDir: flags.data, batchSize: flags.batchSize, limit: flags.limit });
+      process.stdout.write(`top1 ${(100 * m.top1).toFixed(2)}%  top5 ${(100 * m.top5).toFixed(2)}%  loss ${m.loss.toFixed(4)}  (${m.count} images)\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ top1: m.top1, top5: m.top5, testLoss: m.loss, count: m.count })}\n`);
+    });
+}

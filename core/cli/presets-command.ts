@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import YAML from 'yaml';
+import { builtinPlugins } from '../../plugins/registry.js';
+import { resolveConfig } from '../config/load.js';
+import { builtinPresetNames } from '../config/presets.js';
+
+/** Adds `trickster presets` (list) and `trickster presets --show NAME` (the resolved config). */
+export function addPresetsCommand(program: Command): void {
+  program
+    .command('presets')
+    .description('list the built-in presets, or show one fully resolved with --show')
+    .option('--show <name>', 'print the resolved config of a preset (built-in name or file)')
+    .action(async (flags: { show?: string }) => {
+      if (flags.show) {
+        const { config, sources } = await resolveConfig({ preset: flags.show, inline: { extends: flags.show } });
+        process.stdout.write(`# ${flags.show} (from ${sources.join(' <- ')})\n${YAML.stringify(config)}`);
+        const on = new Set(Object.entries(config.plugins).filter(([, v]) => v !== false).map(([k]) => k));
+        process.stdout.write('\n# plugins (on: *)\n');
+        for (const p of builtinPlugins) process.stdout.write(`#  ${on.has(p.name) || p.name === 'lr-schedule' ? '*' : ' '} ${p.name}: ${p.summary}\n`);
+        return;
+      }
+      for (const name of builtinPresetNames()) {
+        const { config } = await resolveConfig({ inline: { extends: name } });
+        process.stdout.write(`${name.padEnd(18)} ${config.description ?? ''}\n`);
+      }
+    });
+}

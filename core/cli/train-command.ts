@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { BackendChoice } from '../backends/resolve.js';
+import { resolveConfig } from '../config/load.js';
+import { createTrainer } from '../create-trainer.js';
+import { CheckpointError } from '../errors.js';
+import { nonNegativeInt, positiveInt, positiveNumber } from './parse.js';
+
+interface TrainFlags {
+  preset?: string;
+  config?: string;
+  data?: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  limit?: number;
+  testLimit?: number;
+  backend: BackendChoice;
+  out?: string;
+  seed?: number;
+  resume?: string;
+  json?: boolean;
+  progress?: 'bar' | 'lines' | 'none';
+}
+
+function overridesFrom(flags: TrainFlags): Record<string, unknown> {
+  const training: Record<string, unknown> = {};
+  if (flags.epochs !== undefined) training.epochs = flags.epochs;
+  if (flags.batchSize !== undefined) training.batchSize = flags.batchSize;
+  if (flags.seed !== undefined) training.seed = flags.seed;
+  const data: Record<string, unknown> = {};
+  if (flags.limit !== undefined) data.limit = flags.limit;
+  if (flags.testLimit !== undefined) data.testLimit = flags.testLimit;
+  const out: Record<string, unknown> = {};
+  if (Object.keys(training).length) out.training = training;
+  if (Object.keys(data).length) out.data = data;
+  if (flags.lr !== undefined) out.optimizer = { lr: flags.lr };
+  return out;
+}
+
+function resumedConfig(runDir: string): Record<string, unknown> {
+  const file = path.join(runDir, 'config.json');
+  if (!existsSync(file)) throw new CheckpointError(`${runDir} is not a trickster run directory (no config.json); pass the --out folder of an earlier run`);
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+/** Adds `trickster train`. */
+export function addTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('train a model from a preset or config file and print its test accuracy')
+    .option('--preset <name>', 'preset to start from (built-in name or file); see `trickster presets`')
+    .option('--config <file>', 'config file (default: found by cosmiconfig from the current folder)')
+    .option('--data <dir>', 'dataset folder (default: config data.dir, $TRICKSTER_DATA, /usr/share/datasets/fashion-mnist)')
+    .option('--epochs <n>', 'number of epochs', positiveInt)
+    .option('--batch-size <n>', 'training batch size', positiveInt)
+    .option('--lr <x>', 'base learning rate', positiveNumber)
+    .option('--limit <n>', 'train on the first n examples of a seeded shuffle', positiveInt)
+    .option('--test-limit <n>', 'evaluate on n test examples', positiveInt)
+    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
+    .option('--out <dir>', 'run directory (default runs/<time>-<preset>)')
+    .option('--seed <n>', 'random seed', nonNegativeInt)
+    .option('--resume <runDir>', 'continue the run in this directory from its last checkpoint')
+    .option('--progress <mode>', 'bar | lines | none (default: bar on a terminal)')
+    .option('--json', 'print the run summary as one JSON line at the end')
+    .action(async (flags: TrainFlags) => {
+      const overrides = overridesFrom(flags);
+      const resolved = flags.resume
+        ? await resolveConfig({ inline: resumedConfig(flags.resume), overrides })
+        : await resolveConfig({ configFile: flags.config, preset: flags.preset, overrides });
+      const trainer = await createTrainer(resolved, {
+        backend: flags.backend,
+        outDir: flags.resume ?? flags.out,
+        resume: flags.resume !== undefined,
+        dataDir: flags.data,
+        progress: flags.progress,
+      });
+      const summary = await trainer.fit();
+      trainer.dispose();
+      process.stdout.write(
+        `test top1 ${(100 * summary.top1).toFixed(2)}%  top5 ${(100 * summary.top5).toFixed(2)}%  loss ${summary.testLoss.toFixed(4)}  ` +
+          `${summary.imgPerSec.toFixed(0)} img/s  ${summary.wallSeconds.toFixed(1)} s  -> ${summary.runDir}\n`,
+      );
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    });
+}

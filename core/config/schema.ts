@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/** Model section: which architecture and its options. */
+export const modelSchema = z
+  .object({
+    name: z.string().min(1),
+    width: z.number().positive().default(1),
+    variant: z.enum(['a', 'b', 'c', 'd']).optional(),
+    zeroGamma: z.boolean().default(false),
+    bnMomentum: z.number().gt(0).lte(1).default(0.1),
+  })
+  .strict();
+
+/** Host-side augmentation applied per training image. */
+export const augmentSchema = z
+  .object({
+    flip: z.boolean().default(false),
+    crop: z.union([z.literal(false), z.object({ padding: z.number().int().min(0).default(4) }).strict()]).default(false),
+  })
+  .strict();
+
+/** Data section: where the dataset is and how it is cut and prepared. */
+export const dataSchema = z
+  .object({
+    dir: z.string().optional(),
+    limit: z.number().int().positive().optional(),
+    testLimit: z.number().int().positive().optional(),
+    validationSplit: z.number().min(0).lt(1).default(0),
+    normalize: z.boolean().default(true),
+    augment: augmentSchema.default({ flip: false, crop: false }),
+  })
+  .strict();
+
+const sgdSchema = z
+  .object({
+    name: z.literal('sgd'),
+    lr: z.number().positive(),
+    momentum: z.number().min(0).lt(1).default(0.9),
+    dampening: z.number().min(0).max(1).default(0),
+    nesterov: z.boolean().default(false),
+    weightDecay: z.number().min(0).default(5e-4),
+  })
+  .strict();
+
+const adamwSchema = z
+  .object({
+    name: z.literal('adamw'),
+    lr: z.number().positive(),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    eps: z.number().positive().default(1e-8),
+    weightDecay: z.number().min(0).default(0.01),
+  })
+  .strict();
+
+/** Optimizer section: SGD (momentum, Nesterov) or AdamW. */
+export const optimizerSchema = z.discriminatedUnion('name', [sgdSchema, adamwSchema]);
+
+/** Schedule section: options of the lr-schedule plugin (its own schema checks them). */
+export const scheduleSchema = z.object({ name: z.string().min(1) }).passthrough();
+
+/** Training section: how long and in what batches. */
+export const trainingSchema = z
+  .object({
+    epochs: z.number().int().positive().default(10),
+    batchSize: z.number().int().positive().default(128),
+    evalBatchSize: z.number().int().positive().default(500),
+    seed: z.number().int().min(0).default(42),
+  })
+  .strict();
+
+/** The fully resolved run configuration (after `extends` merging), validated once. */
+export const configSchema = z
+  .object({
+    description: z.string().optional(),
+    model: modelSchema,
+    data: dataSchema.default({ validationSplit: 0, normalize: true, augment: { flip: false, crop: false } }),
+    optimizer: optimizerSchema,
+    schedule: scheduleSchema.default({ name: 'constant' }),
+    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42 }),
+    plugins: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+/** A validated configuration. */
+export type TricksterConfig = z.infer<typeof configSchema>;
+/** A configuration as written by a user, before defaults. */
+export type TricksterConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { container } from 'tsyringe';
+import { useBackend, type BackendChoice } from './backends/resolve.js';
+import { resolveConfig, type ResolvedConfig } from './config/load.js';
+import { DatasetProvider } from './dataset-provider.js';
+import { consoleLogger, type Logger } from './logger.js';
+import type { TricksterPlugin } from './plugin.js';
+import { loadPlugins } from './plugin-loader.js';
+import { ProgressPlugin } from './progress.js';
+import { newRunDirPath } from './run-dir.js';
+import { TOKENS } from './tokens.js';
+import { Trainer, type RunOptions } from './trainer.js';
+
+/** How to run, beside the config: backend, output, extra plugins, output style. */
+export interface CreateTrainerOptions {
+  backend?: BackendChoice;
+  /** Run directory; default `runs/<timestamp>-<preset or model>` under the current folder. */
+  outDir?: string;
+  /** Continue the run in `outDir` from its checkpoint. */
+  resume?: boolean;
+  /** Plugin instances added in code (after the configured ones). */
+  plugins?: TricksterPlugin[];
+  logger?: Logger;
+  /** Progress display; default `bar` on a TTY, `lines` otherwise. */
+  progress?: 'bar' | 'lines' | 'none';
+  /** Dataset folder; overrides the config's data.dir and TRICKSTER_DATA. */
+  dataDir?: string;
+  /** Export the final model (default true). */
+  exportModel?: boolean;
+}
+
+/** A config in code (same shape as a config file, `extends` allowed) or an already resolved one. */
+export type TrainerConfigInput = Record<string, unknown> | ResolvedConfig;
+
+function isResolved(c: TrainerConfigInput): c is ResolvedConfig {
+  return 'config' in c && 'sources' in c && 'baseDir' in c;
+}
+
+/**
+ * Builds a trainer in its own tsyringe child container: resolves and validates the config,
+ * activates the backend (its name is the first line printed), and registers the services and
+ * every plugin (configured and given) under the plugins token.
+ */
+export async function createTrainer(input: TrainerConfigInput, options: CreateTrainerOptions = {}): Promise<Trainer> {
+  const resolved = isResolved(input) ? input : await resolveConfig({ inline: input });
+  const logger = options.logger ?? consoleLogger;
+  const backend = await useBackend(options.backend ?? 'auto');
+  logger.info(`trickster: backend ${backend}`);
+  const { config } = resolved;
+  const label = resolved.preset && !resolved.preset.includes('/') ? resolved.preset : config.model.name;
+  const runOptions: RunOptions = {
+    outDir: path.resolve(options.outDir ?? newRunDirPath('runs', label)),
+    resume: options.resume,
+    backend,
+    preset: resolved.preset,
+    exportModel: options.exportModel,
+  };
+  const plugins = [...(await loadPlugins(config, resolved.baseDir)), ...(options.plugins ?? [])];
+  const progress = options.progress ?? (process.stderr.isTTY ? 'bar' : 'lines');
+  plugins.push(new ProgressPlugin(progress));
+
+  const scope = container.createChildContainer();
+  scope.register(TOKENS.config, { useValue: config });
+  scope.register(TOKENS.runOptions, { useValue: runOptions });
+  scope.register(TOKENS.logger, { useValue: logger });
+  scope.register(TOKENS.data, { useValue: new DatasetProvider(config, resolved.baseDir, options.dataDir) });
+  for (const plugin of plugins) scope.register(TOKENS.plugins, { useValue: plugin });
+  return scope.resolve(Trainer);
+}

@@ -1,0 +1,79 @@
+/**
+ * Error families of trickster. Each has a stable `code` and a message a user can act on:
+ * what went wrong, where, and how to fix it. The CLI prints `message` alone (no stack) unless
+ * `--verbose` is given.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'PRESET_UNKNOWN'
+  | 'PLUGIN_UNKNOWN'
+  | 'PLUGIN_CONFLICT'
+  | 'DATA_NOT_FOUND'
+  | 'DATA_CORRUPT'
+  | 'MODEL_UNKNOWN'
+  | 'BACKEND_UNAVAILABLE'
+  | 'CHECKPOINT_INVALID'
+  | 'NUMERIC_INSTABILITY'
+  | 'USAGE';
+
+/** Base class of every error trickster raises on purpose. */
+export class TricksterError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A config or preset value is wrong; the message names the key path, expected and found. */
+export class ConfigError extends TricksterError {
+  constructor(message: string, code: ErrorCode = 'CONFIG_INVALID') {
+    super(code, message);
+  }
+}
+
+/** Two plugins (or a plugin and the setup) cannot work together. */
+export class PluginConflictError extends TricksterError {
+  constructor(message: string) {
+    super('PLUGIN_CONFLICT', message);
+  }
+}
+
+/** A dataset is missing, truncated or malformed; the message names the file. */
+export class DataError extends TricksterError {
+  constructor(message: string, code: 'DATA_NOT_FOUND' | 'DATA_CORRUPT' = 'DATA_CORRUPT') {
+    super(code, message);
+  }
+}
+
+/** A model name or option is unknown. */
+export class ModelError extends TricksterError {
+  constructor(message: string) {
+    super('MODEL_UNKNOWN', message);
+  }
+}
+
+/** A requested TF.js backend cannot be loaded. */
+export class BackendError extends TricksterError {
+  constructor(message: string) {
+    super('BACKEND_UNAVAILABLE', message);
+  }
+}
+
+/** A checkpoint or exported model cannot be read or does not match the run. */
+export class CheckpointError extends TricksterError {
+  constructor(message: string) {
+    super('CHECKPOINT_INVALID', message);
+  }
+}
+
+/** A loss, gradient or statistic became NaN or infinite. */
+export class NumericError extends TricksterError {
+  constructor(message: string) {
+    super('NUMERIC_INSTABILITY', message);
+  }
+}

@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs';
+import { makeBatches } from './data/batcher.js';
+import { loadDataset, resolveDataDir } from './data/locate.js';
+import { limitDataset } from './data/split.js';
+import type { EvalMetrics } from './contexts.js';
+import { DataError } from './errors.js';
+import { MetricAccumulator } from './metrics.js';
+import { loadModelFromDir, readModelMetadata } from './model-io.js';
+
+/** What `trickster eval` needs: an exported model.json and a dataset folder. */
+export interface EvaluateModelOptions {
+  modelPath: string;
+  dataDir?: string;
+  batchSize?: number;
+  limit?: number;
+}
+
+/** Evaluates an exported trickster model on a dataset's test split, normalising as in training. */
+export async function evaluateExportedModel(options: EvaluateModelOptions): Promise<EvalMetrics> {
+  const meta = readModelMetadata(options.modelPath);
+  const model = await loadModelFromDir(options.modelPath);
+  try {
+    const splits = loadDataset(resolveDataDir({ cliDir: options.dataDir }));
+    const test = options.limit ? limitDataset(splits.test, options.limit, 0) : splits.test;
+    if (test.channels !== meta.inputShape.channels || test.numClasses !== meta.classNames.length) {
+      throw new DataError(
+        `the model was trained on ${meta.dataset} (${meta.inputShape.channels} channel(s), ${meta.classNames.length} classes) ` +
+          `but the data has ${test.channels} channel(s) and ${test.numClasses} classes; pass the matching --data folder`,
+      );
+    }
+    const acc = new MetricAccumulator();
+    for (const b of makeBatches(test, { batchSize: options.batchSize ?? 500, shuffle: false, ...meta.normalization })) {
+      tf.tidy(() => {
+        const logits = model.predict(tf.tensor4d(b.x, [b.size, b.height, b.width, b.channels])) as tf.Tensor2D;
+        acc.add(logits, tf.tensor1d(b.labels, 'int32'));
+      });
+    }
+    return await acc.result();
+  } finally {
+    model.dispose();
+  }
+}

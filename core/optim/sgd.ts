@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GradientMap } from '../contexts.js';
+import { SlotStore } from './slots.js';
+import type { Optimizer, OptimizerState, StepHyperParams } from './types.js';
+
+/** Options of SGD, as in PyTorch's torch.optim.SGD. */
+export interface SgdOptions {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+}
+
+/**
+ * SGD with momentum and Nesterov, following torch.optim.SGD exactly:
+ *   g ← g + wd·w;  b ← μ·b + (1−τ)·g (b = g on the first step);
+ *   g ← g + μ·b if nesterov else b;  w ← w − lr·g
+ */
+export class Sgd implements Optimizer {
+  readonly name = 'sgd';
+  private readonly slots = new SlotStore();
+
+  constructor(private readonly options: SgdOptions) {}
+
+  apply(grads: GradientMap, variables: Readonly<Record<string, tf.Variable>>, hp: StepHyperParams): void {
+    const { momentum, dampening, nesterov } = this.options;
+    tf.tidy(() => {
+      for (const [name, grad] of Object.entries(grads)) {
+        const w = variables[name];
+        const wd = hp.decayFor(name);
+        let g = wd !== 0 ? tf.add(grad, tf.mul(w, wd)) : grad;
+        if (momentum !== 0) {
+          const { variable: buf, created } = this.slots.get(name, () => tf.zerosLike(w));
+          const next = created ? g : tf.add(tf.mul(buf, momentum), tf.mul(g, 1 - dampening));
+          buf.assign(next);
+          g = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
+        }
+        w.assign(tf.sub(w, tf.mul(g, hp.lr)));
+      }
+    });
+  }
+
+  getState(): OptimizerState {
+    return { json: {}, tensors: this.slots.snapshot() };
+  }
+
+  setState(state: OptimizerState): void {
+    this.slots.restore(state.tensors);
+  }
+
+  dispose(): void {
+    this.slots.dispose();
+  }
+}

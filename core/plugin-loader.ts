@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { builtinPlugins, findBuiltinPlugin } from '../plugins/registry.js';
+import type { PluginDefinition } from '../plugins/types.js';
+import type { TricksterConfig } from './config/schema.js';
+import { formatIssues } from './config/format-issues.js';
+import { unknownNameMessage } from './config/suggest.js';
+import { ConfigError } from './errors.js';
+import type { TricksterPlugin } from './plugin.js';
+
+/** Whether a `plugins` key names a module file rather than a built-in plugin. */
+export function isModulePath(key: string): boolean {
+  return key.startsWith('.') || path.isAbsolute(key);
+}
+
+function parseOptions(def: PluginDefinition, raw: unknown, keyPath: string): unknown {
+  const parsed = def.schema.safeParse(raw === true || raw === null ? {} : raw);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid options for plugin "${def.name}":\n  ${formatIssues(parsed.error.issues, raw, keyPath).join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Loads a user plugin module. It may default-export (or export as `plugin`) a PluginDefinition,
+ * a class constructed with the options, or a factory function returning a plugin.
+ */
+async function loadModulePlugin(file: string, options: unknown): Promise<TricksterPlugin> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`cannot load plugin module ${file}: ${(err as Error).message.split('\n')[0]}`, 'PLUGIN_UNKNOWN');
+  }
+  const exported = mod.default ?? mod.plugin;
+  if (exported && typeof exported === 'object' && 'create' in exported && 'schema' in exported) {
+    const def = exported as PluginDefinition;
+    return def.create(parseOptions(def, options, `plugins.${file}`));
+  }
+  if (typeof exported === 'function') {
+    const fn = exported as (new (o: unknown) => TricksterPlugin) & ((o: unknown) => TricksterPlugin);
+    const made = /^class\s/.test(Function.prototype.toString.call(fn)) ? new fn(options) : fn(options);
+    if (made && typeof made.apply === 'function' && typeof made.name === 'string') return made;
+  }
+  throw new ConfigError(
+    `plugin module ${file} must default-export a plugin class, a factory function or a definePlugin(...) object; found ${typeof exported}`,
+    'PLUGIN_UNKNOWN',
+  );
+}
+
+/**
+ * Turns the config into plugin instances: the schedule section becomes the lr-schedule plugin,
+ * each `plugins` entry a built-in (options validated by its schema) or a module path resolved
+ * against `baseDir`; `false` switches an entry off.
+ */
+export async function loadPlugins(config: TricksterConfig, baseDir: string): Promise<TricksterPlugin[]> {
+  const out: TricksterPlugin[] = [];
+  const schedule = findBuiltinPlugin('lr-schedule')!;
+  out.push(schedule.create(parseOptions(schedule, config.schedule, 'schedule')));
+  for (const [key, raw] of Object.entries(config.plugins)) {
+    if (raw === false) continue;
+    if (isModulePath(key)) {
+      out.push(await loadModulePlugin(path.resolve(baseDir, key), raw === true ? {} : raw));
+      continue;
+    }
+    const def = findBuiltinPlugin(key);
+    if (!def || key === 'lr-schedule') {
+      const known = builtinPlugins.map((p) => p.name).filter((n) => n !== 'lr-schedule');
+      const hint = key === 'lr-schedule' ? ' (configure it in the "schedule" section)' : '';
+      throw new ConfigError(`plugins.${key}: ${unknownNameMessage('plugin', key, known)}${hint}`, 'PLUGIN_UNKNOWN');
+    }
+    out.push(def.create(parseOptions(def, raw, `plugins.${key}`)));
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { EvalMetrics, Position } from './contexts.js';
+import type { TricksterConfig } from './config/schema.js';
+import type { HostBatch } from './data/types.js';
+import type { TrainerHooks } from './hooks.js';
+import type { HyperParams } from './hyper-params.js';
+import type { Logger } from './logger.js';
+
+/** A seeded random stream whose state goes into checkpoints. */
+export interface RandomStream {
+  /** Uniform in [0, 1). */
+  next(): number;
+}
+
+/** What a plugin may use of the trainer: hooks, services and narrow setters, never the loop's internals. */
+export interface PluginHost {
+  readonly hooks: TrainerHooks;
+  /** Learning rate and weight decay, shared by every optimizer. */
+  readonly hyper: HyperParams;
+  readonly config: TricksterConfig;
+  readonly logger: Logger;
+  /** The model being trained (available from the setup hook on). */
+  readonly model: tf.LayersModel;
+  /** Where the run is. */
+  readonly position: Position;
+  /** Optimizer steps in one epoch (after any gradient accumulation: micro-batches / accumulation steps). */
+  readonly stepsPerEpoch: number;
+  /** Micro-batches in one epoch. */
+  readonly batchesPerEpoch: number;
+  /** Declares how many micro-batches make one optimizer step (gradient accumulation). */
+  setMicroBatchesPerStep(owner: string, count: number): void;
+  /** A named seeded random stream; its state is checkpointed. */
+  random(stream: string): RandomStream;
+  /** Training batches of one epoch, as the loop sees them (for BN recalibration passes). */
+  trainBatches(epoch: number): AsyncIterable<HostBatch>;
+  /** Evaluates `model` (default: the trained one) on the evaluation split, or on the test split. */
+  evaluate(options?: { model?: tf.LayersModel; split?: 'eval' | 'test'; inputSize?: number }): Promise<EvalMetrics>;
+  /** Adds a field to the run summary (namespaced by plugin). */
+  report(plugin: string, key: string, value: unknown): void;
+}
+
+/** A trick: constructed from validated options, `apply` only taps hooks. */
+export interface TricksterPlugin {
+  readonly name: string;
+  apply(host: PluginHost): void;
+}

@@ -1,0 +1,16 @@
+import type { z } from 'zod';
+import type { TricksterPlugin } from '../core/plugin.js';
+
+/** How a plugin is found by name in a config: its options schema and a factory. */
+export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  /** One line for `trickster presets` and the README. */
+  readonly summary: string;
+  readonly schema: S;
+  create(options: z.output<S>): TricksterPlugin;
+}
+
+/** Declares a plugin definition with its options type inferred from the schema. */
+export function definePlugin<S extends z.ZodType>(definition: PluginDefinition<S>): PluginDefinition<S> {
+  return definition;
+}
