@@ -8,7 +8,7 @@ import { Rng } from './data/rng.js';
 import { limitDataset, validationSplit } from './data/split.js';
 import type { HostBatch, ImageDataset } from './data/types.js';
 import { streamSeed } from './random-streams.js';
-import type { TrainingData, TrainingDataProvider } from './training-data.js';
+import type { TrainBatchOptions, TrainingData, TrainingDataProvider } from './training-data.js';
 
 async function* asAsync(batches: Iterable<HostBatch>): AsyncIterable<HostBatch> {
   yield* batches;
@@ -20,7 +20,7 @@ export class InMemoryTrainingData implements TrainingData {
   readonly inputShape;
   readonly numClasses: number;
   readonly classNames: readonly string[];
-  private readonly resized = new Map<number, ImageDataset>();
+  private readonly resized = new Map<string, ImageDataset>();
 
   constructor(
     name: string,
@@ -51,20 +51,23 @@ export class InMemoryTrainingData implements TrainingData {
     return batchCount(this.train.count, batchSize, true);
   }
 
-  trainBatches(epoch: number, batchSize: number): AsyncIterable<HostBatch> {
+  trainBatches(epoch: number, batchSize: number, options: TrainBatchOptions = {}): AsyncIterable<HostBatch> {
     const { flip, crop } = this.config.data.augment;
-    const augment = flip || crop ? { flipProbability: flip ? 0.5 : 0, padding: crop ? crop.padding : 0 } : undefined;
+    const augment = options.augment !== false && (flip || crop) ? { flipProbability: flip ? 0.5 : 0, padding: crop ? crop.padding : 0 } : undefined;
     const rng = new Rng(streamSeed(this.config.training.seed, `data/epoch-${epoch}`));
-    return asAsync(makeBatches(this.train, { batchSize, shuffle: true, rng, augment, ...this.stats, dropLast: true }));
+    const ds = options.inputSize !== undefined ? this.resizedSet('train', this.train, options.inputSize) : this.train;
+    return asAsync(makeBatches(ds, { batchSize, shuffle: true, rng, augment, ...this.stats, dropLast: true }));
+  }
+
+  private resizedSet(key: string, ds: ImageDataset, size: number): ImageDataset {
+    const id = `${key}/${size}`;
+    if (!this.resized.has(id)) this.resized.set(id, resizeDataset(ds, size));
+    return this.resized.get(id)!;
   }
 
   evalBatches(split: 'eval' | 'test', batchSize: number, inputSize?: number): AsyncIterable<HostBatch> {
     let ds = split === 'eval' ? this.evalSet : this.test;
-    if (inputSize !== undefined) {
-      const key = (split === 'eval' ? 1 : -1) * inputSize;
-      if (!this.resized.has(key)) this.resized.set(key, resizeDataset(ds, inputSize));
-      ds = this.resized.get(key)!;
-    }
+    if (inputSize !== undefined) ds = this.resizedSet(split, ds, inputSize);
     return asAsync(makeBatches(ds, { batchSize, shuffle: false, ...this.stats }));
   }
 

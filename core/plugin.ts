@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { EvalMetrics, Position } from './contexts.js';
 import type { TricksterConfig } from './config/schema.js';
+import type { ChannelStats } from './data/normalize.js';
 import type { HostBatch } from './data/types.js';
+import type { TrainBatchOptions } from './training-data.js';
 import type { TrainerHooks } from './hooks.js';
 import type { HyperParams } from './hyper-params.js';
 import type { Logger } from './logger.js';
@@ -31,8 +33,12 @@ export interface PluginHost {
   setMicroBatchesPerStep(owner: string, count: number): void;
   /** A named seeded random stream; its state is checkpointed. */
   random(stream: string): RandomStream;
-  /** Training batches of one epoch, as the loop sees them (for BN recalibration passes). */
-  trainBatches(epoch: number): AsyncIterable<HostBatch>;
+  /** Training batches of one epoch, as the loop sees them unless options say otherwise (BN recalibration, FixRes). */
+  trainBatches(epoch: number, options?: TrainBatchOptions): AsyncIterable<HostBatch>;
+  /** Per-channel normalisation of the batches (teachers trained elsewhere may need to re-normalise). */
+  readonly normalization: ChannelStats;
+  /** Number of classes of the dataset. */
+  readonly numClasses: number;
   /** Evaluates `model` (default: the trained one) on the evaluation split, or on the test split. */
   evaluate(options?: { model?: tf.LayersModel; split?: 'eval' | 'test'; inputSize?: number }): Promise<EvalMetrics>;
   /** Adds a field to the run summary (namespaced by plugin). */

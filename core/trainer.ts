@@ -348,7 +348,13 @@ export class Trainer {
         this.microBatchesPerStep = count;
       },
       random: (stream): RandomStream => this.rng.get(stream),
-      trainBatches: (epoch) => this.data.trainBatches(epoch, this.config.training.batchSize),
+      trainBatches: (epoch, o) => this.data.trainBatches(epoch, this.config.training.batchSize, o),
+      get normalization() {
+        return trainer.data.stats;
+      },
+      get numClasses() {
+        return trainer.data.numClasses;
+      },
       evaluate: (o) => this.evaluate(o),
       report: (plugin, key, value) => {
         (this.reports[plugin] ??= {})[key] = value;

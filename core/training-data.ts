@@ -2,6 +2,14 @@ import type { ChannelStats } from './data/normalize.js';
 import type { HostBatch } from './data/types.js';
 import type { InputShape } from './models/types.js';
 
+/** Variations of the training batches for passes other than the main loop. */
+export interface TrainBatchOptions {
+  /** Apply the configured augmentation (default true). */
+  readonly augment?: boolean;
+  /** Resize every image to inputSize × inputSize (bilinear) instead of the native size. */
+  readonly inputSize?: number;
+}
+
 /** The data a run trains and evaluates on, as batches on the host. */
 export interface TrainingData {
   readonly name: string;
@@ -16,8 +24,11 @@ export interface TrainingData {
   readonly stats: ChannelStats;
   /** Training micro-batches per epoch at `batchSize` (the last partial batch is dropped). */
   batchesPerEpoch(batchSize: number): number;
-  /** Shuffled, augmented training batches of `epoch`; the order depends only on the seed and epoch. */
-  trainBatches(epoch: number, batchSize: number): AsyncIterable<HostBatch>;
+  /**
+   * Shuffled training batches of `epoch`; the order depends only on the seed and epoch.
+   * Augmented as configured unless `augment: false`; resized to `inputSize` when given (FixRes).
+   */
+  trainBatches(epoch: number, batchSize: number, options?: TrainBatchOptions): AsyncIterable<HostBatch>;
   /** Evaluation batches, in order, optionally centre-resized to `inputSize` (FixRes). */
   evalBatches(split: 'eval' | 'test', batchSize: number, inputSize?: number): AsyncIterable<HostBatch>;
   /** Releases workers or files. */

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // TF.js keeps one engine per process; files run in separate forks, two at a time (2 cores).
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
