@@ -40,7 +40,7 @@ export function createHooks() {
     /** Transforms the gradients (LARC, clipping, accumulation); the kernel disposes replaced tensors. */
     afterBackward: new SyncWaterfallHook<[GradientMap, StepContext]>(['gradients', 'step']),
     /** A tap returning false holds the optimizer step (gradient accumulation). */
-    shouldApplyGradients: new SyncBailHook<[StepContext], boolean>(['step']),
+    shouldApplyGradients: new SyncBailHook<[StepContext], boolean | undefined>(['step']),
     /** After the optimizer changed the weights (EMA, SWA per-step collection). */
     afterOptimizerStep: new SyncHook<[StepContext]>(['step']),
     /** After every micro-batch, applied or not (progress, logging). */

@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { builtinPlugins, findBuiltinPlugin } from '../plugins/registry.js';
 import type { PluginDefinition } from '../plugins/types.js';
 import type { TricksterConfig } from './config/schema.js';
 import { formatIssues } from './config/format-issues.js';
 import { unknownNameMessage } from './config/suggest.js';
 import { ConfigError } from './errors.js';
+import { importDefault } from './import-module.js';
 import type { TricksterPlugin } from './plugin.js';
 
 /** Whether a `plugins` key names a module file rather than a built-in plugin. */
@@ -23,17 +22,16 @@ function parseOptions(def: PluginDefinition, raw: unknown, keyPath: string): unk
 }
 
 /**
- * Loads a user plugin module. It may default-export (or export as `plugin`) a PluginDefinition,
+ * Loads a user plugin module. It may default-export a PluginDefinition,
  * a class constructed with the options, or a factory function returning a plugin.
  */
 async function loadModulePlugin(file: string, options: unknown): Promise<TricksterPlugin> {
-  let mod: Record<string, unknown>;
+  let exported: unknown;
   try {
-    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    exported = await importDefault(file);
   } catch (err) {
     throw new ConfigError(`cannot load plugin module ${file}: ${(err as Error).message.split('\n')[0]}`, 'PLUGIN_UNKNOWN');
   }
-  const exported = mod.default ?? mod.plugin;
   if (exported && typeof exported === 'object' && 'create' in exported && 'schema' in exported) {
     const def = exported as PluginDefinition;
     return def.create(parseOptions(def, options, `plugins.${file}`));

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders, getDefaultSearchPlaces, type Loader } from 'cosmiconfig';
-import { tsImport } from 'tsx/esm/api';
+import { importDefault } from '../import-module.js';
 import { ConfigError } from '../errors.js';
 import { mergeLayers } from './merge.js';
 import { builtinPresetFile, builtinPresetNames, isPresetPath } from './presets.js';
@@ -12,10 +11,7 @@ import { unknownNameMessage } from './suggest.js';
 
 type Layer = Record<string, unknown>;
 
-const loadTs: Loader = async (filepath) => {
-  const mod = (await tsImport(pathToFileURL(filepath).href, import.meta.url)) as { default?: unknown };
-  return mod.default ?? mod;
-};
+const loadTs: Loader = (filepath) => importDefault(filepath);
 
 function explorer() {
   return cosmiconfig('trickster', {

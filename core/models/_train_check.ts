@@ -51,10 +51,11 @@ const idx = Array.from({ length: n }, (_, i) => i);
 let s = 42; for (let i = n - 1; i > 0; i--) { s = (s * 1103515245 + 12345) >>> 0; const j = s % (i + 1); [idx[i], idx[j]] = [idx[j]!, idx[i]!]; }
 const xs = new Uint8Array(n * 784), ys = new Int32Array(n);
 idx.forEach((k, i) => { xs.set(train.x.subarray(k * 784, k * 784 + 784), i * 784); ys[i] = train.y[k]!; });
-const model = buildModel({ name: 'small-cnn', seed: 1 }, { height: 28, width: 28, channels: 1 }, 10);
-const bs = 128;
+const width = Number(process.argv[6] ?? 1);
+const model = buildModel({ name: 'small-cnn', seed: 1, width }, { height: 28, width: 28, channels: 1 }, 10);
+const bs = Number(process.argv[5] ?? 128);
 const steps = Math.ceil(n / bs);
-const lr0 = opt === 'adam' ? 0.003 : 0.1;
+const lr0 = Number(process.argv[4] ?? (opt === 'adam' ? 0.003 : 0.1));
 const optimizer = opt === 'adam' ? tf.train.adam(lr0) : tf.train.momentum(lr0, 0.9, true);
 const t0 = Date.now();
 for (let st = 0; st < steps; st++) {
@@ -76,4 +77,4 @@ for (let lo = 0; lo < 10000; lo += 1000) {
   for (let i = 0; i < 1000; i++) if (p[i] === test.y[lo + i]) correct++;
   x.dispose();
 }
-console.log('test acc', correct / 10000, 'total s', (Date.now() - t0) / 1000);
+console.log(process.argv.slice(2).join(' '), 'test acc', correct / 10000, 'total s', (Date.now() - t0) / 1000);
