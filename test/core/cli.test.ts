@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tempRunDir } from '../helpers/train-subset.js';
+
+const run = promisify(execFile);
+const bin = path.resolve('bin/trickster.js');
+
+/** Runs the real CLI; resolves with exit code, stdout and stderr. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('trickster CLI', () => {
+  it('train --json: first line names the backend, last line is the summary; eval agrees', async () => {
+    const out = tempRunDir();
+    const r = await cli('train', '--limit', '256', '--epochs', '1', '--batch-size', '64', '--backend', 'wasm', '--out', out, '--progress', 'none', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('trickster: backend wasm');
+    const summary = JSON.parse(lines.at(-1)!);
+    for (const key of ['backend', 'preset', 'model', 'epochs', 'steps', 'top1', 'top5', 'testLoss', 'imgPerSec', 'wallSeconds', 'runDir']) {
+      expect(summary).toHaveProperty(key);
+    }
+    expect(summary).toMatchObject({ backend: 'wasm', preset: 'baseline', model: 'small-cnn', epochs: 1, steps: 4, runDir: out });
+    const e = await cli('eval', '--model', path.join(out, 'model', 'model.json'), '--backend', 'wasm', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    const metrics = JSON.parse(e.stdout.trim().split('\n').at(-1)!);
+    expect(metrics.top1).toBeCloseTo(summary.top1, 6);
+    expect(metrics.testLoss).toBeCloseTo(summary.testLoss, 4);
+  });
+
+  it('errors are one line naming the cause, non-zero exit, no stack unless --verbose', async () => {
+    const preset = await cli('train', '--preset', 'basline');
+    expect(preset.code).toBe(1);
+    expect(preset.stderr.trim()).toMatch(/^error \[PRESET_UNKNOWN\]: unknown preset "basline". Did you mean "baseline"\?/);
+    expect(preset.stderr).not.toMatch(/\n\s+at /);
+    const data = await cli('train', '--data', '/nonexistent/data', '--backend', 'cpu');
+    expect(data.code).toBe(1);
+    expect(data.stderr).toMatch(/error \[DATA_NOT_FOUND\]: Data folder \/nonexistent\/data \(from the --data flag\) does not exist.*apt-get install -y dataset-fashion-mnist/);
+    const verbose = await cli('train', '--preset', 'basline', '--verbose');
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+    const flag = await cli('train', '--epochs', 'many');
+    expect(flag.code).not.toBe(0);
+    expect(flag.stderr).toMatch(/--epochs.*expected a positive integer, found "many"/);
+    const backend = await cli('train', '--backend', 'node-gpu', '--limit', '64');
+    expect(backend.code).toBe(1);
+    expect(backend.stderr).toMatch(/backend "node-gpu" is not available.*npm install @tensorflow\/tfjs-node-gpu/);
+  });
+
+  it('presets lists the built-ins and shows one resolved; every command has --help', async () => {
+    const list = await cli('presets');
+    expect(list.stdout).toMatch(/^baseline\s+small-cnn, SGD momentum/m);
+    const show = await cli('presets', '--show', 'baseline');
+    expect(show.stdout).toMatch(/name: small-cnn/);
+    expect(show.stdout).toMatch(/\* lr-schedule/);
+    for (const cmd of ['train', 'eval', 'presets']) {
+      const help = await cli(cmd, '--help');
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`Usage: trickster ${cmd}`));
+    }
+  });
+});
