@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIdxDataset } from '../../core/data/idx.js';
 import { DEFAULT_DATA_DIR, detectFormat } from '../../core/data/locate.js';
 import { channelStats } from '../../core/data/normalize.js';
 import type { DatasetSplits } from '../../core/data/types.js';
 
-// Needs the Debian package dataset-fashion-mnist; skipped where it is not installed.
-describe.skipIf(!existsSync(DEFAULT_DATA_DIR))('real Fashion-MNIST', () => {
+// Needs the Debian package dataset-fashion-mnist (.ci/run installs it).
+describe('real Fashion-MNIST', () => {
   let ds: DatasetSplits;
   beforeAll(() => {
     ds = loadIdxDataset(DEFAULT_DATA_DIR);
