@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { reportError } from './errors.js';
 import { addEvalCommand } from './eval-command.js';
 import { addPresetsCommand } from './presets-command.js';
+import { addScheduleCommand } from './schedule-command.js';
 import { addTrainCommand } from './train-command.js';
 
 /** Runs the trickster CLI with `argv` (as process.argv); resolves to the exit code. */
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   addTrainCommand(program);
   addEvalCommand(program);
   addPresetsCommand(program);
+  addScheduleCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../core/config/load.js';
+import { scheduleCurve } from '../../plugins/lr-schedule/curve.js';
+import { cosineFactor, decayFactor, linearScaledLr, restartProgress, scheduleFactor } from '../../plugins/lr-schedule/schedules.js';
+import { trainSubset } from '../helpers/train-subset.js';
+
+describe('schedule math', () => {
+  it('step and multistep follow StepLR / MultiStepLR: gamma^(number of boundaries passed)', () => {
+    // StepLR(step_size=30, gamma=0.1): epochs 0-29 -> 1, 30-59 -> 0.1, 60 -> 0.01.
+    const step = { name: 'step', stepSize: 30, gamma: 0.1 } as const;
+    expect(decayFactor(step, 29.9, 29.9, 90)).toBe(1);
+    expect(decayFactor(step, 30, 30, 90)).toBeCloseTo(0.1, 12);
+    expect(decayFactor(step, 60, 60, 90)).toBeCloseTo(0.01, 12);
+    const multi = { name: 'multistep', milestones: [30, 80], gamma: 0.5 } as const;
+    expect([10, 30, 79, 80].map((t) => decayFactor(multi, t, t, 90))).toEqual([1, 0.5, 0.5, 0.25]);
+  });
+
+  it('exponential is gamma^t and 1/t decay is 1/(1+kt)', () => {
+    expect(decayFactor({ name: 'exponential', gamma: 0.9 }, 3, 3, 10)).toBeCloseTo(0.729, 12);
+    expect(decayFactor({ name: 'inverse-time', k: 0.5 }, 4, 4, 10)).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('cosine follows CosineAnnealingLR: eta_min + (1-eta_min)(1+cos(pi t/T))/2', () => {
+    expect(cosineFactor(0, 0)).toBe(1);
+    expect(cosineFactor(0.5, 0)).toBeCloseTo(0.5, 12);
+    expect(cosineFactor(1, 0.1)).toBeCloseTo(0.1, 12);
+    // t/T = 1/3: (1 + cos(pi/3)) / 2 = 0.75
+    expect(decayFactor({ name: 'cosine', minFactor: 0 }, 10, 10, 30)).toBeCloseTo(0.75, 12);
+  });
+
+  it('warm restarts follow SGDR cycles T0, T0*Tmult, ...', () => {
+    // T0 = 10, Tmult = 2: cycles [0,10), [10,30), [30,70)
+    expect(restartProgress(5, 10, 2)).toBeCloseTo(0.5, 12);
+    expect(restartProgress(10, 10, 2)).toBe(0);
+    expect(restartProgress(20, 10, 2)).toBeCloseTo(0.5, 12);
+    expect(restartProgress(50, 10, 2)).toBeCloseTo(0.5, 12);
+    expect(restartProgress(15, 10, 1)).toBeCloseTo(0.5, 12);
+  });
+
+  it('linear warmup rises from startFactor to 1, then the decay runs over the remaining epochs', () => {
+    const cosine = { name: 'cosine', minFactor: 0 } as const;
+    const warmup = { epochs: 5, startFactor: 0.1 };
+    expect(scheduleFactor(cosine, warmup, 0, 90)).toBeCloseTo(0.1, 12);
+    expect(scheduleFactor(cosine, warmup, 2.5, 90)).toBeCloseTo(0.55, 12);
+    expect(scheduleFactor(cosine, warmup, 5, 90)).toBe(1);
+    expect(scheduleFactor(cosine, warmup, 47.5, 90)).toBeCloseTo(0.5, 12);
+  });
+
+  it('linear scaling rule: batch/256 for SGD, batch/512 for AdamW (seed 001)', () => {
+    expect(linearScaledLr(0.1, 1024, 'sgd')).toBeCloseTo(0.4, 12);
+    expect(linearScaledLr(0.001, 2048, 'adamw')).toBeCloseTo(0.004, 12);
+  });
+});
+
+describe('lr-schedule plugin', () => {
+  it('sets the rate per optimizer step: a step schedule halves it after each epoch of a real run', async () => {
+    const { summary, trainer } = await trainSubset({
+      data: { limit: 256, testLimit: 100 },
+      training: { epochs: 3, batchSize: 64 },
+      schedule: { name: 'step', stepSize: 1, gamma: 0.5 },
+    });
+    trainer.dispose();
+    const lrs = readFileSync(path.join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).lr);
+    // metrics.jsonl records the rate of the epoch's last step: epochs 1, 2, 3 use 0.1, 0.05, 0.025.
+    expect(lrs).toEqual([0.1, 0.05, 0.025]);
+  });
+
+  it('scheduleCurve gives what `trickster schedule` prints', async () => {
+    const { config } = await resolveConfig({ inline: { extends: 'baseline', schedule: { name: 'cosine', warmup: { epochs: 1, startFactor: 0 } } } });
+    const { perEpoch } = scheduleCurve(config, 100);
+    expect(perEpoch[0].lr).toBe(0);
+    expect(perEpoch[1].lr).toBeCloseTo(0.1, 12);
+    expect(perEpoch).toHaveLength(10);
+  });
+});
