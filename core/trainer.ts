@@ -284,12 +284,12 @@ export class Trainer {
 
   private async evaluatePhase(phase: 'epoch' | 'final', split: 'eval' | 'test' = 'eval'): Promise<EvalMetrics> {
     const ctx: EvalContext = { ...this.position, phase };
-    await this.hooks.beforeEval.promise(ctx);
     try {
+      await this.hooks.beforeEval.promise(ctx);
       ctx.metrics = await this.evaluate({ split });
       return ctx.metrics;
     } finally {
-      // afterEval runs even when evaluation throws, so plugins that swapped weights in swap them back.
+      // afterEval runs even when a beforeEval tap or the evaluation throws, so swapped-in weights go back out.
       await this.hooks.afterEval.promise(ctx);
     }
   }

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { PluginConflictError } from '../../core/errors.js';
+import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import { allVariables } from '../../core/variables.js';
+import { assignAll, cloneVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../shared-weights/index.js';
+import { definePlugin } from '../types.js';
+import { emaBlend, emaDecay } from './math.js';
+
+/** Name under which this plugin taps hooks and keeps its checkpoint state. */
+export const PLUGIN_NAME = 'ema';
+
+/** Options: decay, optional decay warmup, update interval, and where the EMA weights are used. */
+export const optionsSchema = z
+  .object({
+    decay: z.number().gt(0).lt(1).default(0.9999),
+    warmup: z.boolean().default(false),
+    every: z.number().int().min(1).default(1),
+    evaluate: z.boolean().default(true),
+    export: z.boolean().default(true),
+  })
+  .strict();
+export type EmaOptions = z.output<typeof optionsSchema>;
+
+/** Keeps an exponential moving average of every model variable, evaluates and exports it. */
+export class EmaPlugin implements TricksterPlugin {
+  readonly name = PLUGIN_NAME;
+  private shadow: VariableMap | undefined;
+  private backup: VariableMap | undefined;
+  private exported = false;
+
+  constructor(private readonly options: EmaOptions) {}
+
+  /** The shadow (EMA) variables, by stable name; undefined before setup. */
+  get shadowWeights(): Readonly<VariableMap> | undefined {
+    return this.shadow;
+  }
+
+  apply(host: PluginHost): void {
+    const o = this.options;
+    host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
+      if (o.export && ctx.has('swa')) {
+        throw new PluginConflictError(
+          `plugins "${PLUGIN_NAME}" (export: true) and "swa" both replace the final weights; set ${PLUGIN_NAME}.export: false or switch one of them off`,
+        );
+      }
+      if (!o.export && o.evaluate && ctx.has('swa')) {
+        ctx.warn(`${PLUGIN_NAME} + swa: epoch evaluations show the EMA weights, the final evaluation and the export SWA's average`);
+      }
+    });
+    // Late stages: copy the weights after other setup taps (e.g. zero-gamma) changed them.
+    host.hooks.setup.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async (run) => {
+      this.shadow ??= cloneVariables(allVariables(host.model));
+      const horizon = 1 / (1 - o.decay);
+      const steps = (run.epochs * run.stepsPerEpoch) / o.every;
+      if (!o.warmup && steps < horizon) {
+        host.logger.warn(
+          `${PLUGIN_NAME}: decay ${o.decay} averages over ~${Math.round(horizon)} updates but the run makes ${Math.round(steps)}; the EMA weights stay near the initial ones (lower decay or set warmup: true)`,
+        );
+      }
+    });
+    host.hooks.afterOptimizerStep.tap({ name: PLUGIN_NAME, stage: 100 }, ({ step }) => {
+      if (!this.shadow || step % o.every !== 0) return;
+      const d = emaDecay(o.decay, step, o.warmup);
+      const current = allVariables(host.model);
+      for (const [name, s] of Object.entries(this.shadow)) {
+        const next = emaBlend(s, current[name]!, d);
+        s.assign(next);
+        next.dispose();
+      }
+    });
+    // Epoch evaluations only: the final one sees what is exported (EMA when `export`).
+    host.hooks.beforeEval.tapPromise({ name: PLUGIN_NAME, stage: -100 }, async ({ phase }) => {
+      if (o.evaluate && phase === 'epoch' && this.shadow && !this.exported) {
+        this.backup = swapInWeights(allVariables(host.model), this.shadow);
+      }
+    });
+    host.hooks.afterEval.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async () => {
+      if (!this.backup) return;
+      const backup = this.backup;
+      this.backup = undefined;
+      restoreWeights(allVariables(host.model), backup);
+    });
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: -100 }, async () => {
+      if (!o.export || !this.shadow) return;
+      assignAll(allVariables(host.model), this.shadow, 'EMA weights');
+      this.exported = true;
+      host.report(PLUGIN_NAME, 'exported', true);
+    });
+    host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {
+      if (this.shadow) bag.set(PLUGIN_NAME, { json: { decay: o.decay }, tensors: this.shadow });
+    });
+    host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
+      const saved = bag.get(PLUGIN_NAME)?.tensors;
+      if (saved && Object.keys(saved).length > 0) {
+        this.shadow = loadVariables(this.shadow, saved, "the checkpoint's EMA weights");
+        return;
+      }
+      host.logger.warn(`${PLUGIN_NAME}: the checkpoint has no EMA weights; the average restarts from the restored weights`);
+      this.shadow = loadVariables(this.shadow, allVariables(host.model), 'the restored weights');
+    });
+  }
+}
+
+/** The ema plugin, configured from `plugins.ema`. */
+export const ema = definePlugin({
+  name: PLUGIN_NAME,
+  summary: 'exponential moving average of the weights (and BN statistics), evaluated and exported',
+  schema: optionsSchema,
+  create: (options) => new EmaPlugin(options),
+});

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import { batchNormLayers } from '../../core/models/inspect.js';
+import { recomputeBatchNormStats } from '../shared-weights/index.js';
+import { definePlugin } from '../types.js';
+import { passLength } from './math.js';
+
+/** Name under which this plugin taps hooks. */
+export const PLUGIN_NAME = 'precise-bn';
+
+/** Options: how many training batches a pass averages over, and when passes run. */
+export const optionsSchema = z
+  .object({
+    batches: z.number().int().min(1).default(200),
+    when: z.enum(['epoch', 'end']).default('epoch'),
+  })
+  .strict();
+export type PreciseBnOptions = z.output<typeof optionsSchema>;
+
+/**
+ * Precise BN (seed 002): before evaluation, replaces every batch norm's moving statistics by the
+ * true average of its per-batch statistics over `batches` training batches.
+ */
+export class PreciseBnPlugin implements TricksterPlugin {
+  readonly name = PLUGIN_NAME;
+  private passes = 0;
+
+  constructor(private readonly options: PreciseBnOptions) {}
+
+  /** Recalibration passes run so far (kept across a resume). */
+  get passCount(): number {
+    return this.passes;
+  }
+
+  apply(host: PluginHost): void {
+    const o = this.options;
+    host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
+      if (o.when === 'end' && ctx.has('swa')) {
+        ctx.warn(`${PLUGIN_NAME} (when: 'end') + swa: swa already recomputes BN statistics at the end; ${PLUGIN_NAME} repeats it over ${o.batches} batches`);
+      }
+    });
+    host.hooks.setup.tapPromise(PLUGIN_NAME, async () => {
+      if (batchNormLayers(host.model).length === 0) host.logger.warn(`${PLUGIN_NAME}: model "${host.model.name}" has no batch-norm layer; nothing to recompute`);
+      if (host.batchesPerEpoch < o.batches) {
+        host.logger.warn(`${PLUGIN_NAME}: an epoch has ${host.batchesPerEpoch} training batches; passes average over those instead of ${o.batches}`);
+      }
+    });
+    // After EMA/SWA swaps (stage -100), so the weights evaluated get their own statistics.
+    host.hooks.beforeEval.tapPromise(PLUGIN_NAME, async ({ phase, epoch }) => {
+      if (o.when === 'epoch' && phase === 'epoch') await this.recompute(host, epoch);
+    });
+    // After SWA's swap (stage 0) and EMA's export (stage -100).
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async ({ epochs }) => {
+      if (o.when === 'end') await this.recompute(host, epochs);
+    });
+    host.hooks.saveState.tap(PLUGIN_NAME, (bag) => bag.set(PLUGIN_NAME, { json: { passes: this.passes } }));
+    host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
+      this.passes = (bag.get(PLUGIN_NAME)?.json as { passes?: number } | undefined)?.passes ?? 0;
+    });
+  }
+
+  private async recompute(host: PluginHost, epoch: number): Promise<void> {
+    const limit = passLength(this.options.batches, host.batchesPerEpoch);
+    const used = await recomputeBatchNormStats(host.model, host.trainBatches(epoch, { augment: false }), limit);
+    this.passes += 1;
+    host.report(PLUGIN_NAME, 'passes', this.passes);
+    host.report(PLUGIN_NAME, 'batches', used);
+  }
+}
+
+/** The precise-bn plugin, configured from `plugins.precise-bn`. */
+export const preciseBn = definePlugin({
+  name: PLUGIN_NAME,
+  summary: 'precise BN: batch-norm statistics recomputed as the true average over N training batches before evaluation',
+  schema: optionsSchema,
+  create: (options) => new PreciseBnPlugin(options),
+});

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { CheckpointError } from '../../core/errors.js';
+import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import { trainableVariables } from '../../core/variables.js';
+import { assignAll, loadVariables, recomputeBatchNormStats, type VariableMap } from '../shared-weights/index.js';
+import { definePlugin } from '../types.js';
+import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from './math.js';
+
+/** Name under which this plugin taps hooks, overrides the LR and keeps its checkpoint state. */
+export const PLUGIN_NAME = 'swa';
+
+/** Options: when averaging starts and how often, and the optional constant SWA learning rate. */
+export const optionsSchema = z
+  .object({
+    start: z.union([z.number().gt(0).lt(1), z.number().int().min(1)]).default(0.75),
+    every: z.number().int().min(1).default(1),
+    lr: z.number().positive().nullable().default(null),
+    annealEpochs: z.number().min(0).default(0),
+  })
+  .strict();
+export type SwaOptions = z.output<typeof optionsSchema>;
+
+/**
+ * Stochastic weight averaging: averages the trainable weights at epoch ends from `start`, holds
+ * the SWA learning rate, and at the end swaps the average in and recomputes BN statistics.
+ */
+export class SwaPlugin implements TricksterPlugin {
+  readonly name = PLUGIN_NAME;
+  private average: VariableMap | undefined;
+  private count = 0;
+  private startLr: number | undefined;
+  private startEpoch = 0;
+
+  constructor(private readonly options: SwaOptions) {}
+
+  /** Snapshots averaged so far. */
+  get averaged(): number {
+    return this.count;
+  }
+
+  /** The running average of the trainable weights, by stable name; undefined before the first snapshot. */
+  get averageWeights(): Readonly<VariableMap> | undefined {
+    return this.average;
+  }
+
+  apply(host: PluginHost): void {
+    const o = this.options;
+    // A second plugin claiming the LR override fails here with an error naming both.
+    if (o.lr !== null) host.hyper.claimOverride(PLUGIN_NAME);
+    host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
+      if (ctx.has('early-stopping')) {
+        ctx.warn(`${PLUGIN_NAME} + early-stopping: a run stopped before SWA's start averages nothing, and one stopped early averages few snapshots`);
+      }
+      if (o.lr !== null && ctx.has('reduce-lr-on-plateau')) {
+        ctx.warn(`${PLUGIN_NAME} (lr: ${o.lr}) + reduce-lr-on-plateau: the SWA rate overrides the plateau factor during the SWA phase`);
+      }
+    });
+    host.hooks.setup.tapPromise(PLUGIN_NAME, async ({ epochs }) => {
+      this.startEpoch = swaStartEpoch(o.start, epochs);
+      if (this.startEpoch >= epochs) {
+        host.logger.warn(`${PLUGIN_NAME}: start ${o.start} is epoch ${this.startEpoch + 1} but the run has ${epochs} epochs; nothing will be averaged`);
+      }
+    });
+    // After the schedule's tap, so the rate read at the phase start is the scheduled one.
+    host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: 100 }, ({ epoch, batchInEpoch }) => {
+      if (o.lr === null || epoch < this.startEpoch) return;
+      this.startLr ??= host.hyper.lr;
+      const epochsIn = epoch - this.startEpoch + batchInEpoch / Math.max(host.batchesPerEpoch, 1);
+      host.hyper.setOverride(PLUGIN_NAME, swaLearningRate(this.startLr, o.lr, epochsIn, o.annealEpochs));
+    });
+    host.hooks.afterEpoch.tapPromise(PLUGIN_NAME, async ({ epoch }) => {
+      if (!collectsAt(epoch, this.startEpoch, o.every)) return;
+      const weights = trainableVariables(host.model);
+      if (!this.average || this.count === 0) {
+        this.average = loadVariables(this.average, weights, 'the model weights');
+      } else {
+        for (const [name, a] of Object.entries(this.average)) {
+          const next = runningAverage(a, weights[name]!, this.count);
+          a.assign(next);
+          next.dispose();
+        }
+      }
+      this.count += 1;
+    });
+    host.hooks.afterTrain.tapPromise(PLUGIN_NAME, async ({ epochs }) => {
+      host.report(PLUGIN_NAME, 'averaged', this.count);
+      if (!this.average || this.count === 0) {
+        host.logger.warn(`${PLUGIN_NAME}: no snapshot was averaged; the final model is the last trained one`);
+        return;
+      }
+      const before = await host.evaluate();
+      assignAll(trainableVariables(host.model), this.average, 'SWA weights');
+      const bnBatches = await recomputeBatchNormStats(host.model, host.trainBatches(epochs, { augment: false }));
+      const after = await host.evaluate();
+      host.report(PLUGIN_NAME, 'bnBatches', bnBatches);
+      host.report(PLUGIN_NAME, 'top1Before', before.top1);
+      host.report(PLUGIN_NAME, 'top1After', after.top1);
+      host.logger.info(
+        `${PLUGIN_NAME}: averaged ${this.count} snapshots; top1 ${(100 * before.top1).toFixed(2)}% → ${(100 * after.top1).toFixed(2)}% (BN recomputed over ${bnBatches} batches)`,
+      );
+    });
+    host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {
+      bag.set(PLUGIN_NAME, { json: { count: this.count, startLr: this.startLr ?? null }, tensors: this.average ?? {} });
+    });
+    host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
+      const saved = bag.get(PLUGIN_NAME);
+      if (!saved) return;
+      const json = saved.json as { count: number; startLr: number | null };
+      this.count = json.count;
+      this.startLr = json.startLr ?? undefined;
+      if (this.count === 0) return;
+      if (!saved.tensors || Object.keys(saved.tensors).length === 0) {
+        throw new CheckpointError(`the checkpoint says ${PLUGIN_NAME} averaged ${this.count} snapshots but holds no SWA weights`);
+      }
+      this.average = loadVariables(this.average, saved.tensors, "the checkpoint's SWA weights");
+    });
+  }
+}
+
+/** The swa plugin, configured from `plugins.swa`. */
+export const swa = definePlugin({
+  name: PLUGIN_NAME,
+  summary: 'stochastic weight averaging from a start epoch, optional constant/annealed SWA LR, BN recomputed at the end',
+  schema: optionsSchema,
+  create: (options) => new SwaPlugin(options),
+});
