@@ -13,7 +13,18 @@ const common = { warmup: warmupSchema.optional(), scaleRule: z.enum(['none', 'li
 export const optionsSchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('constant'), ...common }).strict(),
   z.object({ name: z.literal('step'), stepSize: z.number().positive(), gamma: z.number().positive().default(0.1), ...common }).strict(),
-  z.object({ name: z.literal('multistep'), milestones: z.array(z.number().positive()).min(1), gamma: z.number().positive().default(0.1), ...common }).strict(),
+  z
+    .object({
+      name: z.literal('multistep'),
+      milestones: z.array(z.number().positive()).min(1).optional(),
+      fractions: z.array(z.number().gt(0).lt(1)).min(1).optional(),
+      gamma: z.number().positive().default(0.1),
+      ...common,
+    })
+    .strict()
+    .refine((o) => (o.milestones === undefined) !== (o.fractions === undefined), {
+      message: 'give either milestones (epochs) or fractions (of the training length), not both',
+    }),
   z.object({ name: z.literal('exponential'), gamma: z.number().positive(), ...common }).strict(),
   z.object({ name: z.literal('inverse-time'), k: z.number().positive(), ...common }).strict(),
   z.object({ name: z.literal('cosine'), minFactor: z.number().min(0).max(1).default(0), ...common }).strict(),

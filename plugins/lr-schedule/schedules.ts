@@ -2,7 +2,7 @@
 export type ScheduleSpec =
   | { name: 'constant' }
   | { name: 'step'; stepSize: number; gamma: number }
-  | { name: 'multistep'; milestones: number[]; gamma: number }
+  | { name: 'multistep'; milestones?: number[]; fractions?: number[]; gamma: number }
   | { name: 'exponential'; gamma: number }
   | { name: 'inverse-time'; k: number }
   | { name: 'cosine'; minFactor: number }
@@ -35,16 +35,18 @@ export function restartProgress(t: number, t0: number, tMult: number): number {
 /**
  * Decay factor at `t` epochs after warmup, for a run of `horizon` epochs after warmup.
  * step/multistep count epochs from the start of training (`tAbsolute`), as PyTorch's StepLR and
- * MultiStepLR do; the cosine families and the exponential and 1/t decays count from the end of warmup.
+ * MultiStepLR do (multistep `fractions` are milestones given as fractions of `totalEpochs`); the cosine families and the exponential and 1/t decays count from the end of warmup.
  */
-export function decayFactor(spec: ScheduleSpec, t: number, tAbsolute: number, horizon: number): number {
+export function decayFactor(spec: ScheduleSpec, t: number, tAbsolute: number, horizon: number, totalEpochs = horizon): number {
   switch (spec.name) {
     case 'constant':
       return 1;
     case 'step':
       return spec.gamma ** Math.floor(tAbsolute / spec.stepSize);
-    case 'multistep':
-      return spec.gamma ** spec.milestones.filter((m) => tAbsolute >= m).length;
+    case 'multistep': {
+      const milestones = spec.milestones ?? (spec.fractions ?? []).map((f) => f * totalEpochs);
+      return spec.gamma ** milestones.filter((m) => tAbsolute >= m).length;
+    }
     case 'exponential':
       return spec.gamma ** t;
     case 'inverse-time':
@@ -63,7 +65,7 @@ export function decayFactor(spec: ScheduleSpec, t: number, tAbsolute: number, ho
 export function scheduleFactor(spec: ScheduleSpec, warmup: WarmupSpec | undefined, t: number, totalEpochs: number): number {
   const w = warmup?.epochs ?? 0;
   if (warmup && t < w) return warmup.startFactor + ((1 - warmup.startFactor) * t) / w;
-  return decayFactor(spec, t - w, t, totalEpochs - w);
+  return decayFactor(spec, t - w, t, totalEpochs - w, totalEpochs);
 }
 
 /**

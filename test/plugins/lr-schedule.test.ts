@@ -13,7 +13,10 @@ describe('schedule math', () => {
     expect(decayFactor(step, 29.9, 29.9, 90)).toBe(1);
     expect(decayFactor(step, 30, 30, 90)).toBeCloseTo(0.1, 12);
     expect(decayFactor(step, 60, 60, 90)).toBeCloseTo(0.01, 12);
-    const multi = { name: 'multistep', milestones: [30, 80], gamma: 0.5 } as const;
+    const multi = { name: 'multistep' as const, milestones: [30, 80], gamma: 0.5 };
+    const fractions = { name: 'multistep' as const, fractions: [0.5, 0.75], gamma: 0.1 };
+    // fractions of a 10-epoch run: milestones at epochs 5 and 7.5.
+    expect([4.9, 5, 7.4, 7.5].map((t) => decayFactor(fractions, t, t, 10, 10))).toEqual([1, 0.1, 0.1, 0.1 ** 2]);
     expect([10, 30, 79, 80].map((t) => decayFactor(multi, t, t, 90))).toEqual([1, 0.5, 0.5, 0.25]);
   });
 

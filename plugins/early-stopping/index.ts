@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { StopRequest } from '../../core/contexts.js';
+import { PluginConflictError } from '../../core/errors.js';
+import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import { allVariables } from '../../core/variables.js';
+import { assignAll, disposeVariables, loadVariables, type VariableMap } from '../shared-weights/index.js';
+import { definePlugin } from '../types.js';
+import { initialStoppingState, stoppingStep, type StoppingRule, type StoppingState } from './early-stopping.js';
+import { defaultMode, monitorFields, monitoredValue } from './monitor.js';
+
+/** Name under which this plugin taps hooks, requests the stop and keeps its checkpoint state. */
+export const PLUGIN_NAME = 'early-stopping';
+
+/** Options, as Keras's EarlyStopping: monitor, mode, patience (evaluations), minDelta, restoreBestWeights. */
+export const optionsSchema = z
+  .object({
+    ...monitorFields,
+    patience: z.number().int().min(0).default(10),
+    minDelta: z.number().min(0).default(0),
+    restoreBestWeights: z.boolean().default(false),
+  })
+  .strict();
+export type EarlyStoppingOptions = z.output<typeof optionsSchema>;
+
+/** Stops training when the monitored metric has not improved for `patience` evaluations. */
+export class EarlyStoppingPlugin implements TricksterPlugin {
+  readonly name = PLUGIN_NAME;
+  private readonly rule: StoppingRule;
+  private state: StoppingState = initialStoppingState;
+  /** 1-based epoch of the best evaluation. */
+  private bestEpoch = 0;
+  private request: StopRequest | undefined;
+  /** Copy of every model variable (BN statistics included) at the best evaluation. */
+  private bestWeights: VariableMap | undefined;
+
+  constructor(private readonly options: EarlyStoppingOptions) {
+    const { mode, monitor, patience, minDelta } = options;
+    this.rule = { mode: mode ?? defaultMode(monitor), patience, minDelta };
+  }
+
+  apply(host: PluginHost): void {
+    const o = this.options;
+    host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
+      if (!o.restoreBestWeights) return;
+      if (ctx.has('swa')) {
+        throw new PluginConflictError(
+          `plugins "${PLUGIN_NAME}" (restoreBestWeights: true) and "swa" both set the final weights; set restoreBestWeights: false or switch swa off`,
+        );
+      }
+      if (ctx.has('ema')) {
+        ctx.warn(`${PLUGIN_NAME}: restoreBestWeights replaces the final weights ema exports by those of the best evaluation (EMA weights where ema evaluates them)`);
+      }
+    });
+    host.hooks.afterEval.tapPromise(PLUGIN_NAME, async ({ phase, metrics, epoch }) => {
+      if (phase !== 'epoch' || !metrics) return;
+      const step = stoppingStep(this.state, monitoredValue(metrics, o.monitor), this.rule);
+      this.state = step.state;
+      if (step.improved) {
+        this.bestEpoch = epoch + 1;
+        if (o.restoreBestWeights) this.bestWeights = loadVariables(this.bestWeights, allVariables(host.model), 'the model weights');
+      }
+      if (step.stop) {
+        const reason = `${o.monitor} did not improve on ${this.state.best} (epoch ${this.bestEpoch}) by more than ${o.minDelta} in ${this.state.wait} evaluation(s), patience ${o.patience}`;
+        this.request = { plugin: PLUGIN_NAME, reason };
+        host.report(PLUGIN_NAME, 'stoppedAfterEpoch', epoch + 1);
+        host.report(PLUGIN_NAME, 'reason', reason);
+      }
+    });
+    host.hooks.shouldStop.tap(PLUGIN_NAME, () => this.request);
+    // Late stage: after plugins that put other weights in place at the end (ema export).
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: 50 }, async () => {
+      host.report(PLUGIN_NAME, 'best', this.state.best);
+      host.report(PLUGIN_NAME, 'bestEpoch', this.bestEpoch);
+      if (!this.bestWeights) return;
+      assignAll(allVariables(host.model), this.bestWeights, 'the best weights');
+      disposeVariables(this.bestWeights);
+      this.bestWeights = undefined;
+      host.report(PLUGIN_NAME, 'restoredEpoch', this.bestEpoch);
+    });
+    host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {
+      bag.set(PLUGIN_NAME, { json: { ...this.state, bestEpoch: this.bestEpoch }, tensors: this.bestWeights ?? {} });
+    });
+    host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
+      const saved = bag.get(PLUGIN_NAME);
+      if (!saved) return;
+      const { bestEpoch, ...state } = saved.json as StoppingState & { bestEpoch: number };
+      this.state = state;
+      this.bestEpoch = bestEpoch;
+      const tensors = saved.tensors ?? {};
+      if (o.restoreBestWeights && Object.keys(tensors).length > 0) {
+        this.bestWeights = loadVariables(this.bestWeights, tensors, "the checkpoint's best weights");
+      }
+    });
+  }
+}
+
+/** The early-stopping plugin, configured from `plugins.early-stopping`. */
+export const earlyStopping = definePlugin({
+  name: PLUGIN_NAME,
+  summary: 'early stopping: stop when the evaluation loss or top-1 has not improved for `patience` evaluations (Keras semantics)',
+  schema: optionsSchema,
+  create: (options) => new EarlyStoppingPlugin(options),
+});
