@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import { definePlugin } from '../types.js';
+import { runFixRes, type FixResResult } from './phase.js';
+
+/** Name under which this plugin taps hooks, reports and keeps its checkpoint state. */
+export const PLUGIN_NAME = 'fixres';
+
+/**
+ * afterTrain stage of the phase: after EMA's export (-100), SWA's swap (0) and precise BN's
+ * end pass (100), so FixRes fine-tunes the weights that are evaluated and exported.
+ */
+export const FIXRES_STAGE = 200;
+
+/** Options: the test resolution, and how long and how fast to fine-tune at it. */
+export const optionsSchema = z
+  .object({
+    testSize: z.number().int().positive(),
+    epochs: z.number().int().min(1).default(2),
+    lr: z.number().positive().default(1e-3),
+    batches: z.number().int().positive().optional(),
+  })
+  .strict();
+export type FixResOptions = z.output<typeof optionsSchema>;
+
+/**
+ * FixRes (seed 002): after training, fine-tunes the classifier and the last batch norm at the
+ * test resolution and reports top-1 at that resolution before and after.
+ */
+export class FixResPlugin implements TricksterPlugin {
+  readonly name = PLUGIN_NAME;
+  private outcome: FixResResult | null = null;
+
+  constructor(private readonly options: FixResOptions) {}
+
+  /** What the phase measured; null until it ran. */
+  get result(): FixResResult | null {
+    return this.outcome;
+  }
+
+  apply(host: PluginHost): void {
+    host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
+      if (ctx.has('distillation')) {
+        ctx.warn(`${PLUGIN_NAME} + distillation: the FixRes fine-tuning uses plain cross-entropy; the teacher is not consulted in that phase`);
+      }
+    });
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: FIXRES_STAGE }, async () => {
+      this.outcome = await runFixRes(host, this.options);
+      this.report(host);
+      const { before, after, testSize } = this.outcome;
+      host.logger.info(
+        `${PLUGIN_NAME}: top1 at ${testSize}px ${(100 * before.top1).toFixed(2)}% → ${(100 * after.top1).toFixed(2)}% after ${this.options.epochs} fine-tuning epoch(s); the final evaluation below runs at the native size`,
+      );
+    });
+    host.hooks.saveState.tap(PLUGIN_NAME, (bag) => bag.set(PLUGIN_NAME, { json: { result: this.outcome } }));
+    host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
+      this.outcome = (bag.get(PLUGIN_NAME)?.json as { result?: FixResResult } | undefined)?.result ?? null;
+      if (this.outcome) this.report(host);
+    });
+  }
+
+  /** Puts the after-FixRes metrics (the main result) and the before/after comparison in the summary. */
+  private report(host: PluginHost): void {
+    const r = this.outcome!;
+    host.report(PLUGIN_NAME, 'testSize', r.testSize);
+    host.report(PLUGIN_NAME, 'top1', r.after.top1);
+    host.report(PLUGIN_NAME, 'top5', r.after.top5);
+    host.report(PLUGIN_NAME, 'testLoss', r.after.loss);
+    host.report(PLUGIN_NAME, 'top1Before', r.before.top1);
+    host.report(PLUGIN_NAME, 'fineTuneLoss', r.fineTuneLoss);
+  }
+}
+
+/** The fixres plugin, configured from `plugins.fixres`. */
+export const fixres = definePlugin({
+  name: PLUGIN_NAME,
+  summary: 'FixRes: after training, fine-tune classifier + last BN at the test resolution; reports top-1 there before/after',
+  schema: optionsSchema,
+  create: (options) => new FixResPlugin(options),
+});
