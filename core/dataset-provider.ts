@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { TricksterConfig } from './config/schema.js';
+import { isIdentityAugment, type AugmentOptions } from './data/augment.js';
 import { makeBatches, batchCount } from './data/batcher.js';
 import { loadDataset, resolveDataDir } from './data/locate.js';
 import { channelStats, type ChannelStats } from './data/normalize.js';
@@ -52,8 +53,18 @@ export class InMemoryTrainingData implements TrainingData {
   }
 
   trainBatches(epoch: number, batchSize: number, options: TrainBatchOptions = {}): AsyncIterable<HostBatch> {
-    const { flip, crop } = this.config.data.augment;
-    const augment = options.augment !== false && (flip || crop) ? { flipProbability: flip ? 0.5 : 0, padding: crop ? crop.padding : 0 } : undefined;
+    const a = this.config.data.augment;
+    const all: AugmentOptions = {
+      flipProbability: a.flip ? 0.5 : 0,
+      padding: a.crop ? a.crop.padding : 0,
+      randomResizedCrop: a.randomResizedCrop ?? false,
+      randAugment: a.randAugment ?? false,
+      autoAugment: a.autoAugment ?? false,
+      colorJitter: a.colorJitter ?? false,
+      grayscale: a.grayscale ?? false,
+      gaussianBlur: a.gaussianBlur ?? false,
+    };
+    const augment = options.augment !== false && !isIdentityAugment(all) ? all : undefined;
     const rng = new Rng(streamSeed(this.config.training.seed, `data/epoch-${epoch}`));
     const ds = options.inputSize !== undefined ? this.resizedSet('train', this.train, options.inputSize) : this.train;
     return asAsync(makeBatches(ds, { batchSize, shuffle: true, rng, augment, ...this.stats, dropLast: true }));

@@ -11,11 +11,72 @@ export const modelSchema = z
   })
   .strict();
 
-/** Host-side augmentation applied per training image. */
+/** A [min, max] pair of numbers with lo < min <= max <= hi. */
+const rangeSchema = (lo: number, hi: number) =>
+  z
+    .tuple([z.number().gt(lo).lte(hi), z.number().gt(lo).lte(hi)])
+    .refine(([a, b]) => a <= b, { message: 'expected [min, max] with min <= max' });
+const probability = z.number().min(0).max(1);
+
+/**
+ * Host-side augmentation applied per training image (core/data/augmentations/README.md). Applied in
+ * the order: randomResizedCrop, flip + crop (pad + random crop), randAugment, autoAugment,
+ * colorJitter, grayscale, gaussianBlur. Every key past flip/crop is optional and off when absent.
+ */
 export const augmentSchema = z
   .object({
     flip: z.boolean().default(false),
     crop: z.union([z.literal(false), z.object({ padding: z.number().int().min(0).default(4) }).strict()]).default(false),
+    randomResizedCrop: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            scale: rangeSchema(0, 1).default([0.08, 1]),
+            ratio: rangeSchema(0, Infinity).default([3 / 4, 4 / 3]),
+          })
+          .strict(),
+      ])
+      .optional(),
+    colorJitter: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            brightness: z.number().min(0).default(0.4),
+            contrast: z.number().min(0).default(0.4),
+            saturation: z.number().min(0).default(0.4),
+            hue: z.number().min(0).max(0.5).default(0),
+            p: probability.default(1),
+          })
+          .strict(),
+      ])
+      .optional(),
+    grayscale: z.union([z.literal(false), z.object({ p: probability.default(0.1) }).strict()]).optional(),
+    gaussianBlur: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            kernelSize: z
+              .number()
+              .int()
+              .positive()
+              .refine((k) => k % 2 === 1, { message: 'kernelSize must be odd' })
+              .default(3),
+            sigma: rangeSchema(0, Infinity).default([0.1, 2]),
+            p: probability.default(0.5),
+          })
+          .strict(),
+      ])
+      .optional(),
+    randAugment: z
+      .union([
+        z.literal(false),
+        z.object({ n: z.number().int().min(0).default(2), m: z.number().int().min(0).max(30).default(9) }).strict(),
+      ])
+      .optional(),
+    autoAugment: z.union([z.literal(false), z.literal('imagenet')]).optional(),
   })
   .strict();
 

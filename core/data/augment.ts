@@ -1,69 +1,20 @@
+import { Augmenter, type AugmentOptions } from './augmentations/pipeline.js';
+import type { ImageShape } from './augmentations/image.js';
 import type { Rng } from './rng.js';
 
-/** Height, width and channels of one HWC image. */
-export interface ImageShape {
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-}
+/*
+ * Host-side augmentation of training images. The ops live one family per file under
+ * augmentations/ (see its README.md); this module keeps the historical entry points.
+ */
 
-/** Random augmentation applied per training image. */
-export interface AugmentOptions {
-  /** Probability of a horizontal flip (default 0.5; 0 disables it). */
-  readonly flipProbability?: number;
-  /**
-   * Zero padding on every side before a random crop back to the original size (default 4; 0
-   * disables it). 4 suits both 32x32 (CIFAR) and 28x28 (MNIST-like) images: shifts of up to 4 px.
-   */
-  readonly padding?: number;
-}
-
-/** One drawn augmentation: flip or not, and the shift of the crop window (in [-padding, padding]). */
-export interface Transform {
-  readonly flip: boolean;
-  readonly shiftY: number;
-  readonly shiftX: number;
-}
+export type { ImageShape } from './augmentations/image.js';
+export { drawTransform, drawTransformInto, transformInto, type FlipCropOptions, type Transform } from './augmentations/flip-crop.js';
+export { Augmenter, isIdentityAugment, validateAugmentOptions, type AugmentOptions } from './augmentations/pipeline.js';
 
 /**
- * Writes into `dst` the crop of `src` zero-padded then shifted by (shiftY, shiftX), flipped
- * horizontally when asked: dst(y, x) = src(y + shiftY, x' + shiftX) with x' = W-1-x when flipping,
- * 0 outside `src`. `src` and `dst` must be distinct buffers of the same size.
+ * Augments one HWC image from `src` into `dst` with the composed pipeline (by default: random
+ * flip + pad-and-crop). Builds its scratch buffers each call; in a loop, reuse one Augmenter.
  */
-export function transformInto(src: Uint8Array, dst: Uint8Array, shape: ImageShape, t: Transform): void {
-  const { height, width, channels } = shape;
-  for (let y = 0; y < height; y++) {
-    const sy = y + t.shiftY;
-    const rowOut = y * width * channels;
-    if (sy < 0 || sy >= height) {
-      dst.fill(0, rowOut, rowOut + width * channels);
-      continue;
-    }
-    const rowIn = sy * width * channels;
-    for (let x = 0; x < width; x++) {
-      const sx = (t.flip ? width - 1 - x : x) + t.shiftX;
-      const o = rowOut + x * channels;
-      if (sx < 0 || sx >= width) {
-        for (let c = 0; c < channels; c++) dst[o + c] = 0;
-      } else {
-        const i = rowIn + sx * channels;
-        for (let c = 0; c < channels; c++) dst[o + c] = src[i + c]!;
-      }
-    }
-  }
-}
-
-/** Draws a transform with `rng`: a flip draw when flipProbability > 0, then y and x shifts when padding > 0. */
-export function drawTransform(rng: Rng, opts: AugmentOptions = {}): Transform {
-  const p = opts.flipProbability ?? 0.5;
-  const pad = opts.padding ?? 4;
-  const flip = p > 0 && rng.next() < p;
-  const shiftY = pad > 0 ? rng.nextInt(2 * pad + 1) - pad : 0;
-  const shiftX = pad > 0 ? rng.nextInt(2 * pad + 1) - pad : 0;
-  return { flip, shiftY, shiftX };
-}
-
-/** Random flip + pad-and-crop of one HWC image from `src` into `dst` (see drawTransform, transformInto). */
 export function augmentInto(src: Uint8Array, dst: Uint8Array, shape: ImageShape, rng: Rng, opts: AugmentOptions = {}): void {
-  transformInto(src, dst, shape, drawTransform(rng, opts));
+  new Augmenter(shape, opts).apply(src, dst, rng);
 }

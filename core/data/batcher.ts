@@ -1,4 +1,4 @@
-import { augmentInto, type AugmentOptions } from './augment.js';
+import { Augmenter, type AugmentOptions } from './augment.js';
 import { normalizeInto } from './normalize.js';
 import type { Rng } from './rng.js';
 import { shuffledIndices } from './split.js';
@@ -11,7 +11,10 @@ export interface BatchOptions {
   readonly shuffle: boolean;
   /** Source of the shuffle and of augmentation; needed when either is on. */
   readonly rng?: Rng;
-  /** Augment each image (flip, pad + crop) before normalising; omit for evaluation. */
+  /**
+   * Augment each image before normalising (flip, pad + crop, and whatever else the options turn on:
+   * see Augmenter); omit for evaluation.
+   */
   readonly augment?: AugmentOptions;
   /** Per-channel mean and std in [0, 1] units (see channelStats). */
   readonly mean: ArrayLike<number>;
@@ -41,7 +44,7 @@ export function* makeBatches(ds: ImageDataset, opts: BatchOptions): Generator<Ho
   const imageSize = height * width * channels;
   const order = opts.shuffle ? shuffledIndices(ds.count, rng!) : null;
   const scratch = new Uint8Array(augment ? imageSize : 0);
-  const shape = { height, width, channels };
+  const augmenter = augment ? new Augmenter({ height, width, channels }, augment) : null;
   const batches = batchCount(ds.count, batchSize, opts.dropLast);
   for (let b = 0; b < batches; b++) {
     const start = b * batchSize;
@@ -51,8 +54,8 @@ export function* makeBatches(ds: ImageDataset, opts: BatchOptions): Generator<Ho
     for (let k = 0; k < size; k++) {
       const i = order ? order[start + k]! : start + k;
       let pixels = ds.images.subarray(i * imageSize, (i + 1) * imageSize);
-      if (augment) {
-        augmentInto(pixels, scratch, shape, rng!, augment);
+      if (augmenter) {
+        augmenter.apply(pixels, scratch, rng!);
         pixels = scratch;
       }
       normalizeInto(pixels, x, mean, std, channels, k * imageSize);
