@@ -8,6 +8,7 @@ export const modelSchema = z
     variant: z.enum(['a', 'b', 'c', 'd']).optional(),
     zeroGamma: z.boolean().default(false),
     bnMomentum: z.number().gt(0).lte(1).default(0.1),
+    head: z.enum(['gap', 'flatten']).optional(),
   })
   .strict();
 

@@ -45,5 +45,8 @@ export function buildModel(spec: ModelSpec, input: InputShape, numClasses: numbe
   if (!builder) {
     throw new ModelError(`Unknown model "${spec.name}". Known models: ${knownModels().join(', ')}.`);
   }
+  if (spec.head !== undefined && spec.name !== 'small-cnn') {
+    throw new ModelError(`Model "${spec.name}": option head=${spec.head} exists only for small-cnn; the ResNets always pool globally.`);
+  }
   return builder(spec, input, numClasses);
 }

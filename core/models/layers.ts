@@ -229,8 +229,8 @@ export function bottleneckBlock(
 }
 
 /** Global average pooling (`head_pool`) → dense logits (`head_dense`, with bias, no softmax). */
-export function classifierHead(ctx: BuildContext, x: tf.SymbolicTensor, numClasses: number): tf.SymbolicTensor {
-  const pooled = applyLayer(tf.layers.globalAveragePooling2d({ name: 'head_pool' }), x);
+export function classifierHead(ctx: BuildContext, x: tf.SymbolicTensor, numClasses: number, head: 'gap' | 'flatten' = 'gap'): tf.SymbolicTensor {
+  const pooled = applyLayer(head === 'flatten' ? tf.layers.flatten({ name: 'head_flatten' }) : tf.layers.globalAveragePooling2d({ name: 'head_pool' }), x);
   return applyLayer(
     tf.layers.dense({
       units: numClasses,
@@ -243,9 +243,12 @@ export function classifierHead(ctx: BuildContext, x: tf.SymbolicTensor, numClass
   );
 }
 
-/** The model input, `[null, null, channels]` so the same model runs at any resolution (FixRes). */
-export function imageInput(channels: number): tf.SymbolicTensor {
-  return tf.input({ shape: [null, null, channels], name: 'input' });
+/**
+ * The model input, `[null, null, channels]` so the same model runs at any resolution (FixRes),
+ * or `[height, width, channels]` when a fixed size is given (flatten heads).
+ */
+export function imageInput(channels: number, fixed?: { height: number; width: number }): tf.SymbolicTensor {
+  return tf.input({ shape: [fixed?.height ?? null, fixed?.width ?? null, channels], name: 'input' });
 }
 
 /** Validates `numClasses` and the input's channel count. */

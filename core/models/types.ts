@@ -11,6 +11,11 @@ export interface ModelSpec {
   readonly zeroGamma?: boolean;
   /** Batch-norm momentum in PyTorch's sense (weight of the new batch statistic), default 0.1. */
   readonly bnMomentum?: number;
+  /**
+   * small-cnn's head: 'gap' (global average pooling, any input size) or 'flatten' (flatten the
+   * last feature map: learns faster, fixes the input size to the training resolution).
+   */
+  readonly head?: 'gap' | 'flatten';
   /** Seed for weight initialisation. */
   readonly seed?: number;
 }

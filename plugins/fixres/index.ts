@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../types.js';
 import { runFixRes, type FixResResult } from './phase.js';
@@ -42,6 +43,15 @@ export class FixResPlugin implements TricksterPlugin {
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
       if (ctx.has('distillation')) {
         ctx.warn(`${PLUGIN_NAME} + distillation: the FixRes fine-tuning uses plain cross-entropy; the teacher is not consulted in that phase`);
+      }
+    });
+    host.hooks.setup.tapPromise(PLUGIN_NAME, async () => {
+      const [, height, width] = host.model.inputs[0].shape;
+      if (height !== null || width !== null) {
+        throw new ConfigError(
+          `plugins.${PLUGIN_NAME}: the model's input size is fixed at ${height}x${width}, so it cannot be evaluated at ${this.options.testSize}px; ` +
+            'use a model that pools globally (model.head: gap for small-cnn, or a ResNet)',
+        );
       }
     });
     host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: FIXRES_STAGE }, async () => {

@@ -14,7 +14,7 @@ import { enterFixResMode, forceInferenceMode } from '../../plugins/fixres/freeze
 import { FIXRES_STAGE, FixResPlugin, optionsSchema } from '../../plugins/fixres/index.js';
 import { fineTuneEpoch } from '../../plugins/fixres/phase.js';
 import { fixResPlan, isFixResTrainable } from '../../plugins/fixres/plan.js';
-import { trainSubset } from '../helpers/train-subset.js';
+import { subsetTrainer, trainSubset } from '../helpers/train-subset.js';
 
 const SMALL_CNN_LAYERS = [
   ['input', 'InputLayer'],
@@ -209,7 +209,7 @@ describe('fixres end to end (Fashion-MNIST subset)', () => {
   it('fine-tunes classifier + last BN at 36px and lifts top-1 there', async () => {
     const probe = new Probe();
     run = await trainSubset(
-      { data: { limit: 1024 }, training: { epochs: 2, batchSize: 64 }, plugins: { fixres: { testSize: 36, epochs: 2, batches: 8 } } },
+      { model: { name: 'small-cnn', head: 'gap' }, data: { limit: 1024 }, training: { epochs: 2, batchSize: 64 }, plugins: { fixres: { testSize: 36, epochs: 2, batches: 8 } } },
       { plugins: [probe] },
     );
     const report = run.summary.plugins.fixres as Record<string, number>;
@@ -224,5 +224,12 @@ describe('fixres end to end (Fashion-MNIST subset)', () => {
     expect(probe.tensors[1]).toBe(probe.tensors[0]);
     expect(run.trainer.model.layers.map((l) => l.trainable)).toEqual(probe.flags);
     expect(Object.keys(trainableVariables(run.trainer.model))).toHaveLength(11);
+  });
+});
+
+describe('fixres with a fixed-size model', () => {
+  it('refuses a flatten head at setup, naming the option to change', async () => {
+    const trainer = await subsetTrainer({ model: { name: 'small-cnn', head: 'flatten' }, plugins: { fixres: { testSize: 32 } } });
+    await expect(trainer.fit()).rejects.toThrow(/plugins\.fixres: the model's input size is fixed at 28x28.*model\.head: gap/);
   });
 });

@@ -30,6 +30,8 @@ describe('every built-in plugin trains with its canonical settings', () => {
         data: { limit: 256, testLimit: 100 },
         training: { epochs: 2, batchSize: 64 },
         plugins: { [name]: options },
+        // FixRes evaluates at another resolution: it needs the globally pooling head.
+        ...(name === 'fixres' ? { model: { name: 'small-cnn', head: 'gap' } } : {}),
       });
       trainer.dispose();
       expect(trainer.plugins.map((p) => p.name)).toContain(name);
