@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinPresetNames } from '../core/config/presets.js';
-import { trainSubset } from './helpers/train-subset.js';
+import { resolveConfig } from '../core/config/load.js';
+import { createTrainer } from '../core/create-trainer.js';
+import { silentLogger } from '../core/logger.js';
+import { tempRunDir, trainSubset } from './helpers/train-subset.js';
 
 /** Every built-in preset trains end to end on a Fashion-MNIST subset (2 short epochs). */
 describe('presets', () => {
@@ -19,13 +22,16 @@ describe('presets', () => {
   for (const name of builtinPresetNames()) {
     it(`${name} trains`, async () => {
       const largeBatch = name === 'large-batch-lars';
+      // The preset as shipped (no pinned rates), cut to a subset and 2 epochs.
       const overrides: Record<string, unknown> = {
         extends: name,
         data: { limit: largeBatch ? 2048 : 256, testLimit: 100 },
         training: { epochs: 2, ...(largeBatch ? {} : { batchSize: 64 }) },
       };
       if (name === 'distillation') overrides.plugins = { distillation: { teacher } };
-      const { summary, trainer } = await trainSubset(overrides);
+      const resolved = await resolveConfig({ inline: overrides });
+      const trainer = await createTrainer(resolved, { backend: 'wasm', progress: 'none', logger: silentLogger, outDir: tempRunDir() });
+      const summary = await trainer.fit();
       trainer.dispose();
       expect(summary.epochs).toBeGreaterThanOrEqual(1);
       expect(Number.isFinite(summary.testLoss)).toBe(true);

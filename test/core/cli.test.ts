@@ -57,7 +57,7 @@ describe('trickster CLI', () => {
 
   it('presets lists the built-ins and shows one resolved; every command has --help', async () => {
     const list = await cli('presets');
-    expect(list.stdout).toMatch(/^baseline\s+small-cnn, SGD momentum/m);
+    expect(list.stdout).toMatch(/^baseline\s+small-cnn, SGD Nesterov momentum/m);
     const show = await cli('presets', '--show', 'baseline');
     expect(show.stdout).toMatch(/name: small-cnn/);
     expect(show.stdout).toMatch(/\* lr-schedule/);

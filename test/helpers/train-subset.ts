@@ -15,10 +15,18 @@ export function tempRunDir(prefix = 'trickster-test-'): string {
 /**
  * The config of a short real training on a Fashion-MNIST subset: the baseline preset cut to
  * `limit` training and `testLimit` test images, one epoch of batch 64, with `overrides` merged on top.
+ * The rate is pinned (SGD lr 0.1, no decay within 5 epochs) so tests that read learning rates do
+ * not depend on the baseline preset's tuning.
  */
 export function subsetConfig(overrides: Record<string, unknown> = {}, limit = 512, testLimit = 500): Record<string, unknown> {
   return mergeLayers(
-    { extends: 'baseline', data: { limit, testLimit }, training: { epochs: 1, batchSize: 64 } },
+    {
+      extends: 'baseline',
+      data: { limit, testLimit },
+      training: { epochs: 1, batchSize: 64 },
+      optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: false },
+      schedule: { name: 'step', stepSize: 5, gamma: 0.1 },
+    },
     overrides,
   );
 }

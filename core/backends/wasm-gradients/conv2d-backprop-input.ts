@@ -36,6 +36,6 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
       },
       depthwise: false,
     });
-    return assemblePhases(scope, phased, plan, a.inputShape);
+    return assemblePhases(scope, phased, [g.strideHeight, g.strideWidth], a.inputShape);
   });
 };

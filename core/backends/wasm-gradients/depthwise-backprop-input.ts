@@ -36,10 +36,10 @@ export const depthwiseConv2dBackpropInput: KernelFunc = ({ inputs, backend, attr
       depthwise: true,
     });
     // perChannel channel index is (c*mult + m)*phases + p; sum m, move p before c.
-    let summed = reshape(scope, perChannel, [pixels, channels, multiplier, phases]);
+    let summed = reshape(scope, perChannel, phases > 1 ? [pixels, channels, multiplier, phases] : [pixels, channels, multiplier]);
     if (multiplier > 1) summed = scope.run('Sum', { x: summed }, { axis: [2], keepDims: false });
     const phaseMajor = phases > 1 ? transpose(scope, reshape(scope, summed, [pixels, channels, phases]), [0, 2, 1]) : summed;
     const phased = reshape(scope, phaseMajor, [g.batch, plan.rows.phaseLength, plan.cols.phaseLength, phases * channels]);
-    return assemblePhases(scope, phased, plan, a.inputShape);
+    return assemblePhases(scope, phased, [g.strideHeight, g.strideWidth], a.inputShape);
   });
 };

@@ -1,26 +1,46 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs';
+import { avgPoolGrad } from './avg-pool-grad.js';
+import { batchMatMul } from './batch-mat-mul.js';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilter } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-backprop-input.js';
+import { maxPoolGrad } from './max-pool-grad.js';
+import { max, mean, sum } from './reduce.js';
+import { rememberStockKernel } from './stock-kernels.js';
+import { tile } from './tile.js';
 
 const KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
   ['Conv2DBackpropFilter', conv2dBackpropFilter],
   ['Conv2DBackpropInput', conv2dBackpropInput],
   ['DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dBackpropFilter],
   ['DepthwiseConv2dNativeBackpropInput', depthwiseConv2dBackpropInput],
+  ['MaxPoolGrad', maxPoolGrad],
+  ['AvgPoolGrad', avgPoolGrad],
+  ['Tile', tile],
+  ['BatchMatMul', batchMatMul],
+  ['Sum', sum],
+  ['Mean', mean],
+  ['Max', max],
 ];
 
 /**
- * Registers the XNNPACK-backed convolution gradient kernels for the `wasm`
- * backend, replacing stock ones where they exist. Safe to call repeatedly.
+ * Registers the fast training kernels for the `wasm` backend (conv and
+ * depthwise-conv gradients, MaxPoolGrad, AvgPoolGrad, Tile, transposed BatchMatMul,
+ * Sum/Mean/Max over leading axes), replacing the stock ones where they
+ * exist. Safe to call repeatedly.
  */
 export function registerWasmGradientKernels(): void {
   for (const [kernelName, kernelFunc] of KERNELS) {
     const current = getKernel(kernelName, 'wasm');
     if (current?.kernelFunc === kernelFunc) continue;
-    if (current !== undefined) unregisterKernel(kernelName, 'wasm');
-    registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+    if (current !== undefined) {
+      rememberStockKernel(kernelName, current.kernelFunc);
+      unregisterKernel(kernelName, 'wasm');
+    }
+    // Keep the stock setup/dispose hooks: the stock kernelFunc, still used as a
+    // fallback, needs its setupFunc to run when the wasm backend initialises.
+    registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc: current?.setupFunc, disposeFunc: current?.disposeFunc });
   }
 }

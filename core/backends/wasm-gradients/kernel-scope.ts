@@ -7,7 +7,7 @@ export interface WasmBackendLike {
 }
 
 /**
- * Runs stock `wasm` kernels by name from inside another kernel and remembers
+ * Runs registered `wasm` kernels by name from inside another kernel and remembers
  * every TensorInfo they produce, so that all intermediates can be freed in one go.
  */
 export class KernelScope {
@@ -15,7 +15,10 @@ export class KernelScope {
 
   constructor(readonly backend: WasmBackendLike) {}
 
-  /** Calls the `wasm` kernel `kernelName` and tracks its single output. */
+  /**
+   * Calls the registered `wasm` kernel `kernelName` (ours where we replaced
+   * one, whose fallbacks call the stock kernel) and tracks its single output.
+   */
   run(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
     const kernel = getKernel(kernelName, 'wasm');
     if (kernel === undefined) {
@@ -29,10 +32,10 @@ export class KernelScope {
     return out;
   }
 
-  /** Uploads a small int32 constant (e.g. a gather index table) and tracks it. */
-  int32(values: readonly number[]): TensorInfo {
-    const shape = [values.length];
-    const info: TensorInfo = { dataId: this.backend.write(Int32Array.from(values), shape, 'int32'), shape, dtype: 'int32' };
+  /** Uploads a small constant (e.g. a gather index table) and tracks it. */
+  constant(values: readonly number[], shape: number[], dtype: 'int32' | 'float32'): TensorInfo {
+    const data = dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values);
+    const info: TensorInfo = { dataId: this.backend.write(data, shape, dtype), shape, dtype };
     this.temps.push(info);
     return info;
   }

@@ -26,7 +26,7 @@ export interface PhaseAxis {
 }
 
 /** Builds the PhaseAxis for filter length k, stride s, dilation d, leading pad. */
-export function phaseAxis(k: number, s: number, d: number, pad: number, inputLength: number): PhaseAxis {
+function phaseAxis(k: number, s: number, d: number, pad: number, inputLength: number): PhaseAxis {
   const dilation = s === 1 ? d : 1;
   const entries: Array<{ p: number; a: number; off: number }> = [];
   for (let p = 0; p < s; p++) {
@@ -80,7 +80,7 @@ export function gatherPhaseTaps(scope: KernelScope, filter: TensorInfo, plan: Ph
   }
   const flat = reshape(scope, filter, [kh * kw, inner]);
   const padded = scope.run('PadV2', { x: flat }, { paddings: [[0, 1], [0, 0]], constantValue: 0 });
-  const gathered = scope.run('GatherV2', { x: padded, indices: scope.int32(index) }, { axis: 0, batchDims: 0 });
+  const gathered = scope.run('GatherV2', { x: padded, indices: scope.constant(index, [index.length], 'int32') }, { axis: 0, batchDims: 0 });
   const phases = plan.rows.taps.length * plan.cols.taps.length;
   return reshape(scope, gathered, [plan.rows.size * plan.cols.size, phases, inner]);
 }

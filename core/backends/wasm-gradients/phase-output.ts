@@ -1,20 +1,22 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { KernelScope } from './kernel-scope.js';
 import { reshape, slice, transpose } from './layout.js';
-import type { PhasePlan } from './phase-filter.js';
 
 /**
- * Turns the phase-major output of a combined phase conv, [N, Hq, Wq, sh*sw*C]
- * with channel index (p_h*sw + p_w)*C + c, into the input gradient
+ * Turns phase-major data [N, Hq, Wq, sh*sw*C] (channel index
+ * (p_h*sw + p_w)*C + c holds position (q_h*sh + p_h, q_w*sw + p_w)) into
  * [N, H, W, C]: interleaves the phases spatially and crops the rows/columns
  * beyond the input size.
  */
-export function assemblePhases(scope: KernelScope, phased: TensorInfo, plan: PhasePlan, inShape: readonly number[]): TensorInfo {
+export function assemblePhases(
+  scope: KernelScope,
+  phased: TensorInfo,
+  strides: readonly [number, number],
+  inShape: readonly number[],
+): TensorInfo {
   const [n, h, w, c] = inShape;
-  const sh = plan.rows.taps.length;
-  const sw = plan.cols.taps.length;
-  const hq = plan.rows.phaseLength;
-  const wq = plan.cols.phaseLength;
+  const [sh, sw] = strides;
+  const [, hq, wq] = phased.shape;
   let full = phased;
   if (sh * sw > 1) {
     const split = reshape(scope, phased, [n * hq, wq, sh, sw * c]);

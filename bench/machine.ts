@@ -1,0 +1,41 @@
+/** Machine and software facts recorded with every bench result. */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { createRequire } from 'node:module';
+
+/** What the numbers were measured on. */
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  platform: string;
+  node: string;
+  tfjs: string;
+  tfjsBackendWasm: string;
+  /** 1-minute load average when the bench started (other processes make timings noisy). */
+  loadAverageAtStart: number;
+}
+
+function packageVersion(name: string): string {
+  const require = createRequire(import.meta.url);
+  try {
+    const pkg = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** CPU model (os.cpus()[0].model), core count, memory, OS, Node, TF.js versions and the current load. */
+export function machineInfo(): MachineInfo {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    tfjs: packageVersion('@tensorflow/tfjs'),
+    tfjsBackendWasm: packageVersion('@tensorflow/tfjs-backend-wasm'),
+    loadAverageAtStart: Math.round(os.loadavg()[0]! * 100) / 100,
+  };
+}

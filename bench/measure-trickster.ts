@@ -1,0 +1,60 @@
+/** (a) trickster's real training loop on wasm: createTrainer + fit on a Fashion-MNIST subset. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTrainer } from '../core/create-trainer.js';
+import { silentLogger } from '../core/logger.js';
+import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
+import { totalSteps, windowRates, type StepPlan } from './stats.js';
+
+/** Records the time the epoch starts and the time each training step ends. */
+class StepClock implements TricksterPlugin {
+  readonly name = 'bench-step-clock';
+  marks: number[] = [];
+
+  apply(host: PluginHost): void {
+    host.hooks.beforeEpoch.tapPromise(this.name, async () => {
+      this.marks = [performance.now()];
+    });
+    host.hooks.afterStep.tap(this.name, () => {
+      this.marks.push(performance.now());
+    });
+  }
+}
+
+/**
+ * Trains one epoch of exactly `totalSteps(plan)` batches with the baseline recipe (SGD momentum,
+ * weight decay, step schedule) and the given model, with flip + pad-2 crop augmentation or none,
+ * and returns images/s of each timed window. The time between two step ends covers everything
+ * the kernel does per step: host batching and augmentation, tensor upload, forward, backward,
+ * optimizer, hooks.
+ */
+export async function measureTrickster(model: string, plan: StepPlan, augment: boolean): Promise<number[]> {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'trickster-bench-'));
+  const clock = new StepClock();
+  const config = {
+    extends: 'baseline',
+    model: { name: model, width: 1 },
+    data: {
+      limit: totalSteps(plan) * plan.batch,
+      testLimit: plan.batch,
+      augment: augment ? { flip: true, crop: { padding: 2 } } : { flip: false, crop: false },
+    },
+    training: { epochs: 1, batchSize: plan.batch, evalBatchSize: plan.batch },
+  };
+  try {
+    const trainer = await createTrainer(config, {
+      backend: 'wasm',
+      progress: 'none',
+      logger: silentLogger,
+      outDir,
+      exportModel: false,
+      plugins: [clock],
+    });
+    await trainer.fit();
+    trainer.dispose();
+    return windowRates(clock.marks, plan);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}

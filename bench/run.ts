@@ -1,0 +1,176 @@
+/**
+ * `npm run bench [-- --quick]`: trickster's training throughput on wasm against the references
+ * it should be judged by, for small-cnn and resnet20 at batch 128 on Fashion-MNIST shapes
+ * (28x28x1, 10 classes). Every configuration runs in its own process (TF.js keeps one engine per
+ * process; peak RSS is per configuration); each number is the median of >= 3 timed windows.
+ * Prints one table and writes it as JSON to bench/results/latest.json. See options.ts for flags.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveDataDir } from '../core/data/locate.js';
+import { jobLabel, type Job, type Measurement } from './jobs.js';
+import { machineInfo } from './machine.js';
+import { parseOptions, USAGE, type BenchOptions } from './options.js';
+import { runJob } from './spawn-job.js';
+import type { StepPlan } from './stats.js';
+import { formatTable, ratios, type ModelRows, type Outcome } from './table.js';
+import { torchAvailable, torchReference } from './torch-ref.js';
+
+/** Training images of one full Fashion-MNIST epoch as trickster runs it (468 batches of 128, last partial batch dropped). */
+const FASHION_TRAIN = 60000;
+const FASHION_TEST = 10000;
+
+const log = (m: string): void => void process.stderr.write(`${m}\n`);
+
+let counter = 0;
+/** Runs one measurement, logs it, and turns a failure into a note instead of aborting the bench. */
+async function measured(label: string, f: () => Promise<Measurement> | Measurement): Promise<Outcome> {
+  const t0 = Date.now();
+  const loadAverage = Math.round(os.loadavg()[0]! * 100) / 100;
+  counter += 1;
+  try {
+    const m = await f();
+    const samples = m.samples.map((s) => s.toFixed(1)).join(', ');
+    log(`[${counter}] ${label}: ${m.imgPerSec.toFixed(1)} img/s (${samples}) in ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${loadAverage}`);
+    return { ok: true, m, loadAverage };
+  } catch (err) {
+    const note = (err as Error).message.split('\n').slice(0, 3).join(' | ');
+    log(`[${counter}] ${label}: FAILED ${note}`);
+    return { ok: false, note };
+  }
+}
+
+const job = (j: Job, o: BenchOptions): Promise<Outcome> => measured(jobLabel(j), () => runJob(j, o.jobTimeoutMs));
+
+/** Measures every row of one model. */
+async function measureModel(model: string, o: BenchOptions, torch: { version: string } | { missing: string }, dataDir: string): Promise<ModelRows> {
+  const plan: StepPlan = { warmup: o.warmup, steps: o.steps[model]!, repeats: o.repeats, batch: o.batch };
+  const rows: ModelRows = {};
+  rows.a = await job({ kind: 'trickster', model, plan, augment: true }, o);
+  rows.aNoAug = await job({ kind: 'trickster', model, plan, augment: false }, o);
+  rows.c = await job({ kind: 'layers-fit', model, plan, backend: 'wasm' }, o);
+  rows.d = await job({ kind: 'bare-loop', model, plan }, o);
+  rows.e = await job({ kind: 'forward', model, batch: o.batch, repeats: o.forwardRepeats }, o);
+  if (o.cpu) {
+    // The stock cpu backend needs minutes per batch-128 step (hours for resnet20): one step per
+    // window, no warm-up (no compilation there; JIT warm-up is noise next to a step), small batch.
+    const cpuPlan: StepPlan = { warmup: 0, steps: 1, repeats: o.repeats, batch: o.cpuBatch[model]! };
+    rows.b = await job({ kind: 'layers-fit', model, plan: cpuPlan, backend: 'cpu' }, o);
+  } else {
+    rows.b = { ok: false, note: 'skipped (--no-cpu)' };
+  }
+  for (const [key, threads] of [['f1', 1], ['f2', 2]] as const) {
+    if ('missing' in torch) {
+      rows[key] = { ok: false, note: `skipped: ${torch.missing}` };
+      continue;
+    }
+    // PyTorch steps are cheap when it has the cores: twice the steps make its windows steadier.
+    const torchPlan: StepPlan = { ...plan, steps: Math.max(2 * plan.steps, 3) };
+    rows[key] = await measured(`PyTorch ${model}, ${threads} thread${threads > 1 ? 's' : ''}`, () =>
+      torchReference(model, torchPlan, threads, dataDir, o.jobTimeoutMs),
+    );
+  }
+  return rows;
+}
+
+const fmt = (x: number, digits = 1): string => x.toFixed(digits);
+
+async function main(): Promise<void> {
+  const parsed = parseOptions(process.argv.slice(2));
+  if (parsed === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const o = parsed;
+  const started = Date.now();
+  const machine = machineInfo();
+  const dataDir = resolveDataDir();
+  const torch = o.torch ? torchAvailable() : { missing: 'skipped (--no-torch)' };
+  log(`bench (${o.mode}): ${o.models.join(', ')}; batch ${o.batch}, ${o.repeats} repeats, warm-up ${o.warmup} steps, steps/repeat ${JSON.stringify(o.steps)}, cpu batch ${JSON.stringify(o.cpuBatch)}`);
+  log(`machine: ${machine.cpu} x${machine.cores}, load average ${machine.loadAverageAtStart}; node ${machine.node}, tfjs ${machine.tfjs}; torch ${'version' in torch ? torch.version : 'unavailable'}`);
+
+  const rows: Record<string, ModelRows> = {};
+  for (const model of o.models) rows[model] = await measureModel(model, o, torch, dataDir);
+  const pipeJob = (augment: boolean): Job => ({ kind: 'pipeline', batch: o.batch, batches: o.pipelineBatches, repeats: o.repeats, augment });
+  const pipeline = { augmentOn: await job(pipeJob(true), o), augmentOff: await job(pipeJob(false), o) };
+  const seconds = (Date.now() - started) / 1000;
+
+  const notes = [
+    '(a) the real Trainer (createTrainer + fit, baseline recipe: SGD momentum 0.9, weight decay 5e-4, flip + pad-2 crop) on a Fashion-MNIST subset; img/s between step ends after the warm-up, so host batching, augmentation, upload, hooks and optimizer are included.',
+    `(b) tfjs-layers model.fit on the stock cpu backend, one step per repeat at a small batch (${JSON.stringify(o.cpuBatch)}; "bNN" in the table): a batch-128 step takes ~2 min (small-cnn) to ~30 min (resnet20) there. Its cost is linear in the batch, so img/s carries over; --cpu-batch 128 measures it at 128.`,
+    '(c) tfjs-layers model.fit on wasm with trickster\'s gradient kernels, SGD momentum, no weight decay, data already as tensors.',
+    '(d) tf.variableGrads + optimizer.applyGradients (SGD momentum) on wasm, data already as tensors: the floor of what any loop on these kernels costs.',
+    '(e) conv layers of the model timed alone on wasm (random inputs of their real shapes, batch 128): FLOP rate (2 x multiply-adds / time) divided by 3x the forward FLOPs per image, i.e. training at forward-conv speed with backward = 2x forward and everything else free.',
+    '(f) bench/torch_ref.py: the same architectures in PyTorch on the CPU (NCHW, same SGD + weight decay), each thread count in its own process. wasm in Node runs one thread, so 1 thread is the like-for-like number; 2 threads compete with whatever else runs on this 2-core machine.',
+    'spread = half of (max - min) of the repeats over their median; peak RSS = maxRSS of the process that measured the row (includes Node/TF.js/Python and the loaded dataset).',
+  ];
+
+  const perModel: Record<string, unknown> = {};
+  const extraLines: string[] = [];
+  for (const model of o.models) {
+    const r = rows[model]!;
+    const e = r.e?.ok ? r.e.m.extra : undefined;
+    if (e) {
+      extraLines.push(
+        `${model}: ${Number(e['multiplyAddsPerImage']).toLocaleString('en-US')} multiply-adds/image forward; wasm conv layers ${fmt(Number(e['convGflops']))} GFLOP/s, whole forward pass (inference mode) ${fmt(Number(e['forwardGflops']))} GFLOP/s = ${fmt(Number(e['inferenceImgPerSec']), 0)} img/s`,
+      );
+    }
+    let augmentation: Record<string, number> | undefined;
+    if (r.a?.ok && r.aNoAug?.ok) {
+      const on = r.a.m.imgPerSec;
+      const off = r.aNoAug.m.imgPerSec;
+      augmentation = { augmentOn: on, augmentOff: off, onOverOff: on / off };
+      extraLines.push(`${model}: trickster with augmentation ${fmt(on)} img/s, without ${fmt(off)} img/s, on/off = ${fmt(on / off, 3)} (${fmt(100 * (1 - on / off))}% of the step time; within the spread when small)`);
+    }
+    perModel[model] = { rows: r, ratios: ratios(r), augmentation };
+  }
+  if (pipeline.augmentOn.ok && pipeline.augmentOff.ok) {
+    const on = pipeline.augmentOn.m.imgPerSec;
+    const off = pipeline.augmentOff.m.imgPerSec;
+    // Host time per image over step time per image = (a img/s) / (pipeline img/s).
+    const shares = o.models
+      .flatMap((m) => {
+        const a = rows[m]?.a;
+        return a?.ok ? [`${fmt((100 * a.m.imgPerSec) / on, 2)}% of a ${m} step`] : [];
+      })
+      .join(', ');
+    extraLines.push(`data pipeline alone (shuffle + normalise, no tensors): ${fmt(on, 0)} img/s with flip + crop, ${fmt(off, 0)} img/s without; with augmentation it is ${shares}`);
+  }
+  let epoch: Record<string, number> | undefined;
+  const res = rows['resnet20'];
+  if (res?.a?.ok) {
+    const images = Math.floor(FASHION_TRAIN / o.batch) * o.batch;
+    const trainSeconds = images / res.a.m.imgPerSec;
+    const inference = res.e?.ok ? Number(res.e.m.extra?.['inferenceImgPerSec']) : NaN;
+    const evalSeconds = FASHION_TEST / inference;
+    epoch = { trainImages: images, trainSeconds, evalSeconds };
+    extraLines.push(
+      `resnet20, full Fashion-MNIST epoch EXTRAPOLATED from (a): ${images.toLocaleString('en-US')} images / ${fmt(res.a.m.imgPerSec)} img/s = ${fmt(trainSeconds / 60)} min of training` +
+        (Number.isFinite(evalSeconds) ? ` + ~${fmt(evalSeconds, 0)} s to evaluate 10,000 test images at the measured inference speed` : '') + ' (not run end to end)',
+    );
+  }
+
+  const title = `trickster bench ${new Date().toISOString()} (${o.mode}) | ${machine.cpu} x${machine.cores}, load ${machine.loadAverageAtStart} at start | node ${machine.node}, tfjs ${machine.tfjs} | batch ${o.batch}, 28x28x1, 10 classes | median of ${o.repeats} repeats | ${fmt(seconds, 0)} s`;
+  console.log(`\n${title}\n\n${formatTable(o.models, rows, o.batch)}\n\n${extraLines.join('\n')}\n\nnotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
+
+  const result = {
+    date: new Date().toISOString(),
+    machine,
+    torch: 'version' in torch ? torch.version : null,
+    options: o,
+    durationSeconds: seconds,
+    models: perModel,
+    pipeline,
+    resnet20EpochExtrapolated: epoch ?? null,
+    notes,
+  };
+  mkdirSync(path.dirname(o.out), { recursive: true });
+  writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(process.cwd(), o.out)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
