@@ -1,19 +1,16 @@
 import path from 'node:path';
 import type { TricksterConfig } from './config/schema.js';
 import { isIdentityAugment, type AugmentOptions } from './data/augment.js';
-import { makeBatches, batchCount } from './data/batcher.js';
+import { batchCount } from './data/batcher.js';
+import { InlineBatchSource, type BatchSource } from './data/batch-source.js';
 import { loadDataset, resolveDataDir } from './data/locate.js';
 import { channelStats, type ChannelStats } from './data/normalize.js';
-import { resizeDataset } from './data/resize-dataset.js';
-import { Rng } from './data/rng.js';
 import { limitDataset, validationSplit } from './data/split.js';
 import type { HostBatch, ImageDataset } from './data/types.js';
+import { sharedDataset } from './data/workers/shared-dataset.js';
+import { WorkerBatchSource } from './data/workers/worker-batch-source.js';
 import { streamSeed } from './random-streams.js';
 import type { TrainBatchOptions, TrainingData, TrainingDataProvider } from './training-data.js';
-
-async function* asAsync(batches: Iterable<HostBatch>): AsyncIterable<HostBatch> {
-  yield* batches;
-}
 
 /** Training data from a dataset folder, prepared as the config's `data` section asks. */
 export class InMemoryTrainingData implements TrainingData {
@@ -21,7 +18,6 @@ export class InMemoryTrainingData implements TrainingData {
   readonly inputShape;
   readonly numClasses: number;
   readonly classNames: readonly string[];
-  private readonly resized = new Map<string, ImageDataset>();
 
   constructor(
     name: string,
@@ -31,6 +27,8 @@ export class InMemoryTrainingData implements TrainingData {
     /** Per-channel normalisation (mean 0 / std 1 when normalisation is off). */
     readonly stats: ChannelStats,
     private readonly config: TricksterConfig,
+    /** Where batches are made (default: in this thread). */
+    private readonly source: BatchSource = new InlineBatchSource({ train, eval: evalSet, test }, stats),
   ) {
     this.name = name;
     this.inputShape = { height: train.height, width: train.width, channels: train.channels };
@@ -65,24 +63,17 @@ export class InMemoryTrainingData implements TrainingData {
       gaussianBlur: a.gaussianBlur ?? false,
     };
     const augment = options.augment !== false && !isIdentityAugment(all) ? all : undefined;
-    const rng = new Rng(streamSeed(this.config.training.seed, `data/epoch-${epoch}`));
-    const ds = options.inputSize !== undefined ? this.resizedSet('train', this.train, options.inputSize) : this.train;
-    return asAsync(makeBatches(ds, { batchSize, shuffle: true, rng, augment, ...this.stats, dropLast: true }));
-  }
-
-  private resizedSet(key: string, ds: ImageDataset, size: number): ImageDataset {
-    const id = `${key}/${size}`;
-    if (!this.resized.has(id)) this.resized.set(id, resizeDataset(ds, size));
-    return this.resized.get(id)!;
+    const seed = streamSeed(this.config.training.seed, `data/epoch-${epoch}`);
+    return this.source.batches({ split: 'train', batchSize, seed, augment, inputSize: options.inputSize, dropLast: true });
   }
 
   evalBatches(split: 'eval' | 'test', batchSize: number, inputSize?: number): AsyncIterable<HostBatch> {
-    let ds = split === 'eval' ? this.evalSet : this.test;
-    if (inputSize !== undefined) ds = this.resizedSet(split, ds, inputSize);
-    return asAsync(makeBatches(ds, { batchSize, shuffle: false, ...this.stats }));
+    return this.source.batches({ split, batchSize, inputSize, dropLast: false });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.source.close();
+  }
 }
 
 /** Finds and loads the dataset the config names (flag > config > TRICKSTER_DATA > default folder). */
@@ -109,6 +100,12 @@ export class DatasetProvider implements TrainingDataProvider {
     const test = data.testLimit !== undefined ? limitDataset(splits.test, data.testLimit, training.seed) : splits.test;
     if (data.testLimit !== undefined && data.validationSplit === 0) evalSet = test;
     const stats = data.normalize ? channelStats(train) : { mean: Array(train.channels).fill(0), std: Array(train.channels).fill(1) };
-    return new InMemoryTrainingData(splits.name, train, evalSet, test, stats, this.config);
+    if (!data.worker) return new InMemoryTrainingData(splits.name, train, evalSet, test, stats, this.config);
+    // One shared copy of each split, read by this thread (counts, shapes) and the worker alike.
+    const share = new Map<ImageDataset, ImageDataset>();
+    for (const ds of [train, evalSet, test]) if (!share.has(ds)) share.set(ds, sharedDataset(ds));
+    const [t, e, x] = [train, evalSet, test].map((ds) => share.get(ds)!) as [ImageDataset, ImageDataset, ImageDataset];
+    const source = new WorkerBatchSource({ train: t, eval: e, test: x }, stats, data.prefetch);
+    return new InMemoryTrainingData(splits.name, t, e, x, stats, this.config, source);
   }
 }

@@ -133,14 +133,22 @@ export class Trainer {
   /** Trains, evaluates, checkpoints and exports; returns the run summary. */
   async fit(): Promise<RunSummary> {
     const started = Date.now();
-    const { config, options } = this;
     const warnings: string[] = [];
     const active = this.plugins.map((p) => p.name);
     this.hooks.validate.call({ plugins: active, has: (n) => active.includes(n), warn: (m) => warnings.push(m) });
     for (const w of warnings) this.logger.warn(w);
 
     this.dataRef = await this.dataProvider.load();
-    const data = this.dataRef;
+    try {
+      return await this.trainLoaded(this.dataRef, started);
+    } finally {
+      await this.dataRef.close();
+    }
+  }
+
+  /** fit() once the data is loaded: everything from building the model to the summary. */
+  private async trainLoaded(data: TrainingData, started: number): Promise<RunSummary> {
+    const { config, options } = this;
     this.modelRef = buildModel({ ...config.model, seed: config.training.seed }, data.inputShape, data.numClasses);
     this.optimizer = createOptimizer(config.optimizer);
     const runDir = new RunDir(options.outDir);
@@ -196,7 +204,6 @@ export class Trainer {
         normalization: data.stats,
       });
     }
-    await data.close();
     return {
       backend: options.backend,
       preset: options.preset ?? null,

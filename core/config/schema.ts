@@ -89,6 +89,10 @@ export const dataSchema = z
     testLimit: z.number().int().positive().optional(),
     validationSplit: z.number().min(0).lt(1).default(0),
     normalize: z.boolean().default(true),
+    /** Make batches (shuffle, augmentation, normalisation) in a worker thread, off the training thread. */
+    worker: z.boolean().default(true),
+    /** Batches the worker prepares ahead of the training loop. */
+    prefetch: z.number().int().min(1).max(64).default(4),
     augment: augmentSchema.default({ flip: false, crop: false }),
   })
   .strict();
@@ -136,7 +140,7 @@ export const configSchema = z
   .object({
     description: z.string().optional(),
     model: modelSchema,
-    data: dataSchema.default({ validationSplit: 0, normalize: true, augment: { flip: false, crop: false } }),
+    data: dataSchema.default({ validationSplit: 0, normalize: true, worker: true, prefetch: 4, augment: { flip: false, crop: false } }),
     optimizer: optimizerSchema,
     schedule: scheduleSchema.default({ name: 'constant' }),
     training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42 }),
