@@ -4,6 +4,7 @@
  */
 import type { Job, Measurement } from './jobs.js';
 import { measureBareLoop } from './measure-bare-loop.js';
+import { measureDataParallel } from './measure-data-parallel.js';
 import { measureForward } from './measure-forward.js';
 import { measureLayersFit } from './measure-layers-fit.js';
 import { measurePipeline } from './measure-pipeline.js';
@@ -25,6 +26,11 @@ async function measure(job: Job): Promise<Omit<Measurement, 'peakRssMiB'>> {
       return ofSamples(await measureLayersFit(job.backend, job.model, job.plan), job.plan.batch);
     case 'bare-loop':
       return ofSamples(await measureBareLoop(job.model, job.plan), job.plan.batch);
+    case 'data-parallel': {
+      const r = await measureDataParallel(job.model, job.plan, job.replicas);
+      if (!r.agree) throw new Error('the replicas\' weights diverged: the data-parallel step is wrong');
+      return ofSamples(r.rates, job.plan.batch, { lastLoss: r.loss });
+    }
     case 'forward': {
       const r = await measureForward(job.model, job.batch, job.repeats);
       return ofSamples(r.limitSamples, job.batch, {

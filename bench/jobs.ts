@@ -9,6 +9,8 @@ export type Job =
   | { kind: 'layers-fit'; model: string; plan: StepPlan; backend: 'cpu' | 'wasm' }
   /** (d) Bare `tf.variableGrads` + `optimizer.applyGradients` loop on wasm. */
   | { kind: 'bare-loop'; model: string; plan: StepPlan }
+  /** (d2) The same loop with each batch split over `replicas` wasm instances in worker threads. */
+  | { kind: 'data-parallel'; model: string; plan: StepPlan; replicas: number }
   /** (e) Forward pass in inference mode and the conv layers alone, timed on wasm. */
   | { kind: 'forward'; model: string; batch: number; repeats: number }
   /** Host data pipeline alone (shuffle, augmentation, normalisation), no model. */
@@ -35,6 +37,8 @@ export function jobLabel(job: Job): string {
       return `layers fit ${job.backend} ${job.model} (batch ${job.plan.batch})`;
     case 'bare-loop':
       return `bare loop wasm ${job.model}`;
+    case 'data-parallel':
+      return `bare loop wasm ${job.model}, ${job.replicas} replicas`;
     case 'forward':
       return `forward wasm ${job.model}`;
     case 'pipeline':

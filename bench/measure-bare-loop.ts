@@ -1,9 +1,9 @@
 /** (d) The overhead baseline: a bare variableGrads + applyGradients loop on wasm. */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../core/backends/resolve.js';
-import { buildModel } from '../core/models/index.js';
+import { benchModel } from './bench-model.js';
 import { trainableVariables } from '../core/variables.js';
-import { fashionTensors, INPUT, NUM_CLASSES, splitBatches } from './fashion-tensors.js';
+import { fashionTensors, splitBatches } from './fashion-tensors.js';
 import { totalSteps, windowRates, type StepPlan } from './stats.js';
 
 /**
@@ -14,7 +14,7 @@ import { totalSteps, windowRates, type StepPlan } from './stats.js';
  */
 export async function measureBareLoop(model: string, plan: StepPlan): Promise<number[]> {
   await useBackend('wasm');
-  const net = buildModel({ name: model, seed: 42 }, INPUT, NUM_CLASSES);
+  const net = benchModel(model);
   const variables = Object.values(trainableVariables(net));
   const optimizer: tf.Optimizer = tf.train.momentum(0.1, 0.9);
   const { x, y } = fashionTensors(totalSteps(plan) * plan.batch);

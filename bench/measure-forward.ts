@@ -1,8 +1,9 @@
 /** (e) The limit: the wasm backend's measured forward conv FLOP rate, turned into training img/s. */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../core/backends/resolve.js';
-import { buildModel, forwardMultiplyAdds, layerCosts } from '../core/models/index.js';
-import { fashionTensors, INPUT, NUM_CLASSES } from './fashion-tensors.js';
+import { forwardMultiplyAdds, layerCosts } from '../core/models/index.js';
+import { benchModel } from './bench-model.js';
+import { fashionTensors, INPUT } from './fashion-tensors.js';
 import { median } from './stats.js';
 
 /** The forward measurement of one model at one batch size. */
@@ -72,7 +73,7 @@ function timeRuns(f: () => void, repeats: number, minSampleMs = 250): number[] {
  */
 export async function measureForward(model: string, batch: number, repeats: number): Promise<ForwardResult> {
   await useBackend('wasm');
-  const net = buildModel({ name: model, seed: 42 }, INPUT, NUM_CLASSES);
+  const net = benchModel(model);
   const macs = forwardMultiplyAdds(net, INPUT);
   const calls = convCalls(net, batch);
   const convMacs = calls.reduce((n, c) => n + c.multiplyAdds, 0);

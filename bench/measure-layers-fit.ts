@@ -1,8 +1,8 @@
 /** (b)/(c) tfjs-layers `model.fit` on the stock cpu backend or on wasm with trickster's kernels. */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../core/backends/resolve.js';
-import { buildModel } from '../core/models/index.js';
-import { fashionTensors, INPUT, NUM_CLASSES } from './fashion-tensors.js';
+import { benchModel } from './bench-model.js';
+import { fashionTensors } from './fashion-tensors.js';
 import { totalSteps, windowRates, type StepPlan } from './stats.js';
 
 /**
@@ -12,7 +12,7 @@ import { totalSteps, windowRates, type StepPlan } from './stats.js';
  */
 export async function measureLayersFit(backend: 'cpu' | 'wasm', model: string, plan: StepPlan): Promise<number[]> {
   await useBackend(backend);
-  const net = buildModel({ name: model, seed: 42 }, INPUT, NUM_CLASSES);
+  const net = benchModel(model);
   net.compile({
     optimizer: tf.train.momentum(0.1, 0.9),
     loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred),

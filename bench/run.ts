@@ -51,6 +51,7 @@ async function measureModel(model: string, o: BenchOptions, torch: { version: st
   rows.aNoAug = await job({ kind: 'trickster', model, plan, augment: false }, o);
   rows.c = await job({ kind: 'layers-fit', model, plan, backend: 'wasm' }, o);
   rows.d = await job({ kind: 'bare-loop', model, plan }, o);
+  rows.d2 = await job({ kind: 'data-parallel', model, plan, replicas: 2 }, o);
   rows.e = await job({ kind: 'forward', model, batch: o.batch, repeats: o.forwardRepeats }, o);
   if (o.cpu) {
     // The stock cpu backend needs minutes per batch-128 step (hours for resnet20): one step per
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     `(b) tfjs-layers model.fit on the stock cpu backend, one step per repeat at a small batch (${JSON.stringify(o.cpuBatch)}; "bNN" in the table): a batch-128 step takes ~2 min (small-cnn) to ~30 min (resnet20) there. Its cost is linear in the batch, so img/s carries over; --cpu-batch 128 measures it at 128.`,
     '(c) tfjs-layers model.fit on wasm with trickster\'s gradient kernels, SGD momentum, no weight decay, data already as tensors.',
     '(d) tf.variableGrads + optimizer.applyGradients (SGD momentum) on wasm, data already as tensors: the floor of what any loop on these kernels costs.',
+    '(d2) the (d) loop with each batch split over 2 replica worker threads, each with its own wasm instance and model copy: gradients and batch-norm moving statistics averaged in the main thread every step, every replica applies the same SGD update (their weights are checked equal at the end). d2/d is the gain from the second core.',
     '(e) conv layers of the model timed alone on wasm (random inputs of their real shapes, batch 128): FLOP rate (2 x multiply-adds / time) divided by 3x the forward FLOPs per image, i.e. training at forward-conv speed with backward = 2x forward and everything else free.',
     '(f) bench/torch_ref.py: the same architectures in PyTorch on the CPU (NCHW, same SGD + weight decay), each thread count in its own process. wasm in Node runs one thread, so 1 thread is the like-for-like number; 2 threads compete with whatever else runs on this 2-core machine.',
     'spread = half of (max - min) of the repeats over their median; peak RSS = maxRSS of the process that measured the row (includes Node/TF.js/Python and the loaded dataset).',
@@ -122,6 +124,9 @@ async function main(): Promise<void> {
       const off = r.aNoAug.m.imgPerSec;
       augmentation = { augmentOn: on, augmentOff: off, onOverOff: on / off };
       extraLines.push(`${model}: trickster with augmentation ${fmt(on)} img/s, without ${fmt(off)} img/s, on/off = ${fmt(on / off, 3)} (${fmt(100 * (1 - on / off))}% of the step time; within the spread when small)`);
+    }
+    if (r.d?.ok && r.d2?.ok) {
+      extraLines.push(`${model}: data-parallel over 2 wasm workers ${fmt(r.d2.m.imgPerSec)} img/s vs 1 instance ${fmt(r.d.m.imgPerSec)} img/s: d2/d = ${fmt(r.d2.m.imgPerSec / r.d.m.imgPerSec, 2)}`);
     }
     perModel[model] = { rows: r, ratios: ratios(r), augmentation };
   }

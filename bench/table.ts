@@ -2,8 +2,11 @@
 import type { Measurement } from './jobs.js';
 import { relativeSpread } from './stats.js';
 
-/** Row keys in table order. `aNoAug` is (a) with augmentation off; f1/f2 are PyTorch with 1/2 threads. */
-export const ROWS = ['a', 'aNoAug', 'b', 'c', 'd', 'e', 'f1', 'f2'] as const;
+/**
+ * Row keys in table order. `aNoAug` is (a) with augmentation off; `d2` is (d) data-parallel over two
+ * wasm instances (the both-cores experiment); f1/f2 are PyTorch with 1/2 threads.
+ */
+export const ROWS = ['a', 'aNoAug', 'b', 'c', 'd', 'd2', 'e', 'f1', 'f2'] as const;
 export type RowKey = (typeof ROWS)[number];
 
 /** A measured row (with the 1-minute load average when it started), or why it has no number. */
@@ -20,6 +23,7 @@ const LABELS: Record<RowKey, string> = {
   b: '(b) layers model.fit, stock cpu',
   c: '(c) layers model.fit, wasm + our kernels',
   d: '(d) bare variableGrads loop, wasm',
+  d2: '    same, data-parallel, 2 wasm workers',
   e: '(e) limit: conv rate / (3 x fwd FLOPs)',
   f1: '(f) PyTorch CPU, 1 thread',
   f2: '    PyTorch CPU, 2 threads',
@@ -30,6 +34,7 @@ export const RATIOS: readonly { key: string; of: RowKey; label: string }[] = [
   { key: 'a/b', of: 'b', label: 'a/b  vs stock cpu fit' },
   { key: 'a/c', of: 'c', label: 'a/c  vs layers fit on wasm' },
   { key: 'a/d', of: 'd', label: 'a/d  vs bare loop' },
+  { key: 'a/d2', of: 'd2', label: 'a/d2 vs 2-worker bare loop' },
   { key: 'a/e', of: 'e', label: 'a/e  vs forward-conv limit' },
   { key: 'a/f1', of: 'f1', label: 'a/f  vs PyTorch, 1 thread' },
   { key: 'a/f2', of: 'f2', label: 'a/f  vs PyTorch, 2 threads' },

@@ -1,6 +1,6 @@
 """PyTorch CPU reference for the trickster bench: trains the same small-cnn / resnet20 as
-core/models (NCHW, bias-free convs + BN eps 1e-5 momentum 0.1, He init irrelevant for speed,
-GAP + linear head) on Fashion-MNIST batches with SGD momentum 0.9, weight decay 5e-4, and
+core/models (NCHW, bias-free convs + BN eps 1e-5 momentum 0.1, He init irrelevant for speed;
+small-cnn with the baseline preset's flatten head, resnet20 with GAP + linear head) on Fashion-MNIST batches with SGD momentum 0.9, weight decay 5e-4, and
 prints one JSON object with images/s per thread count (median of the timed windows).
 
   python3 bench/torch_ref.py --model resnet20 --batch 128 --warmup 2 --steps 3 --repeats 3 \
@@ -44,12 +44,13 @@ def head(cin, classes):
 
 
 def small_cnn(channels=1, classes=10):
-    """conv(16)-BN-ReLU, maxpool 2, conv(32)-BN-ReLU, maxpool 2, conv(64)-BN-ReLU, GAP, dense."""
+    """conv(16)-BN-ReLU, maxpool 2, conv(32)-BN-ReLU, maxpool 2, conv(64)-BN-ReLU, flatten, dense
+    (the baseline preset's `head: flatten`; 28x28 input gives 64x7x7 features)."""
     return nn.Sequential(
         conv_bn(channels, 16, 3, 1), nn.ReLU(inplace=True), nn.MaxPool2d(2, 2, ceil_mode=True),
         conv_bn(16, 32, 3, 1), nn.ReLU(inplace=True), nn.MaxPool2d(2, 2, ceil_mode=True),
         conv_bn(32, 64, 3, 1), nn.ReLU(inplace=True),
-        head(64, classes),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, classes),
     )
 
 
