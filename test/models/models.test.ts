@@ -3,7 +3,7 @@
  * each checked against a count derived by hand from the architecture.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   batchNormLayers,
@@ -14,26 +14,11 @@ import {
   layerCosts,
   parameterCounts,
 } from '../../core/models/index.js';
-import type { InputShape, ModelSpec } from '../../core/models/index.js';
+import type { InputShape } from '../../core/models/index.js';
+import { CIFAR, MNIST, modelBuilder } from './helpers.js';
 
-const MNIST: InputShape = { height: 28, width: 28, channels: 1 };
-const CIFAR: InputShape = { height: 32, width: 32, channels: 3 };
 const IMAGENET: InputShape = { height: 224, width: 224, channels: 3 };
-
-const built: tf.LayersModel[] = [];
-function build(spec: ModelSpec, input: InputShape, numClasses = 10): tf.LayersModel {
-  const m = buildModel(spec, input, numClasses);
-  built.push(m);
-  return m;
-}
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-
-afterEach(() => {
-  for (const m of built.splice(0)) m.dispose();
-});
+const build = modelBuilder();
 
 function logitsShape(model: tf.LayersModel, h: number, w: number, c: number, batch = 2): number[] {
   return tf.tidy(() => (model.predict(tf.randomNormal([batch, h, w, c], 0, 1, 'float32', 1)) as tf.Tensor).shape);

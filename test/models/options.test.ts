@@ -2,7 +2,7 @@
  * Model options: ResNet variants, zero-gamma, batch-norm settings, seeds and error messages.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ModelError } from '../../core/errors.js';
 import {
@@ -12,25 +12,10 @@ import {
   lastBatchNormOfBlocks,
   parameterCounts,
 } from '../../core/models/index.js';
-import type { InputShape, ModelSpec } from '../../core/models/index.js';
+import type { ModelSpec } from '../../core/models/index.js';
+import { CIFAR, MNIST, modelBuilder } from './helpers.js';
 
-const MNIST: InputShape = { height: 28, width: 28, channels: 1 };
-const CIFAR: InputShape = { height: 32, width: 32, channels: 3 };
-
-const built: tf.LayersModel[] = [];
-function build(spec: ModelSpec, input: InputShape = CIFAR, numClasses = 10): tf.LayersModel {
-  const m = buildModel(spec, input, numClasses);
-  built.push(m);
-  return m;
-}
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-
-afterEach(() => {
-  for (const m of built.splice(0)) m.dispose();
-});
+const build = modelBuilder();
 
 function config(m: tf.LayersModel, name: string): Record<string, unknown> {
   return m.getLayer(name).getConfig() as Record<string, unknown>;
