@@ -58,6 +58,8 @@ export function createHooks() {
     saveState: new SyncHook<[StateBag]>(['state']),
     /** Each plugin takes its state back from a checkpoint. */
     loadState: new SyncHook<[StateBag]>(['state']),
+    /** Trainer.dispose(), after a run or instead of one that failed: release held tensors (teachers, averages). */
+    dispose: new SyncHook<[]>([]),
   });
 }
 

@@ -78,6 +78,7 @@ export interface RunSummary {
  *   if hooks.shouldStop(epoch) returns a request: stop
  * await hooks.afterTrain(run)                        // SWA swap + BN update, FixRes phase
  * final evaluation on the test split (beforeEval/afterEval, phase 'final'); export the model
+ * trainer.dispose(): hooks.dispose()                 // plugins release teachers, averages
  * ```
  * When a waterfall tap returns new tensors, the kernel disposes the ones they replace; a step
  * leaves `tf.memory().numTensors` unchanged.
@@ -221,8 +222,12 @@ export class Trainer {
     };
   }
 
-  /** Releases the model, optimizer state and data workers. */
+  /**
+   * Releases the model, the optimizer state and what plugins hold (their `dispose` taps); call it
+   * after fit(), whether it returned or threw.
+   */
   dispose(): void {
+    this.hooks.dispose.call();
     this.optimizer?.dispose();
     this.modelRef?.dispose();
   }

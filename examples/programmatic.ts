@@ -17,9 +17,12 @@ export async function runExample(limit = 1024, outDir?: string) {
     },
     { plugins: [logger], outDir, progress: 'none' },
   );
-  const summary = await trainer.fit();
-  trainer.dispose();
-  return { summary, norms: logger.norms };
+  try {
+    const summary = await trainer.fit();
+    return { summary, norms: logger.norms };
+  } finally {
+    trainer.dispose();
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -76,8 +76,12 @@ export function addTrainCommand(program: Command): void {
         dataDir: flags.data,
         progress: flags.progress,
       });
-      const summary = await trainer.fit();
-      trainer.dispose();
+      let summary;
+      try {
+        summary = await trainer.fit();
+      } finally {
+        trainer.dispose();
+      }
       process.stdout.write(
         `test top1 ${(100 * summary.top1).toFixed(2)}%  top5 ${(100 * summary.top5).toFixed(2)}%  loss ${summary.testLoss.toFixed(4)}  ` +
           `${summary.imgPerSec.toFixed(0)} img/s  ${summary.wallSeconds.toFixed(1)} s  -> ${summary.runDir}\n`,

@@ -86,6 +86,7 @@ export class DistillationPlugin implements TricksterPlugin {
     });
     // Last at afterTrain: nothing after training uses the teacher.
     host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: 1000 }, async () => this.release());
+    host.hooks.dispose.tap(PLUGIN_NAME, () => this.release());
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => bag.set(PLUGIN_NAME, { json: { teacher: file, temperature, alpha } }));
     host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
       const saved = bag.get(PLUGIN_NAME)?.json as { teacher?: string } | undefined;

@@ -80,6 +80,10 @@ export class EarlyStoppingPlugin implements TricksterPlugin {
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {
       bag.set(PLUGIN_NAME, { json: { ...this.state, bestEpoch: this.bestEpoch }, tensors: this.bestWeights ?? {} });
     });
+    host.hooks.dispose.tap(PLUGIN_NAME, () => {
+      if (this.bestWeights) disposeVariables(this.bestWeights);
+      this.bestWeights = undefined;
+    });
     host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
       const saved = bag.get(PLUGIN_NAME);
       if (!saved) return;

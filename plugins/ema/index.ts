@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PluginConflictError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
-import { assignAll, cloneVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../shared-weights/index.js';
+import { assignAll, cloneVariables, disposeVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../shared-weights/index.js';
 import { definePlugin } from '../types.js';
 import { emaBlend, emaDecay } from './math.js';
 
@@ -88,6 +88,11 @@ export class EmaPlugin implements TricksterPlugin {
     });
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {
       if (this.shadow) bag.set(PLUGIN_NAME, { json: { decay: o.decay }, tensors: this.shadow });
+    });
+    host.hooks.dispose.tap(PLUGIN_NAME, () => {
+      for (const held of [this.backup, this.shadow]) if (held) disposeVariables(held);
+      this.backup = undefined;
+      this.shadow = undefined;
     });
     host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
       const saved = bag.get(PLUGIN_NAME)?.tensors;

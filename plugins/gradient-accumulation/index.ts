@@ -53,6 +53,7 @@ export class GradientAccumulationPlugin implements TricksterPlugin {
     });
     host.hooks.afterBackward.tap({ name: PLUGIN_NAME, stage: ACCUMULATE_STAGE }, (grads, { batchSize }) => this.accumulate(grads, batchSize));
     host.hooks.shouldApplyGradients.tap(PLUGIN_NAME, () => (this.pending > 0 ? false : undefined));
+    host.hooks.dispose.tap(PLUGIN_NAME, () => this.reset());
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {
       bag.set(PLUGIN_NAME, { json: { pending: this.pending, examples: this.examples }, tensors: this.sum ?? {} });
     });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CheckpointError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
-import { assignAll, loadVariables, recomputeBatchNormStats, type VariableMap } from '../shared-weights/index.js';
+import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, type VariableMap } from '../shared-weights/index.js';
 import { definePlugin } from '../types.js';
 import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from './math.js';
 
@@ -101,6 +101,10 @@ export class SwaPlugin implements TricksterPlugin {
     });
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {
       bag.set(PLUGIN_NAME, { json: { count: this.count, startLr: this.startLr ?? null }, tensors: this.average ?? {} });
+    });
+    host.hooks.dispose.tap(PLUGIN_NAME, () => {
+      if (this.average) disposeVariables(this.average);
+      this.average = undefined;
     });
     host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
       const saved = bag.get(PLUGIN_NAME);

@@ -42,7 +42,7 @@ describe('hooks', () => {
     for (const name of ['setup', 'beforeEpoch', 'afterEpoch', 'beforeEval', 'afterEval', 'afterTrain'] as const) {
       expect(hooks[name].constructor).toBe(AsyncSeriesHook);
     }
-    for (const name of ['validate', 'beforeStep', 'afterOptimizerStep', 'afterStep', 'saveState', 'loadState'] as const) {
+    for (const name of ['validate', 'beforeStep', 'afterOptimizerStep', 'afterStep', 'saveState', 'loadState', 'dispose'] as const) {
       expect(hooks[name].constructor).toBe(SyncHook);
     }
   });
