@@ -330,6 +330,36 @@ describe('Tile and transposed BatchMatMul on wasm match cpu', () => {
   });
 });
 
+describe('Identity on wasm shares the buffer', () => {
+  it('gives a clone that outlives its source and frees the buffer with the last reference', () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const y = tf.clone(x);
+    expect(backend.numDataIds()).toBe(ids + 1); // no second buffer
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    const words = tf.tensor1d(['a', 'b'], 'string');
+    const s = tf.clone(words);
+    words.dispose();
+    expect(s.dataSync()).toEqual(['a', 'b']);
+    tf.dispose([y, s]);
+    expect(backend.numDataIds()).toBe(ids);
+  });
+
+  it('keeps gradients of pass-through ops and variable updates correct', async () => {
+    await cpuVsWasm(() => {
+      const v = tf.variable(rand([3, 4], 48));
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.cast(tf.clone(a), 'float32'), a)))(v);
+      const before = tf.clone(v);
+      v.assign(tf.add(v, 1));
+      const out = [g, before, tf.clone(v)];
+      v.dispose();
+      return out;
+    });
+  });
+});
+
 describe('a small CNN trains identically on wasm and cpu', () => {
   /** conv-bn-relu, maxpool, strided conv, depthwise conv, avgpool, global avg pool, dense, softmax CE. */
   function buildModel(): tf.LayersModel {

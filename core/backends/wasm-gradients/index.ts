@@ -6,6 +6,7 @@ import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilter } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-backprop-input.js';
+import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { max, mean, sum } from './reduce.js';
 import { rememberStockKernel } from './stock-kernels.js';
@@ -23,12 +24,13 @@ const KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
   ['Sum', sum],
   ['Mean', mean],
   ['Max', max],
+  ['Identity', identity],
 ];
 
 /**
  * Registers the fast training kernels for the `wasm` backend (conv and
  * depthwise-conv gradients, MaxPoolGrad, AvgPoolGrad, Tile, transposed BatchMatMul,
- * Sum/Mean/Max over leading axes), replacing the stock ones where they
+ * Sum/Mean/Max over leading axes, zero-copy Identity), replacing the stock ones where they
  * exist. Safe to call repeatedly.
  */
 export function registerWasmGradientKernels(): void {
