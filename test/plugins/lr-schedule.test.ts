@@ -74,7 +74,8 @@ describe('lr-schedule plugin', () => {
     const { config } = await resolveConfig({ inline: { extends: 'baseline', schedule: { name: 'cosine', warmup: { epochs: 1, startFactor: 0 } } } });
     const { perEpoch } = scheduleCurve(config, 100);
     expect(perEpoch[0].lr).toBe(0);
-    expect(perEpoch[1].lr).toBeCloseTo(0.1, 12);
+    // after one warmup epoch the cosine curve starts at the preset's base rate
+    expect(perEpoch[1].lr).toBeCloseTo(config.optimizer.lr, 12);
     expect(perEpoch).toHaveLength(10);
   });
 });
