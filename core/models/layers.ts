@@ -23,6 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { ModelError } from '../errors.js';
+import { closedFormBatchNormalization } from './batch-norm.js';
 import type { ModelSpec } from './types.js';
 
 /** Batch-norm epsilon used by every model (PyTorch's default). */
@@ -108,10 +109,13 @@ export function conv2d(ctx: BuildContext, x: tf.SymbolicTensor, o: ConvOptions):
   );
 }
 
-/** Batch norm with epsilon 1e-5 and the context's momentum; gamma starts at 0 when `zeroGamma`. */
+/**
+ * Batch norm with epsilon 1e-5 and the context's momentum; gamma starts at 0 when `zeroGamma`.
+ * Trains with the closed-form gradient of ./batch-norm.ts.
+ */
 export function batchNorm(ctx: BuildContext, x: tf.SymbolicTensor, name: string, zeroGamma = false): tf.SymbolicTensor {
   return applyLayer(
-    tf.layers.batchNormalization({
+    closedFormBatchNormalization({
       axis: -1,
       momentum: 1 - ctx.bnMomentum,
       epsilon: BN_EPSILON,
