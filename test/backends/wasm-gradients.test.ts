@@ -360,6 +360,41 @@ describe('Identity on wasm shares the buffer', () => {
   });
 });
 
+describe('FusedBatchNorm on wasm matches cpu', () => {
+  const stats = (c: number, seed: number): tf.Tensor1D[] => [
+    rand([c], seed) as tf.Tensor1D,
+    tf.add(tf.abs(rand([c], seed + 1)), 0.1) as tf.Tensor1D,
+    rand([c], seed + 2) as tf.Tensor1D,
+    rand([c], seed + 3) as tf.Tensor1D,
+  ];
+
+  it('normalises per channel with and without offset and scale, any rank', async () => {
+    await cpuVsWasm(() => {
+      const [mean, variance, offset, scale] = stats(5, 71);
+      return [
+        tf.batchNorm(rand([3, 4, 6, 5], 70), mean!, variance!, offset, scale, 1e-3),
+        tf.batchNorm(rand([7, 5], 75), mean!, variance!, undefined, scale, 1e-5),
+        tf.batchNorm(rand([2, 3, 5], 76), mean!, variance!, offset, undefined, 1e-5),
+        tf.batchNorm(rand([2, 2, 3, 5], 77), ...([mean, variance, offset, scale].map((t) => tf.reshape(t!, [1, 1, 1, 5])) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]), 1e-5),
+      ];
+    });
+  });
+
+  it('falls back to the stock kernel for statistics that are not one per channel', async () => {
+    await cpuVsWasm(() => {
+      const x = rand([2, 3, 4], 78);
+      return [tf.batchNorm(x, rand([1, 3, 4], 79), tf.add(tf.abs(rand([1, 3, 4], 80)), 0.1), rand([1, 3, 4], 81), rand([1, 3, 4], 82), 1e-3)];
+    });
+  });
+
+  it('leaves no tensors, data buffers or wasm heap growth behind', () => {
+    const x = rand([4, 3, 3, 6], 83);
+    const [mean, variance, offset, scale] = stats(6, 84);
+    expectNoLeak(() => tf.tidy(() => [tf.batchNorm(x, mean!, variance!, offset, scale, 1e-3)]));
+    tf.dispose([x, mean!, variance!, offset!, scale!]);
+  });
+});
+
 describe('a small CNN trains identically on wasm and cpu', () => {
   /** conv-bn-relu, maxpool, strided conv, depthwise conv, avgpool, global avg pool, dense, softmax CE. */
   function buildModel(): tf.LayersModel {

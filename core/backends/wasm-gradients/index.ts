@@ -6,6 +6,7 @@ import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilter } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-backprop-input.js';
+import { fusedBatchNorm } from './fused-batch-norm.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { max, mean, sum } from './reduce.js';
@@ -25,12 +26,13 @@ const KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
   ['Mean', mean],
   ['Max', max],
   ['Identity', identity],
+  ['FusedBatchNorm', fusedBatchNorm],
 ];
 
 /**
  * Registers the fast training kernels for the `wasm` backend (conv and
  * depthwise-conv gradients, MaxPoolGrad, AvgPoolGrad, Tile, transposed BatchMatMul,
- * Sum/Mean/Max over leading axes, zero-copy Identity), replacing the stock ones where they
+ * Sum/Mean/Max over leading axes, zero-copy Identity, per-channel FusedBatchNorm), replacing the stock ones where they
  * exist. Safe to call repeatedly.
  */
 export function registerWasmGradientKernels(): void {
