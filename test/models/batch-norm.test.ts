@@ -87,9 +87,10 @@ describe('closed-form batch norm', () => {
     const input = tf.input({ shape: [4, 4, 2] });
     const out = new ClosedFormBatchNormalization(ARGS).apply(input) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
-    const json = model.toJSON(undefined, false) as { config: { layers: { class_name: string }[] } };
-    expect(json.config.layers.map((l) => l.class_name)).toEqual(['InputLayer', 'BatchNormalization']);
-    const restored = await tf.models.modelFromJSON(json as unknown as tf.io.ModelJSON['modelTopology'] & object);
+    const json = model.toJSON(undefined, false) as tf.serialization.ConfigDict;
+    const layers = (json['config'] as { layers: { class_name: string }[] }).layers;
+    expect(layers.map((l) => l.class_name)).toEqual(['InputLayer', 'BatchNormalization']);
+    const restored = await tf.models.modelFromJSON(json);
     expect(restored.layers[1]!.getClassName()).toBe('BatchNormalization');
     expect(restored.layers[1]).not.toBeInstanceOf(ClosedFormBatchNormalization);
     model.dispose();
