@@ -7,7 +7,12 @@ import { PluginConflictError } from './errors.js';
  *
  * One plugin may own the schedule factor (warmup/cosine/step...), any number may contribute a
  * multiplier (ReduceLROnPlateau), and one may override the rate outright (SWA's constant rate).
- * Claiming a role another plugin already holds is a conflict that names both plugins.
+ *
+ * Weight decay has two independent parts. Which variables decay: any number of plugins may
+ * exempt variables (no-bias-decay), and a variable decays only if none exempts it ({@link decayFor}).
+ * Who applies it: the optimizer, except for the variables one plugin takes over and decays
+ * itself (LARC folds the decay into the gradient; {@link optimizerDecayFor}).
+ * Claiming a single-owner role another plugin already holds is a conflict that names both plugins.
  */
 export class HyperParams {
   private scheduleOwner: string | undefined;
@@ -15,13 +20,14 @@ export class HyperParams {
   private overrideOwner: string | undefined;
   private overrideLr: number | undefined;
   private readonly multipliers = new Map<string, number>();
-  private decayFilterOwner: string | undefined;
-  private decayFilter: (variableName: string) => boolean = () => true;
+  private readonly decayExemptions = new Map<string, (variableName: string) => boolean>();
+  private decayApplierOwner: string | undefined;
+  private decayApplied: (variableName: string) => boolean = () => false;
 
   constructor(
     /** Learning rate before schedules and multipliers (after any scaling rule). */
     public baseLr: number,
-    /** Weight decay coefficient, applied to the variables the decay filter accepts. */
+    /** Weight decay coefficient, applied to the variables no plugin exempts. */
     public weightDecay: number,
   ) {}
 
@@ -71,16 +77,27 @@ export class HyperParams {
     this.overrideLr = lr;
   }
 
-  /** Restricts weight decay to the variables `filter` accepts (e.g. no bias decay). */
-  setDecayFilter(owner: string, filter: (variableName: string) => boolean): void {
-    this.claim('weight-decay filter', this.decayFilterOwner, owner);
-    this.decayFilterOwner = owner;
-    this.decayFilter = filter;
+  /** Exempts from weight decay the variables `exempt` accepts (composes with other exemptions). */
+  exemptFromDecay(owner: string, exempt: (variableName: string) => boolean): void {
+    this.decayExemptions.set(owner, exempt);
   }
 
-  /** Weight decay for one variable: the coefficient, or 0 where the filter excludes it. */
+  /** Makes `owner` apply the weight decay of the variables `applies` accepts instead of the optimizer. */
+  takeOverDecay(owner: string, applies: (variableName: string) => boolean): void {
+    this.claim('weight decay in place of the optimizer', this.decayApplierOwner, owner);
+    this.decayApplierOwner = owner;
+    this.decayApplied = applies;
+  }
+
+  /** Weight decay of one variable: the coefficient, or 0 where a plugin exempts it. */
   decayFor(variableName: string): number {
-    return this.decayFilter(variableName) ? this.weightDecay : 0;
+    for (const exempt of this.decayExemptions.values()) if (exempt(variableName)) return 0;
+    return this.weightDecay;
+  }
+
+  /** The decay the optimizer applies to one variable: {@link decayFor}, or 0 where a plugin applies it. */
+  optimizerDecayFor(variableName: string): number {
+    return this.decayApplied(variableName) ? 0 : this.decayFor(variableName);
   }
 
   private claim(role: string, current: string | undefined, owner: string): void {

@@ -282,7 +282,7 @@ export class Trainer {
     const finalGrads = this.hooks.afterBackward.call(grads, ctx);
     disposeReplaced(grads, finalGrads);
     if (this.hooks.shouldApplyGradients.call(ctx) !== false) {
-      this.optimizer!.apply(finalGrads, variables, { lr: this.hyper.lr, decayFor: (n) => this.hyper.decayFor(n) });
+      this.optimizer!.apply(finalGrads, variables, { lr: this.hyper.lr, decayFor: (n) => this.hyper.optimizerDecayFor(n) });
       this.pos.step += 1;
       this.hooks.afterOptimizerStep.call({ ...ctx, step: this.pos.step });
     }

@@ -39,8 +39,9 @@ export class LarcPlugin implements TricksterPlugin {
 
   apply(host: PluginHost): void {
     const o = this.options;
-    // The optimizer decays only the variables LARC leaves alone; LARC decays the others itself.
-    host.hyper.setDecayFilter(PLUGIN_NAME, (name) => this.excluded.has(name));
+    // The optimizer decays only the variables LARC leaves alone; LARC decays the others itself,
+    // each with its own coefficient (0 where e.g. no-bias-decay exempts it).
+    host.hyper.takeOverDecay(PLUGIN_NAME, (name) => !this.excluded.has(name));
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
       const rival = RIVALS.find((r) => ctx.has(r));
       if (rival) {
@@ -57,10 +58,10 @@ export class LarcPlugin implements TricksterPlugin {
       host.report(PLUGIN_NAME, 'adaptedVariables', Object.keys(variables).length - names.length);
     });
     host.hooks.afterBackward.tap({ name: PLUGIN_NAME, stage: LARC_STAGE }, (grads, { variables }) => {
-      const { lr, weightDecay } = host.hyper;
+      const { lr } = host.hyper;
       const out: GradientMap = {};
       for (const [name, g] of Object.entries(grads)) {
-        out[name] = this.excluded.has(name) ? g : larcGradient(variables[name]!, g, lr, weightDecay, o);
+        out[name] = this.excluded.has(name) ? g : larcGradient(variables[name]!, g, lr, host.hyper.decayFor(name), o);
       }
       return out;
     });

@@ -4,7 +4,7 @@ import { trainableVariables } from '../../core/variables.js';
 import { definePlugin } from '../types.js';
 import { decaysVariable } from './filter.js';
 
-/** Name under which this plugin taps hooks and owns the weight-decay filter. */
+/** Name under which this plugin taps hooks and exempts variables from weight decay. */
 export const PLUGIN_NAME = 'no-bias-decay';
 
 /** No options: the rule is fixed (kernels decay, everything else does not). */
@@ -18,8 +18,7 @@ export class NoBiasDecayPlugin implements TricksterPlugin {
   constructor(readonly options: NoBiasDecayOptions) {}
 
   apply(host: PluginHost): void {
-    // Claiming the filter refuses any other owner (e.g. larc) with an error naming both plugins.
-    host.hyper.setDecayFilter(PLUGIN_NAME, decaysVariable);
+    host.hyper.exemptFromDecay(PLUGIN_NAME, (name) => !decaysVariable(name));
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
       if (host.config.optimizer.weightDecay === 0) ctx.warn(`${PLUGIN_NAME}: optimizer.weightDecay is 0, so there is no decay to restrict`);
     });

@@ -100,7 +100,7 @@ function microStep(host: PluginHost, model: tf.LayersModel, opt: Sgd, x: tf.Tens
   const out = host.hooks.afterBackward.call(raw, ctx);
   for (const [k, g] of Object.entries(raw)) if (out[k] !== g) g.dispose();
   const applied = host.hooks.shouldApplyGradients.call(ctx) !== false;
-  if (applied) opt.apply(out, variables, { lr: host.hyper.lr, decayFor: (n) => host.hyper.decayFor(n) });
+  if (applied) opt.apply(out, variables, { lr: host.hyper.lr, decayFor: (n) => host.hyper.optimizerDecayFor(n) });
   tf.dispose(Object.values(out));
   return applied;
 }

@@ -13,6 +13,7 @@ import { loadPlugins } from '../../core/plugin-loader.js';
 import { allVariables, trainableVariables } from '../../core/variables.js';
 import { LarcPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/larc/index.js';
 import { isBiasOrNorm, larcFactor, larcGradient } from '../../plugins/larc/larc.js';
+import { NoBiasDecayPlugin } from '../../plugins/no-bias-decay/index.js';
 import { subsetConfig, tempRunDir, trainSubset } from '../helpers/train-subset.js';
 
 beforeAll(async () => {
@@ -106,14 +107,33 @@ describe('larc taps', () => {
     plugin().apply(host);
     await host.hooks.setup.promise(RUN);
     expect(reports.adaptedVariables).toBe(2);
-    expect(host.hyper.decayFor('d/kernel')).toBe(0);
-    expect(host.hyper.decayFor('d/bias')).toBe(0);
+    expect(host.hyper.optimizerDecayFor('d/kernel')).toBe(0);
+    expect(host.hyper.optimizerDecayFor('d/bias')).toBe(0);
     const out = host.hooks.afterBackward.call(grads(), stepCtx(model));
     close(arr(out['d/bias']!), [0.6, 0.8]); // clip, lr 0.1: see the hand computation above
     close(arr(out['d/kernel']!), [0.6, 0, 0.8, 0]);
     const v = trainableVariables(model);
-    new Sgd({ momentum: 0, dampening: 0, nesterov: false }).apply(out, v, { lr: host.hyper.lr, decayFor: (n) => host.hyper.decayFor(n) });
+    new Sgd({ momentum: 0, dampening: 0, nesterov: false }).apply(out, v, { lr: host.hyper.lr, decayFor: (n) => host.hyper.optimizerDecayFor(n) });
     close(arr(v['d/bias']!), [3 - 0.1 * 0.6, 4 - 0.1 * 0.8]); // [2.94, 3.92]: decay counted once
+  });
+
+  it('composes with no-bias-decay in either order: exempt variables get no decay inside the trust ratio', async () => {
+    for (const order of [['larc', 'nbd'], ['nbd', 'larc']]) {
+      const model = tinyModel();
+      const { host } = fakeHost(model);
+      for (const p of order) (p === 'larc' ? plugin({ clip: false }) : new NoBiasDecayPlugin({})).apply(host);
+      await host.hooks.setup.promise(RUN);
+      expect([host.hyper.decayFor('d/kernel'), host.hyper.decayFor('d/bias')]).toEqual([0.1, 0]);
+      expect([host.hyper.optimizerDecayFor('d/kernel'), host.hyper.optimizerDecayFor('d/bias')]).toEqual([0, 0]);
+      // A bias gradient not parallel to w = [3, 4]: g = [0.8, 0.6], ‖g‖ = 1, no clip.
+      //   exempt (wd 0):  η‖w‖/‖g‖ = 0.1            → 0.1·g           = [0.08, 0.06]
+      //   (with wd 0.1 it would be (1/15)·(g + 0.1·w) = [0.0733, 0.0667])
+      // The kernel still decays: [0.06, 0, 0.08, 0] as in the hand computation above.
+      const out = host.hooks.afterBackward.call({ ...grads(), 'd/bias': tf.tensor1d([0.8, 0.6]) }, stepCtx(model));
+      close(arr(out['d/bias']!), [0.08, 0.06]);
+      close(arr(out['d/kernel']!), [0.06, 0, 0.08, 0]);
+      model.dispose();
+    }
   });
 
   it('excludeBiasAndNorm: biases keep their gradient and the optimizer decay', async () => {
@@ -122,8 +142,8 @@ describe('larc taps', () => {
     plugin({ excludeBiasAndNorm: true, clip: false }).apply(host);
     await host.hooks.setup.promise(RUN);
     expect(reports.adaptedVariables).toBe(1);
-    expect(host.hyper.decayFor('d/bias')).toBe(0.1);
-    expect(host.hyper.decayFor('d/kernel')).toBe(0);
+    expect(host.hyper.optimizerDecayFor('d/bias')).toBe(0.1);
+    expect(host.hyper.optimizerDecayFor('d/kernel')).toBe(0);
     const g = grads();
     const out = host.hooks.afterBackward.call(g, stepCtx(model));
     expect(out['d/bias']).toBe(g['d/bias']);
@@ -169,7 +189,7 @@ describe('larc taps', () => {
     host.hooks.saveState.call(bag);
     expect(bag.map.size).toBe(0);
     await host.hooks.setup.promise(RUN); // a resume runs setup again
-    expect(host.hyper.decayFor('d/bias')).toBe(0.1);
+    expect(host.hyper.optimizerDecayFor('d/bias')).toBe(0.1);
   });
 });
 
@@ -192,7 +212,7 @@ describe('larc config', () => {
     await expect(plugins({ trust: 0.1 })).rejects.toThrow(/plugins\.larc.*"trust"/);
   });
 
-  it('refuses another layer-wise plugin and another weight-decay filter owner, naming both; warns with adamw', () => {
+  it('refuses another layer-wise plugin and another plugin applying weight decay itself, naming both; warns with adamw', () => {
     const { host } = fakeHost(tinyModel(), 'adamw');
     plugin().apply(host);
     const ctx = (names: string[], warn: (m: string) => void = () => {}) => ({ plugins: names, has: (n: string) => names.includes(n), warn });
@@ -202,8 +222,8 @@ describe('larc config', () => {
     host.hooks.validate.call(ctx(['larc'], (m) => warnings.push(m)));
     expect(warnings.join()).toMatch(/SGD.*adamw/);
     const hyper = new HyperParams(0.1, 0.1);
-    hyper.setDecayFilter('no-bias-decay', () => true);
-    expect(() => plugin().apply(fakeHost(tinyModel(), 'sgd', hyper).host)).toThrow(/"no-bias-decay" and "larc"/);
+    hyper.takeOverDecay('lamb-like', () => true);
+    expect(() => plugin().apply(fakeHost(tinyModel(), 'sgd', hyper).host)).toThrow(/"lamb-like" and "larc"/);
   });
 });
 

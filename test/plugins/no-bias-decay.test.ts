@@ -4,7 +4,7 @@ import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
 import type { GradientMap, PluginState, StateBag } from '../../core/contexts.js';
-import { ConfigError, PluginConflictError } from '../../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import { buildModel } from '../../core/models/index.js';
@@ -82,15 +82,14 @@ describe('no-bias-decay taps', () => {
     model.dispose();
   });
 
-  it('refuses another owner of the weight-decay filter (larc), naming both, in either order', () => {
-    const larc = () => new LarcPlugin(larcSchema.parse({}));
-    const first = fakeHost();
-    larc().apply(first.host);
-    expect(() => plugin().apply(first.host)).toThrow(PluginConflictError);
-    expect(() => plugin().apply(fakeHost().host)).not.toThrow();
-    const second = fakeHost();
-    plugin().apply(second.host);
-    expect(() => larc().apply(second.host)).toThrow(/"no-bias-decay" and "larc"/);
+  it('leaves the decay of kernels to whichever applies it: with larc the optimizer decays nothing', () => {
+    const both = fakeHost();
+    new LarcPlugin(larcSchema.parse({})).apply(both.host);
+    plugin().apply(both.host);
+    expect(both.host.hyper.decayFor('head_dense/kernel')).toBe(5e-4); // larc folds this into the gradient
+    expect(both.host.hyper.decayFor('head_dense/bias')).toBe(0);
+    expect(both.host.hyper.optimizerDecayFor('head_dense/kernel')).toBe(0);
+    expect(both.host.hyper.optimizerDecayFor('head_dense/bias')).toBe(0);
   });
 
   it('warns when there is no weight decay to restrict; keeps no state in the checkpoint', () => {
