@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick]`: trickster's training throughput on wasm against the references
  * it should be judged by, for small-cnn and resnet20 at batch 128 on Fashion-MNIST shapes
  * (28x28x1, 10 classes). Every configuration runs in its own process (TF.js keeps one engine per
- * process; peak RSS is per configuration); each number is the median of >= 3 timed windows.
+ * process; peak RSS is per configuration); each number is the median of >= 3 timed windows,
+ * taken in interleaved rounds so that the machine's slow spells hit every row alike (rounds.ts).
  * Prints one table and writes it as JSON to bench/results/latest.json. See options.ts for flags.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,8 @@ import { machineInfo } from './machine.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { runJob } from './spawn-job.js';
 import type { StepPlan } from './stats.js';
-import { formatTable, ratios, type ModelRows, type Outcome } from './table.js';
+import { measureInRounds, type RoundEntry } from './rounds.js';
+import { formatTable, ratios, type ModelRows, type Outcome, type RowKey } from './table.js';
 import { torchAvailable, torchReference } from './torch-ref.js';
 
 /** Training images of one full Fashion-MNIST epoch as trickster runs it (468 batches of 128, last partial batch dropped). */
@@ -43,16 +45,58 @@ async function measured(label: string, f: () => Promise<Measurement> | Measureme
 
 const job = (j: Job, o: BenchOptions): Promise<Outcome> => measured(jobLabel(j), () => runJob(j, o.jobTimeoutMs));
 
-/** Measures every row of one model. */
+/** A round entry that measures `run` once and logs it with its round number and load average. */
+function logged(key: RowKey, label: string, loads: Map<RowKey, number[]>, run: () => Promise<Measurement> | Measurement): RoundEntry<RowKey> {
+  return {
+    key,
+    run: async (round) => {
+      const load = os.loadavg()[0]!;
+      loads.set(key, [...(loads.get(key) ?? []), load]);
+      const t0 = Date.now();
+      try {
+        const m = await run();
+        log(`[round ${round + 1}] ${label}: ${m.imgPerSec.toFixed(1)} img/s (${m.samples.map((x) => x.toFixed(1)).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${load.toFixed(2)}`);
+        return m;
+      } catch (err) {
+        log(`[round ${round + 1}] ${label}: FAILED ${(err as Error).message.split('\n')[0]}`);
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Measures every row of one model. Rows (a), (c), (d), (d2), (e) and (f) are interleaved: each
+ * round measures each of them once (one timed window, in a fresh process), `repeats` rounds in all
+ * (see rounds.ts). The stock cpu row (b) takes minutes per step and runs on its own afterwards.
+ */
 async function measureModel(model: string, o: BenchOptions, torch: { version: string } | { missing: string }, dataDir: string): Promise<ModelRows> {
-  const plan: StepPlan = { warmup: o.warmup, steps: o.steps[model]!, repeats: o.repeats, batch: o.batch };
+  const once: StepPlan = { warmup: o.warmup, steps: o.steps[model]!, repeats: 1, batch: o.batch };
+  const loads = new Map<RowKey, number[]>();
+  const spawned = (key: RowKey, j: Job): RoundEntry<RowKey> => logged(key, jobLabel(j), loads, () => runJob(j, o.jobTimeoutMs));
+  const entries: RoundEntry<RowKey>[] = [
+    spawned('a', { kind: 'trickster', model, plan: once, augment: true }),
+    spawned('aNoAug', { kind: 'trickster', model, plan: once, augment: false }),
+    spawned('c', { kind: 'layers-fit', model, plan: once, backend: 'wasm' }),
+    spawned('d', { kind: 'bare-loop', model, plan: once }),
+    spawned('d2', { kind: 'data-parallel', model, plan: once, replicas: 2 }),
+    spawned('e', { kind: 'forward', model, batch: o.batch, repeats: Math.max(1, Math.ceil(o.forwardRepeats / o.repeats)) }),
+  ];
   const rows: ModelRows = {};
-  rows.a = await job({ kind: 'trickster', model, plan, augment: true }, o);
-  rows.aNoAug = await job({ kind: 'trickster', model, plan, augment: false }, o);
-  rows.c = await job({ kind: 'layers-fit', model, plan, backend: 'wasm' }, o);
-  rows.d = await job({ kind: 'bare-loop', model, plan }, o);
-  rows.d2 = await job({ kind: 'data-parallel', model, plan, replicas: 2 }, o);
-  rows.e = await job({ kind: 'forward', model, batch: o.batch, repeats: o.forwardRepeats }, o);
+  for (const [key, threads] of [['f1', 1], ['f2', 2]] as const) {
+    if ('missing' in torch) {
+      rows[key] = { ok: false, note: `skipped: ${torch.missing}` };
+      continue;
+    }
+    // PyTorch steps are cheap when it has the cores: twice the steps make its windows steadier.
+    const torchPlan: StepPlan = { ...once, steps: Math.max(2 * once.steps, 3) };
+    entries.push(logged(key, `PyTorch ${model}, ${threads} thread${threads > 1 ? 's' : ''}`, loads, () => torchReference(model, torchPlan, threads, dataDir, o.jobTimeoutMs)));
+  }
+  for (const [key, r] of await measureInRounds(entries, o.repeats)) {
+    const l = loads.get(key) ?? [];
+    const loadAverage = Math.round((100 * l.reduce((x, y) => x + y, 0)) / Math.max(l.length, 1)) / 100;
+    rows[key] = r.ok ? { ok: true, m: r.m, loadAverage } : { ok: false, note: r.error.message.split('\n').slice(0, 3).join(' | ') };
+  }
   if (o.cpu) {
     // The stock cpu backend needs minutes per batch-128 step (hours for resnet20): one step per
     // window, no warm-up (no compilation there; JIT warm-up is noise next to a step), small batch.
@@ -60,17 +104,6 @@ async function measureModel(model: string, o: BenchOptions, torch: { version: st
     rows.b = await job({ kind: 'layers-fit', model, plan: cpuPlan, backend: 'cpu' }, o);
   } else {
     rows.b = { ok: false, note: 'skipped (--no-cpu)' };
-  }
-  for (const [key, threads] of [['f1', 1], ['f2', 2]] as const) {
-    if ('missing' in torch) {
-      rows[key] = { ok: false, note: `skipped: ${torch.missing}` };
-      continue;
-    }
-    // PyTorch steps are cheap when it has the cores: twice the steps make its windows steadier.
-    const torchPlan: StepPlan = { ...plan, steps: Math.max(2 * plan.steps, 3) };
-    rows[key] = await measured(`PyTorch ${model}, ${threads} thread${threads > 1 ? 's' : ''}`, () =>
-      torchReference(model, torchPlan, threads, dataDir, o.jobTimeoutMs),
-    );
   }
   return rows;
 }
@@ -156,7 +189,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const title = `trickster bench ${new Date().toISOString()} (${o.mode}) | ${machine.cpu} x${machine.cores}, load ${machine.loadAverageAtStart} at start | node ${machine.node}, tfjs ${machine.tfjs} | batch ${o.batch}, 28x28x1, 10 classes | median of ${o.repeats} repeats | ${fmt(seconds, 0)} s`;
+  const title = `trickster bench ${new Date().toISOString()} (${o.mode}) | ${machine.cpu} x${machine.cores}, load ${machine.loadAverageAtStart} at start | node ${machine.node}, tfjs ${machine.tfjs} | batch ${o.batch}, 28x28x1, 10 classes | median of ${o.repeats} interleaved rounds | ${fmt(seconds, 0)} s`;
   console.log(`\n${title}\n\n${formatTable(o.models, rows, o.batch)}\n\n${extraLines.join('\n')}\n\nnotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
 
   const result = {
