@@ -1,11 +1,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../core/backends/resolve.js';
 import { readCheckpoint, writeCheckpoint } from '../../core/checkpoint.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 
 describe('checkpoint file', () => {
+  // The trainer writes checkpoints from the default backend; tensors read back must match there.
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
   it('round-trips JSON and float32/int32 tensors exactly, atomically', async () => {
     const file = path.join(tempRunDir(), 'checkpoint.ckpt');
     const a = tf.tensor2d([[1.5, -2], [3.25, 1e-7]]);
