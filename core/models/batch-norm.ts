@@ -29,7 +29,8 @@ interface StockFields {
   movingVariance: tf.LayerVariable;
 }
 
-const StockBatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as {
+/** tfjs-layers' own class, from the serialization registry (the package does not export it). */
+const StockBatchNormalization = tf.serialization.SerializationMap.getMap().classNameMap['BatchNormalization']![0] as unknown as {
   new (args?: LayerArgs): tf.layers.Layer;
 };
 

@@ -32,8 +32,8 @@ const KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
 /**
  * Registers the fast training kernels for the `wasm` backend (conv and
  * depthwise-conv gradients, MaxPoolGrad, AvgPoolGrad, Tile, transposed BatchMatMul,
- * Sum/Mean/Max over leading axes, zero-copy Identity, per-channel FusedBatchNorm), replacing the stock ones where they
- * exist. Safe to call repeatedly.
+ * Sum/Mean/Max over leading axes, zero-copy Identity, per-channel FusedBatchNorm),
+ * replacing the stock ones where they exist. Safe to call repeatedly.
  */
 export function registerWasmGradientKernels(): void {
   for (const [kernelName, kernelFunc] of KERNELS) {
