@@ -2,7 +2,7 @@
  * Bench settings from flags and environment variables (flags win):
  *
  *   --quick                 BENCH_QUICK=1          fewer steps, smaller stock-cpu batches (~4 min)
- *   --repeats N             BENCH_REPEATS          timed windows per configuration (>= 3, default 3)
+ *   --repeats N             BENCH_REPEATS          interleaved rounds, one timed window per configuration each (>= 3, default 3)
  *   --warmup N              BENCH_WARMUP           untimed steps before the first window
  *   --steps N|m=N,..        BENCH_STEPS            steps per window, for all or per model
  *   --cpu-batch N|m=N,..    BENCH_CPU_BATCH        batch of the stock cpu model.fit (b)
