@@ -23,10 +23,18 @@ async function activate(name: (typeof BACKEND_NAMES)[number]): Promise<string> {
     return 'wasm';
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
-  // The cpu backend prints a banner on its first tensor in Node ("install our node backend");
-  // a run's first line already names the backend, and the README says how to get the native ones.
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  quietCpuBackend();
   return 'cpu';
+}
+
+/**
+ * Stops the cpu backend's banner ("install our node backend"), which it prints on its first tensor
+ * in Node: a run's first line already names the backend, and the README says how to get the
+ * native ones. Creates the cpu backend if needed, without making it the active one.
+ */
+export function quietCpuBackend(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
 }
 
 /**

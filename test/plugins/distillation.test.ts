@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { LossContext, PluginState, StateBag } from '../../core/contexts.js';
 import { createHooks } from '../../core/hooks.js';
@@ -15,6 +16,11 @@ import { DISTILLATION_STAGE, DistillationPlugin, optionsSchema } from '../../plu
 import { blendLoss, distillationTerm, renormalization, renormalize } from '../../plugins/distillation/loss.js';
 import { checkTeacherShape, loadTeacher } from '../../plugins/distillation/teacher.js';
 import { tempRunDir, trainSubset } from '../helpers/train-subset.js';
+
+// The trainer's default backend; set before any tensor so nothing runs on tfjs' fallback cpu.
+beforeAll(async () => {
+  await useBackend('wasm');
+});
 
 interface ReferenceCase {
   name: string;

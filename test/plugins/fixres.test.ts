@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { EvalMetrics, PluginState, StateBag } from '../../core/contexts.js';
 import type { HostBatch } from '../../core/data/types.js';
@@ -15,6 +16,11 @@ import { FIXRES_STAGE, FixResPlugin, optionsSchema } from '../../plugins/fixres/
 import { fineTuneEpoch } from '../../plugins/fixres/phase.js';
 import { fixResPlan, isFixResTrainable } from '../../plugins/fixres/plan.js';
 import { subsetTrainer, trainSubset } from '../helpers/train-subset.js';
+
+// The trainer's default backend; set before any tensor so nothing runs on tfjs' fallback cpu.
+beforeAll(async () => {
+  await useBackend('wasm');
+});
 
 const SMALL_CNN_LAYERS = [
   ['input', 'InputLayer'],

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../core/backends/resolve.js';
 import type { HostBatch } from '../../core/data/types.js';
 import { NumericError } from '../../core/errors.js';
 import { trainableVariables } from '../../core/variables.js';
@@ -11,6 +12,11 @@ import {
   restoreWeights,
   swapInWeights,
 } from '../../plugins/shared-weights/index.js';
+
+// The trainer's default backend; set before any tensor so nothing runs on tfjs' fallback cpu.
+beforeAll(async () => {
+  await useBackend('wasm');
+});
 
 const EPS = 1e-5;
 
