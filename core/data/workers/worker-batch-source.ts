@@ -27,8 +27,8 @@ class StreamQueue {
  * Makes batches in a worker thread (`data.worker: true`, the default) so that the training thread
  * only computes: the worker prepares up to `prefetch` batches of each open pass ahead of the
  * consumer. Pass datasets in shared memory (sharedDataset) or the worker gets a copy of each; the
- * batches come out exactly as
- * InlineBatchSource makes them. The worker keeps the process alive only while a pass is open.
+ * batches come out exactly as InlineBatchSource makes them. The worker keeps the process alive
+ * only while a pass is open.
  */
 export class WorkerBatchSource implements BatchSource {
   private readonly worker: Worker;
