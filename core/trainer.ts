@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { inject, injectable, injectAll } from 'tsyringe';
 import type { TricksterConfig } from './config/schema.js';
-import type { EvalContext, EvalMetrics, GradientMap, Position, StepContext, StopRequest } from './contexts.js';
+import type { Batch, EvalContext, EvalMetrics, GradientMap, Position, StepContext, StopRequest } from './contexts.js';
 import type { HostBatch } from './data/types.js';
 import { PluginConflictError } from './errors.js';
 import { createHooks, type RunContext } from './hooks.js';
@@ -13,6 +13,9 @@ import { buildModel } from './models/index.js';
 import { saveModelToDir } from './model-io.js';
 import { createOptimizer } from './optim/index.js';
 import type { Optimizer } from './optim/types.js';
+import { dataParallelStep, type LossAndGradients } from './parallel/data-parallel-step.js';
+import { ReplicaPool } from './parallel/replica-pool.js';
+import { resolveReplicas } from './parallel/replica-count.js';
 import type { PluginHost, RandomStream, TricksterPlugin } from './plugin.js';
 import { RandomStreams } from './random-streams.js';
 import { RunDir } from './run-dir.js';
@@ -41,6 +44,8 @@ export interface RunSummary {
   backend: string;
   preset: string | null;
   model: string;
+  /** Replicas each batch was split over (training.replicas resolved). */
+  replicas: number;
   epochs: number;
   steps: number;
   top1: number;
@@ -67,6 +72,7 @@ export interface RunSummary {
  *     batch = hooks.batch(batch)                     // waterfall: mixup, cutmix
  *     hooks.beforeStep(step)                         // LR schedules
  *     loss, grads = tape { logits = model(batch.x); hooks.loss(CE(targets, logits)) }
+ *                                                    // with replicas: shards in threads, averaged
  *     grads = hooks.afterBackward(grads)             // waterfall: LARC, accumulation
  *     if hooks.shouldApplyGradients(step) !== false: // bail: accumulation holds the step
  *       optimizer.apply(grads, lr, weight decay); step += 1
@@ -95,6 +101,8 @@ export class Trainer {
   private microBatchesPerStep = 1;
   private microBatchOwner: string | undefined;
   private pos = { epoch: 0, step: 0, microStep: 0, batchInEpoch: 0 };
+  private replicaPool: ReplicaPool | undefined;
+  private replicas = 1;
 
   constructor(
     @inject(TOKENS.config) readonly config: TricksterConfig,
@@ -152,6 +160,37 @@ export class Trainer {
     const { config, options } = this;
     this.modelRef = buildModel({ ...config.model, seed: config.training.seed }, data.inputShape, data.numClasses);
     this.optimizer = createOptimizer(config.optimizer);
+    await this.startReplicas(data);
+    try {
+      return await this.trainWithReplicas(data, started);
+    } finally {
+      await this.replicaPool?.close();
+      this.replicaPool = undefined;
+    }
+  }
+
+  /** Resolves training.replicas and starts the replica threads beyond the training thread. */
+  private async startReplicas(data: TrainingData): Promise<void> {
+    const { training, model } = this.config;
+    this.replicas = resolveReplicas(training.replicas, {
+      backend: tf.getBackend(),
+      batchSize: training.batchSize,
+      lossTaps: this.hooks.loss.taps.map((t) => t.name),
+    });
+    if (this.replicas === 1) return;
+    const shapes = this.model.weights.map((w) => w.shape as number[]);
+    const backend = tf.getBackend() as 'wasm' | 'cpu';
+    this.replicaPool = await ReplicaPool.start(
+      this.replicas - 1,
+      { backend, model: { ...model, seed: training.seed }, input: data.inputShape, numClasses: data.numClasses },
+      shapes,
+    );
+    this.logger.info(`data parallel: each batch split over ${this.replicas} replicas (training thread + ${this.replicas - 1} threads)`);
+  }
+
+  /** trainLoaded once the replicas run. */
+  private async trainWithReplicas(data: TrainingData, started: number): Promise<RunSummary> {
+    const { config, options } = this;
     const runDir = new RunDir(options.outDir);
     runDir.writeConfig(config);
     const epochs = config.training.epochs;
@@ -209,6 +248,7 @@ export class Trainer {
       backend: options.backend,
       preset: options.preset ?? null,
       model: config.model.name,
+      replicas: this.replicas,
       epochs: this.pos.epoch,
       steps: this.pos.step,
       top1: final.top1,
@@ -247,7 +287,7 @@ export class Trainer {
     const limit = this.stepsPerEpoch * this.microBatchesPerStep;
     for await (const host of this.data.trainBatches(epoch, this.config.training.batchSize)) {
       if (batches >= limit) break;
-      const loss = this.trainStep(host);
+      const loss = await this.trainStep(host);
       const next = tf.add(lossSum, loss) as tf.Scalar;
       lossSum.dispose();
       loss.dispose();
@@ -261,7 +301,7 @@ export class Trainer {
   }
 
   /** One micro-batch: forward, loss, backward, maybe an optimizer step. Returns the loss (caller disposes). */
-  private trainStep(host: HostBatch): tf.Scalar {
+  private async trainStep(host: HostBatch): Promise<tf.Scalar> {
     const model = this.model;
     const variables = trainableVariables(model);
     const ctx: StepContext = { ...this.position, variables, batchSize: host.size };
@@ -272,13 +312,13 @@ export class Trainer {
     const batch = this.hooks.batch.call(initial, ctx);
     disposeReplaced(initial, batch);
     this.hooks.beforeStep.call(ctx);
-    const byTfName = new Map(Object.entries(variables).map(([stable, v]) => [v.name, stable]));
-    const { value: loss, grads: rawGrads } = tf.variableGrads(() => {
-      const logits = model.apply(batch.x, { training: true }) as tf.Tensor2D;
-      return this.hooks.loss.call(softCrossEntropy(batch.targets, logits), { ...ctx, batch, logits });
-    }, Object.values(variables));
-    const grads: GradientMap = {};
-    for (const [name, g] of Object.entries(rawGrads)) grads[byTfName.get(name) ?? name] = g;
+    const local = (b: Batch) => this.lossAndGradients(b, ctx);
+    const { loss, grads } = this.replicaPool
+      ? await dataParallelStep(model, variables, batch, this.replicaPool, local).catch((err: unknown) => {
+          disposeAll(batch);
+          throw err;
+        })
+      : local(batch);
     const finalGrads = this.hooks.afterBackward.call(grads, ctx);
     disposeReplaced(grads, finalGrads);
     if (this.hooks.shouldApplyGradients.call(ctx) !== false) {
@@ -292,6 +332,19 @@ export class Trainer {
     this.hooks.afterStep.call({ ...ctx, loss });
     disposeAll(batch);
     return loss;
+  }
+
+  /** Forward, loss hooks and backward of `batch` on the training thread; gradients keyed by stable name. */
+  private lossAndGradients(batch: Batch, ctx: StepContext): LossAndGradients {
+    const { variables } = ctx;
+    const byTfName = new Map(Object.entries(variables).map(([stable, v]) => [v.name, stable]));
+    const { value: loss, grads: rawGrads } = tf.variableGrads(() => {
+      const logits = this.model.apply(batch.x, { training: true }) as tf.Tensor2D;
+      return this.hooks.loss.call(softCrossEntropy(batch.targets, logits), { ...ctx, batch, logits });
+    }, Object.values(variables));
+    const grads: GradientMap = {};
+    for (const [name, g] of Object.entries(rawGrads)) grads[byTfName.get(name) ?? name] = g;
+    return { loss, grads };
   }
 
   private async evaluatePhase(phase: 'epoch' | 'final', split: 'eval' | 'test' = 'eval'): Promise<EvalMetrics> {

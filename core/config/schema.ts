@@ -132,6 +132,12 @@ export const trainingSchema = z
     batchSize: z.number().int().positive().default(128),
     evalBatchSize: z.number().int().positive().default(500),
     seed: z.number().int().min(0).default(42),
+    /**
+     * Data parallelism: each batch is split over this many replicas, the training thread and
+     * replicas − 1 threads with their own backend instance, gradients averaged (core/parallel).
+     * `auto`: 2 on wasm with two cores or more, else 1.
+     */
+    replicas: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
   })
   .strict();
 
@@ -143,7 +149,7 @@ export const configSchema = z
     data: dataSchema.default({ validationSplit: 0, normalize: true, worker: true, prefetch: 4, augment: { flip: false, crop: false } }),
     optimizer: optimizerSchema,
     schedule: scheduleSchema.default({ name: 'constant' }),
-    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42 }),
+    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42, replicas: 'auto' }),
     plugins: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();

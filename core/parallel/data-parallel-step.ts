@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch, GradientMap } from '../contexts.js';
+import type { ReplicaPool, ShardResult } from './replica-pool.js';
+import { shardOffsets, shardSizes } from './shards.js';
+
+interface LayerVariableLike {
+  originalName: string;
+  read(): tf.Variable;
+}
+
+/** Loss and gradients of a batch (or shard), gradients keyed by stable variable name. */
+export interface LossAndGradients {
+  readonly loss: tf.Scalar;
+  readonly grads: GradientMap;
+}
+
+/**
+ * One data-parallel forward/backward: splits `batch` over the training thread and the pool's
+ * replica threads, sends each replica the current weights and its shard, computes shard 0 here
+ * with `local` meanwhile, and combines: loss and gradients are the shard-size-weighted means (the
+ * full batch's mean loss and its gradient, except that batch norm normalises each shard with its own
+ * statistics, as PyTorch DDP without SyncBatchNorm does), and every batch-norm moving statistic
+ * becomes the weighted mean of the replicas' updated ones. `variables` are the trainable variables
+ * by stable name; the caller owns (disposes) the returned tensors.
+ */
+export async function dataParallelStep(
+  model: tf.LayersModel,
+  variables: Readonly<Record<string, tf.Variable>>,
+  batch: Batch,
+  pool: ReplicaPool,
+  local: (shard: Batch) => LossAndGradients,
+): Promise<LossAndGradients> {
+  const size = batch.x.shape[0];
+  const sizes = shardSizes(size, pool.size + 1);
+  const offsets = shardOffsets(sizes);
+  const weights = model.weights as unknown as LayerVariableLike[];
+  const indexOf = new Map(weights.map((w, i) => [w.read(), i]));
+  const names = Object.keys(variables);
+  const trainable = names.map((n) => indexOf.get(variables[n]!)!);
+  const statistics = (model.nonTrainableWeights as unknown as LayerVariableLike[]).map((w) => indexOf.get(w.read())!);
+
+  const [x, targets, ...weightData] = await Promise.all([batch.x.data(), batch.targets.data(), ...weights.map((w) => w.read().data())]);
+  const perImage = x.length / size;
+  const numClasses = targets.length / size;
+  const [, h, w, c] = batch.x.shape;
+  const remote: Promise<ShardResult | null>[] = sizes.slice(1).map((n, i) => {
+    if (n === 0) return Promise.resolve(null);
+    const at = offsets[i + 1]!;
+    return pool.compute(i, {
+      type: 'shard',
+      weights: weightData.map((a) => (a as Float32Array).slice()),
+      trainable,
+      statistics,
+      x: (x as Float32Array).slice(at * perImage, (at + n) * perImage),
+      xShape: [n, h, w, c],
+      targets: (targets as Float32Array).slice(at * numClasses, (at + n) * numClasses),
+    });
+  });
+  const mine = tf.tidy(() => ({ x: batch.x.slice(0, sizes[0]), targets: batch.targets.slice(0, sizes[0]) }));
+  let own: LossAndGradients;
+  try {
+    own = local(mine);
+  } finally {
+    tf.dispose([mine.x, mine.targets]);
+  }
+  let results: (ShardResult | null)[];
+  try {
+    results = await Promise.all(remote);
+  } catch (err) {
+    tf.dispose([own.loss, ...Object.values(own.grads)]);
+    throw err;
+  }
+  return combine(model, variables, own, results, sizes, statistics, names);
+}
+
+function combine(
+  model: tf.LayersModel,
+  variables: Readonly<Record<string, tf.Variable>>,
+  own: LossAndGradients,
+  results: (ShardResult | null)[],
+  sizes: number[],
+  statistics: number[],
+  names: string[],
+): LossAndGradients {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const share = sizes.map((n) => n / total);
+  const parts = results.flatMap((r, i) => (r ? [{ r, share: share[i + 1]! }] : []));
+  const weights = model.weights as unknown as LayerVariableLike[];
+  return tf.tidy(() => {
+    const grads: GradientMap = {};
+    names.forEach((name, k) => {
+      const shape = variables[name]!.shape;
+      let sum = tf.mul(own.grads[name]!, share[0]!);
+      for (const p of parts) sum = tf.add(sum, tf.mul(tf.tensor(p.r.grads[k]!, shape), p.share));
+      grads[name] = sum;
+    });
+    statistics.forEach((index, k) => {
+      const v = weights[index]!.read();
+      let sum = tf.mul(v, share[0]!);
+      for (const p of parts) sum = tf.add(sum, tf.mul(tf.tensor(p.r.statistics[k]!, v.shape), p.share));
+      v.assign(sum);
+    });
+    let loss = tf.mul(own.loss, share[0]!);
+    for (const p of parts) loss = tf.add(loss, p.r.loss * p.share);
+    tf.dispose([own.loss, ...Object.values(own.grads)]);
+    return { loss: loss as tf.Scalar, grads };
+  });
+}

@@ -1,0 +1,35 @@
+/** Messages between the training thread and its replica threads (data parallelism, `training.replicas`). */
+import type { InputShape, ModelSpec } from '../models/types.js';
+
+/** What a replica thread starts with (its workerData): the backend and the model to build. */
+export interface ReplicaSetup {
+  /** TF.js backend name (`tf.getBackend()` of the training thread): wasm or cpu. */
+  readonly backend: 'wasm' | 'cpu';
+  readonly model: ModelSpec;
+  readonly input: InputShape;
+  readonly numClasses: number;
+}
+
+/** One replica's share of a step: the weights to start from and its shard of the batch. */
+export interface ShardRequest {
+  readonly type: 'shard';
+  /** Every model weight, in `model.weights` order. */
+  readonly weights: Float32Array[];
+  /** Indices into `model.weights` of the variables to differentiate. */
+  readonly trainable: number[];
+  /** Indices into `model.weights` of the statistics the forward pass updates (batch-norm moving mean and variance). */
+  readonly statistics: number[];
+  /** The shard's images, NHWC, and its per-class targets. */
+  readonly x: Float32Array;
+  readonly xShape: [number, number, number, number];
+  readonly targets: Float32Array;
+}
+
+/** Training thread → replica. */
+export type ToReplica = ShardRequest;
+
+/** Replica → training thread: the shard's mean loss, its gradients (in `trainable` order) and updated statistics. */
+export type FromReplica =
+  | { readonly type: 'ready'; readonly shapes: number[][] }
+  | { readonly type: 'shard'; readonly loss: number; readonly grads: Float32Array[]; readonly statistics: Float32Array[] }
+  | { readonly type: 'error'; readonly message: string };

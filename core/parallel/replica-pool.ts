@@ -1,0 +1,103 @@
+import { Worker } from 'node:worker_threads';
+import type { FromReplica, ReplicaSetup, ShardRequest } from './protocol.js';
+
+/** A replica's answer for one shard. */
+export type ShardResult = Extract<FromReplica, { type: 'shard' }>;
+
+/** One replica thread; answers come in request order. */
+class ReplicaThread {
+  private readonly worker: Worker;
+  private readonly waiting: { resolve: (r: ShardResult) => void; reject: (e: Error) => void }[] = [];
+  private failure: Error | null = null;
+  private closed = false;
+  readonly ready: Promise<number[][]>;
+
+  constructor(
+    readonly index: number,
+    setup: ReplicaSetup,
+  ) {
+    this.worker = new Worker(new URL('./replica-worker-entry.mjs', import.meta.url), { workerData: setup });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('message', (m: FromReplica) => {
+        if (m.type === 'ready') resolve(m.shapes);
+        else reject(this.fail(m.type === 'error' ? m.message : `answered "${m.type}" before it was ready`));
+        this.worker.on('message', (r: FromReplica) => this.receive(r));
+      });
+      this.worker.on('error', (err: Error) => reject(this.fail(err.message)));
+      this.worker.on('exit', (code) => {
+        if (!this.closed) reject(this.fail(`exited unexpectedly (code ${code})`));
+      });
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  /** Sends a shard (its arrays are transferred) and resolves with the replica's result. */
+  compute(request: ShardRequest): Promise<ShardResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const answer = new Promise<ShardResult>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.worker.postMessage(request, [...request.weights, request.x, request.targets].map((a) => a.buffer as ArrayBuffer));
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.worker.terminate();
+  }
+
+  private receive(m: FromReplica): void {
+    const next = this.waiting.shift();
+    if (m.type === 'shard') next?.resolve(m);
+    else next?.reject(this.fail(m.type === 'error' ? m.message : `answered "${m.type}" to a shard`));
+  }
+
+  private fail(reason: string): Error {
+    this.failure ??= new Error(`training replica ${this.index} failed: ${reason}`);
+    for (const w of this.waiting.splice(0)) w.reject(this.failure);
+    return this.failure;
+  }
+}
+
+/**
+ * The replica threads of a data-parallel run (`training.replicas` − 1 of them: the training thread
+ * is replica 0). Start with {@link ReplicaPool.start}; close when the run ends.
+ */
+export class ReplicaPool {
+  private constructor(private readonly threads: ReplicaThread[]) {}
+
+  /**
+   * Starts `count` replica threads that build the model of `setup` and waits until they are
+   * ready; throws if one fails to start or builds weights of other shapes than `shapes` (the
+   * training thread's model.weights).
+   */
+  static async start(count: number, setup: ReplicaSetup, shapes: number[][]): Promise<ReplicaPool> {
+    const threads = Array.from({ length: count }, (_, i) => new ReplicaThread(i + 1, setup));
+    const pool = new ReplicaPool(threads);
+    try {
+      const built = await Promise.all(threads.map((t) => t.ready));
+      for (const [i, s] of built.entries()) {
+        if (JSON.stringify(s) !== JSON.stringify(shapes)) {
+          throw new Error(`training replica ${i + 1} built model "${setup.model.name}" with other weight shapes than the training thread`);
+        }
+      }
+      return pool;
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+  }
+
+  /** Number of replica threads (not counting the training thread). */
+  get size(): number {
+    return this.threads.length;
+  }
+
+  /** Runs one shard on replica thread `i` (0-based). */
+  compute(i: number, request: ShardRequest): Promise<ShardResult> {
+    return this.threads[i]!.compute(request);
+  }
+
+  /** Terminates the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close()));
+  }
+}

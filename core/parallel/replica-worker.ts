@@ -1,0 +1,57 @@
+/*
+ * A training replica, in its own worker thread with its own TF.js backend instance (on wasm, its
+ * own single-threaded wasm module, hence its own core). It holds a copy of the model and, for each
+ * shard it is sent, loads the training thread's weights, runs forward and backward on the shard
+ * with the soft-target cross-entropy, and answers the shard's loss, gradients and updated
+ * batch-norm statistics. It keeps no state between shards besides the model's buffers.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../backends/resolve.js';
+import { softCrossEntropy } from '../losses.js';
+import { buildModel } from '../models/index.js';
+import type { FromReplica, ReplicaSetup, ShardRequest } from './protocol.js';
+
+interface LayerVariableLike {
+  read(): tf.Variable;
+}
+
+const port = parentPort!;
+const setup = workerData as ReplicaSetup;
+
+const send = (m: FromReplica, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+function shard(model: tf.LayersModel, variables: tf.Variable[], m: ShardRequest): void {
+  const numClasses = m.targets.length / m.xShape[0];
+  const { value, grads } = tf.tidy(() => {
+    variables.forEach((v, i) => v.assign(tf.tensor(m.weights[i]!, v.shape)));
+    const x = tf.tensor4d(m.x, m.xShape);
+    const targets = tf.tensor2d(m.targets, [m.xShape[0], numClasses]);
+    return tf.variableGrads(
+      () => softCrossEntropy(targets, model.apply(x, { training: true }) as tf.Tensor2D),
+      m.trainable.map((i) => variables[i]!),
+    );
+  });
+  // Copies: a backend may hand out its own storage (cpu does), which must not be transferred away.
+  const gradArrays = m.trainable.map((i) => Float32Array.from(grads[variables[i]!.name]!.dataSync()));
+  const statistics = m.statistics.map((i) => Float32Array.from(variables[i]!.dataSync()));
+  const loss = value.dataSync()[0]!;
+  tf.dispose([value, ...Object.values(grads)]);
+  send({ type: 'shard', loss, grads: gradArrays, statistics }, [...gradArrays, ...statistics].map((a) => a.buffer as ArrayBuffer));
+}
+
+try {
+  await useBackend(setup.backend);
+  const model = buildModel(setup.model, setup.input, setup.numClasses);
+  const variables = (model.weights as unknown as LayerVariableLike[]).map((w) => w.read());
+  port.on('message', (m: ShardRequest) => {
+    try {
+      shard(model, variables, m);
+    } catch (err) {
+      send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    }
+  });
+  send({ type: 'ready', shapes: variables.map((v) => v.shape) });
+} catch (err) {
+  send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+}
