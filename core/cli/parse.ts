@@ -20,3 +20,11 @@ export function positiveNumber(value: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, found "${value}"`);
   return n;
 }
+
+/** Commander parser for `--replicas`: `auto` or a positive integer. */
+export function replicasOption(value: string): number | 'auto' {
+  if (value === 'auto') return value;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected auto or a positive integer, found "${value}"`);
+  return n;
+}

@@ -5,7 +5,7 @@ import type { BackendChoice } from '../backends/resolve.js';
 import { resolveConfig } from '../config/load.js';
 import { createTrainer } from '../create-trainer.js';
 import { CheckpointError } from '../errors.js';
-import { nonNegativeInt, positiveInt, positiveNumber } from './parse.js';
+import { nonNegativeInt, positiveInt, positiveNumber, replicasOption } from './parse.js';
 
 interface TrainFlags {
   preset?: string;
@@ -19,6 +19,7 @@ interface TrainFlags {
   backend: BackendChoice;
   out?: string;
   seed?: number;
+  replicas?: number | 'auto';
   resume?: string;
   json?: boolean;
   progress?: 'bar' | 'lines' | 'none';
@@ -29,6 +30,7 @@ function overridesFrom(flags: TrainFlags): Record<string, unknown> {
   if (flags.epochs !== undefined) training.epochs = flags.epochs;
   if (flags.batchSize !== undefined) training.batchSize = flags.batchSize;
   if (flags.seed !== undefined) training.seed = flags.seed;
+  if (flags.replicas !== undefined) training.replicas = flags.replicas;
   const data: Record<string, unknown> = {};
   if (flags.limit !== undefined) data.limit = flags.limit;
   if (flags.testLimit !== undefined) data.testLimit = flags.testLimit;
@@ -61,6 +63,7 @@ export function addTrainCommand(program: Command): void {
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
     .option('--out <dir>', 'run directory (default runs/<time>-<preset>)')
     .option('--seed <n>', 'random seed', nonNegativeInt)
+    .option('--replicas <n>', 'split each batch over n replicas, one core each (auto: 2 on wasm with 2+ cores)', replicasOption)
     .option('--resume <runDir>', 'continue the run in this directory from its last checkpoint')
     .option('--progress <mode>', 'bar | lines | none (default: bar on a terminal)')
     .option('--json', 'print the run summary as one JSON line at the end')

@@ -60,6 +60,9 @@ export async function dataParallelStep(
   let own: LossAndGradients;
   try {
     own = local(mine);
+  } catch (err) {
+    await Promise.allSettled(remote); // the replicas' answers (or failures) are consumed, not left unhandled
+    throw err;
   } finally {
     tf.dispose([mine.x, mine.targets]);
   }

@@ -21,15 +21,15 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 describe('trickster CLI', () => {
   it('train --json: first line names the backend, last line is the summary; eval agrees', async () => {
     const out = tempRunDir();
-    const r = await cli('train', '--limit', '256', '--epochs', '1', '--batch-size', '64', '--backend', 'wasm', '--out', out, '--progress', 'none', '--json');
+    const r = await cli('train', '--limit', '256', '--epochs', '1', '--batch-size', '64', '--backend', 'wasm', '--replicas', '2', '--out', out, '--progress', 'none', '--json');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('trickster: backend wasm');
     const summary = JSON.parse(lines.at(-1)!);
-    for (const key of ['backend', 'preset', 'model', 'epochs', 'steps', 'top1', 'top5', 'testLoss', 'imgPerSec', 'wallSeconds', 'runDir']) {
+    for (const key of ['backend', 'preset', 'model', 'replicas', 'epochs', 'steps', 'top1', 'top5', 'testLoss', 'imgPerSec', 'wallSeconds', 'runDir']) {
       expect(summary).toHaveProperty(key);
     }
-    expect(summary).toMatchObject({ backend: 'wasm', preset: 'baseline', model: 'small-cnn', epochs: 1, steps: 4, runDir: out });
+    expect(summary).toMatchObject({ backend: 'wasm', preset: 'baseline', model: 'small-cnn', replicas: 2, epochs: 1, steps: 4, runDir: out });
     const e = await cli('eval', '--model', path.join(out, 'model', 'model.json'), '--backend', 'wasm', '--json');
     expect(e.code, e.stderr).toBe(0);
     const metrics = JSON.parse(e.stdout.trim().split('\n').at(-1)!);
@@ -50,6 +50,9 @@ describe('trickster CLI', () => {
     const flag = await cli('train', '--epochs', 'many');
     expect(flag.code).not.toBe(0);
     expect(flag.stderr).toMatch(/--epochs.*expected a positive integer, found "many"/);
+    const replicas = await cli('train', '--replicas', 'two');
+    expect(replicas.code).not.toBe(0);
+    expect(replicas.stderr).toMatch(/--replicas.*expected auto or a positive integer, found "two"/);
     const backend = await cli('train', '--backend', 'node-gpu', '--limit', '64');
     expect(backend.code).toBe(1);
     expect(backend.stderr).toMatch(/backend "node-gpu" is not available.*npm install @tensorflow\/tfjs-node-gpu/);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TricksterPlugin } from '../../core/plugin.js';
 import { subsetTrainer, trainSubset } from '../helpers/train-subset.js';
 
-it('a training step leaves tf.memory().numTensors unchanged, over many steps and epochs', async () => {
+it.each([1, 2])('a training step leaves tf.memory().numTensors unchanged, over many steps and epochs (replicas %i)', async (replicas) => {
   const counts: number[] = [];
   const probe: TricksterPlugin = {
     name: 'leak-probe',
@@ -15,7 +15,7 @@ it('a training step leaves tf.memory().numTensors unchanged, over many steps and
     },
   };
   const { trainer } = await trainSubset(
-    { data: { limit: 640, testLimit: 100 }, training: { epochs: 2, batchSize: 32 } },
+    { data: { limit: 640, testLimit: 100 }, training: { epochs: 2, batchSize: 32, replicas } },
     { plugins: [probe] },
   );
   trainer.dispose();

@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../core/backends/resolve.js';
+import type { Batch } from '../../core/contexts.js';
+import { softCrossEntropy } from '../../core/losses.js';
+import { buildModel } from '../../core/models/index.js';
+import { dataParallelStep, type LossAndGradients } from '../../core/parallel/data-parallel-step.js';
+import type { ReplicaSetup } from '../../core/parallel/protocol.js';
+import { ReplicaPool } from '../../core/parallel/replica-pool.js';
+import { trainableVariables } from '../../core/variables.js';
+
+const INPUT = { height: 12, width: 12, channels: 1 };
+const SETUP: ReplicaSetup = { backend: 'wasm', model: { name: 'small-cnn', width: 1, seed: 7 }, input: INPUT, numClasses: 10 };
+
+let pool: ReplicaPool;
+const build = () => buildModel(SETUP.model, INPUT, 10);
+const shapes = (m: tf.LayersModel) => m.weights.map((w) => w.shape as number[]);
+
+beforeAll(async () => {
+  await useBackend('wasm');
+  pool = await ReplicaPool.start(1, SETUP, shapes(build()));
+}, 60_000);
+
+afterAll(async () => {
+  await pool?.close();
+});
+
+/** A seeded batch of `n` images with one-hot targets. */
+function randomBatch(n: number, seed: number): Batch {
+  return tf.tidy(() => ({
+    x: tf.randomNormal([n, INPUT.height, INPUT.width, 1], 0, 1, 'float32', seed) as tf.Tensor4D,
+    targets: tf.oneHot(tf.randomUniformInt([n], 0, 10, seed + 1), 10).toFloat() as tf.Tensor2D,
+  }));
+}
+
+/** Loss and gradients of `batch` on `model` in this thread, keyed by stable name. */
+function lossAndGradients(model: tf.LayersModel, batch: Batch): LossAndGradients {
+  const variables = trainableVariables(model);
+  const byTfName = new Map(Object.entries(variables).map(([stable, v]) => [v.name, stable]));
+  const { value, grads } = tf.variableGrads(
+    () => softCrossEntropy(batch.targets, model.apply(batch.x, { training: true }) as tf.Tensor2D),
+    Object.values(variables),
+  );
+  return { loss: value, grads: Object.fromEntries(Object.entries(grads).map(([n, g]) => [byTfName.get(n)!, g])) };
+}
+
+const statistics = (m: tf.LayersModel) => m.nonTrainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
+
+/**
+ * What data parallelism over two replicas must give, computed here shard by shard from the same
+ * starting weights: each shard's loss and gradients with batch norm on the shard's own statistics,
+ * weighted by shard size, and each moving statistic as the weighted mean of the shards' updates.
+ */
+function expected(batch: Batch, sizes: [number, number]) {
+  const model = build();
+  const start = statistics(model);
+  const shares = sizes.map((s) => s / (sizes[0] + sizes[1]));
+  const parts = [0, 1].map((i) => {
+    model.nonTrainableWeights.forEach((w, k) => w.write(tf.tensor(start[k]!, w.shape as number[])));
+    const shard = tf.tidy(() => ({ x: batch.x.slice(i * sizes[0], sizes[i]), targets: batch.targets.slice(i * sizes[0], sizes[i]) }));
+    const r = lossAndGradients(model, shard);
+    const out = {
+      loss: r.loss.dataSync()[0]!,
+      grads: Object.fromEntries(Object.entries(r.grads).map(([n, g]) => [n, g.dataSync().slice() as Float32Array])),
+      stats: statistics(model),
+    };
+    tf.dispose([shard.x, shard.targets, r.loss, ...Object.values(r.grads)]);
+    return out;
+  });
+  model.dispose();
+  const mix = (a: Float32Array, b: Float32Array) => a.map((v, k) => shares[0]! * v + shares[1]! * b[k]!);
+  return {
+    loss: shares[0]! * parts[0]!.loss + shares[1]! * parts[1]!.loss,
+    grads: Object.fromEntries(Object.keys(parts[0]!.grads).map((n) => [n, mix(parts[0]!.grads[n]!, parts[1]!.grads[n]!)])),
+    stats: parts[0]!.stats.map((s, k) => mix(s, parts[1]!.stats[k]!)),
+  };
+}
+
+function expectClose(actual: ArrayLike<number>, wanted: ArrayLike<number>, what: string): void {
+  expect(actual.length, what).toBe(wanted.length);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < wanted.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i]! - wanted[i]!));
+    scale = Math.max(scale, Math.abs(wanted[i]!));
+  }
+  expect(worst, what).toBeLessThanOrEqual(1e-5 * Math.max(scale, 1e-3));
+}
+
+describe('dataParallelStep (training thread + one wasm replica thread)', () => {
+  for (const size of [8, 7]) {
+    it(`batch ${size}: loss, gradients and moving statistics are the shard-weighted means`, async () => {
+      const sizes: [number, number] = [Math.ceil(size / 2), Math.floor(size / 2)];
+      const batch = randomBatch(size, size);
+      const want = expected(batch, sizes);
+      const model = build();
+      const variables = trainableVariables(model);
+      const before = tf.memory().numTensors;
+      const got = await dataParallelStep(model, variables, batch, pool, (shard) => lossAndGradients(model, shard));
+      expect(got.loss.dataSync()[0]).toBeCloseTo(want.loss, 5);
+      expect(Object.keys(got.grads).sort()).toEqual(Object.keys(want.grads).sort());
+      for (const [n, g] of Object.entries(got.grads)) expectClose(g.dataSync(), want.grads[n]!, `gradient of ${n}`);
+      statistics(model).forEach((s, k) => expectClose(s, want.stats[k]!, `moving statistic ${model.nonTrainableWeights[k]!.name}`));
+      tf.dispose([got.loss, ...Object.values(got.grads)]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([batch.x, batch.targets]);
+      model.dispose();
+    }, 30_000);
+  }
+
+  it('a batch of one leaves the replica out', async () => {
+    const batch = randomBatch(1, 3);
+    const model = build();
+    const alone = lossAndGradients(model, batch);
+    const aloneLoss = alone.loss.dataSync()[0]!;
+    const model2 = build();
+    const got = await dataParallelStep(model2, trainableVariables(model2), batch, pool, (shard) => lossAndGradients(model2, shard));
+    expect(got.loss.dataSync()[0]).toBeCloseTo(aloneLoss, 6);
+    tf.dispose([alone.loss, ...Object.values(alone.grads), got.loss, ...Object.values(got.grads), batch.x, batch.targets]);
+    model.dispose();
+    model2.dispose();
+  }, 30_000);
+});
+
+describe('ReplicaPool', () => {
+  it('refuses replicas whose model has other weight shapes than the training thread', async () => {
+    const other = buildModel({ name: 'small-cnn', width: 2, seed: 7 }, INPUT, 10);
+    await expect(ReplicaPool.start(1, SETUP, shapes(other))).rejects.toThrow(/training replica 1 built model "small-cnn" with other weight shapes/);
+    other.dispose();
+  }, 60_000);
+
+  it('a replica that cannot start says why', async () => {
+    const bad: ReplicaSetup = { ...SETUP, model: { name: 'no-such-net' } };
+    await expect(ReplicaPool.start(1, bad, [])).rejects.toThrow(/training replica 1 failed: Unknown model "no-such-net"/);
+  }, 60_000);
+
+  it('a shard that fails in the replica rejects with the replica\'s error, and the failure sticks', async () => {
+    const failing = await ReplicaPool.start(1, SETUP, shapes(build()));
+    try {
+      const request = {
+        type: 'shard' as const,
+        weights: [],
+        trainable: [0],
+        statistics: [],
+        x: new Float32Array(12 * 12),
+        xShape: [1, 12, 12, 1] as [number, number, number, number],
+        targets: new Float32Array(10),
+      };
+      await expect(failing.compute(0, request)).rejects.toThrow(/^training replica 1 failed: /);
+      await expect(failing.compute(0, { ...request, weights: [] })).rejects.toThrow(/^training replica 1 failed: /);
+    } finally {
+      await failing.close();
+    }
+  }, 60_000);
+});
