@@ -4,7 +4,6 @@
  */
 import type { Job, Measurement } from './jobs.js';
 import { measureBareLoop } from './measure-bare-loop.js';
-import { measureDataParallel } from './measure-data-parallel.js';
 import { measureForward } from './measure-forward.js';
 import { measureLayersFit } from './measure-layers-fit.js';
 import { measurePipeline } from './measure-pipeline.js';
@@ -20,17 +19,14 @@ async function measure(job: Job): Promise<Omit<Measurement, 'peakRssMiB'>> {
     extra,
   });
   switch (job.kind) {
-    case 'trickster':
-      return ofSamples(await measureTrickster(job.model, job.plan, job.augment), job.plan.batch);
+    case 'trickster': {
+      const r = await measureTrickster(job.model, job.plan, job.augment, job.replicas);
+      return ofSamples(r.rates, job.plan.batch, { replicas: r.replicas });
+    }
     case 'layers-fit':
       return ofSamples(await measureLayersFit(job.backend, job.model, job.plan), job.plan.batch);
     case 'bare-loop':
       return ofSamples(await measureBareLoop(job.model, job.plan), job.plan.batch);
-    case 'data-parallel': {
-      const r = await measureDataParallel(job.model, job.plan, job.replicas);
-      if (!r.agree) throw new Error('the replicas\' weights diverged: the data-parallel step is wrong');
-      return ofSamples(r.rates, job.plan.batch, { lastLoss: r.loss });
-    }
     case 'forward': {
       const r = await measureForward(job.model, job.batch, job.repeats);
       return ofSamples(r.limitSamples, job.batch, {

@@ -3,14 +3,12 @@ import type { StepPlan } from './stats.js';
 
 /** A configuration measured in its own process (TF.js keeps one engine per process, so RSS is per job). */
 export type Job =
-  /** (a) The real Trainer via createTrainer on a Fashion-MNIST subset, wasm backend. */
-  | { kind: 'trickster'; model: string; plan: StepPlan; augment: boolean }
+  /** (a) The real Trainer via createTrainer on a Fashion-MNIST subset, wasm backend, `training.replicas` as given. */
+  | { kind: 'trickster'; model: string; plan: StepPlan; augment: boolean; replicas: number | 'auto' }
   /** (b)/(c) tfjs-layers `model.fit` on the given backend. */
   | { kind: 'layers-fit'; model: string; plan: StepPlan; backend: 'cpu' | 'wasm' }
   /** (d) Bare `tf.variableGrads` + `optimizer.applyGradients` loop on wasm. */
   | { kind: 'bare-loop'; model: string; plan: StepPlan }
-  /** (d2) The same loop with each batch split over `replicas` wasm instances in worker threads. */
-  | { kind: 'data-parallel'; model: string; plan: StepPlan; replicas: number }
   /** (e) Forward pass in inference mode and the conv layers alone, timed on wasm. */
   | { kind: 'forward'; model: string; batch: number; repeats: number }
   /** Host data pipeline alone (shuffle, augmentation, normalisation), no model. */
@@ -32,13 +30,11 @@ export interface Measurement {
 export function jobLabel(job: Job): string {
   switch (job.kind) {
     case 'trickster':
-      return `trickster wasm ${job.model} (augment ${job.augment ? 'on' : 'off'})`;
+      return `trickster wasm ${job.model} (augment ${job.augment ? 'on' : 'off'}, replicas ${job.replicas})`;
     case 'layers-fit':
       return `layers fit ${job.backend} ${job.model} (batch ${job.plan.batch})`;
     case 'bare-loop':
       return `bare loop wasm ${job.model}`;
-    case 'data-parallel':
-      return `bare loop wasm ${job.model}, ${job.replicas} replicas`;
     case 'forward':
       return `forward wasm ${job.model}`;
     case 'pipeline':

@@ -25,11 +25,17 @@ class StepClock implements TricksterPlugin {
 /**
  * Trains one epoch of exactly `totalSteps(plan)` batches with the baseline recipe (SGD momentum,
  * weight decay, step schedule) and the given model, with flip + pad-2 crop augmentation or none,
- * and returns images/s of each timed window. The time between two step ends covers everything
+ * over `replicas` (training.replicas), and returns images/s of each timed window and the replicas
+ * the run used. The time between two step ends covers everything
  * the kernel does per step: host batching and augmentation, tensor upload, forward, backward,
  * optimizer, hooks.
  */
-export async function measureTrickster(model: string, plan: StepPlan, augment: boolean): Promise<number[]> {
+export async function measureTrickster(
+  model: string,
+  plan: StepPlan,
+  augment: boolean,
+  replicas: number | 'auto',
+): Promise<{ rates: number[]; replicas: number }> {
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'trickster-bench-'));
   const clock = new StepClock();
   const config = {
@@ -40,7 +46,7 @@ export async function measureTrickster(model: string, plan: StepPlan, augment: b
       testLimit: plan.batch,
       augment: augment ? { flip: true, crop: { padding: 2 } } : { flip: false, crop: false },
     },
-    training: { epochs: 1, batchSize: plan.batch, evalBatchSize: plan.batch },
+    training: { epochs: 1, batchSize: plan.batch, evalBatchSize: plan.batch, replicas },
   };
   try {
     const trainer = await createTrainer(config, {
@@ -51,9 +57,9 @@ export async function measureTrickster(model: string, plan: StepPlan, augment: b
       exportModel: false,
       plugins: [clock],
     });
-    await trainer.fit();
+    const summary = await trainer.fit();
     trainer.dispose();
-    return windowRates(clock.marks, plan);
+    return { rates: windowRates(clock.marks, plan), replicas: summary.replicas };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

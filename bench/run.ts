@@ -16,7 +16,7 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { runJob } from './spawn-job.js';
 import type { StepPlan } from './stats.js';
 import { measureInRounds, type RoundEntry } from './rounds.js';
-import { formatTable, ratios, type ModelRows, type Outcome, type RowKey } from './table.js';
+import { formatTable, ratios, replicasOf, type ModelRows, type Outcome, type RowKey } from './table.js';
 import { torchAvailable, torchReference } from './torch-ref.js';
 
 /** Training images of one full Fashion-MNIST epoch as trickster runs it (468 batches of 128, last partial batch dropped). */
@@ -66,7 +66,7 @@ function logged(key: RowKey, label: string, loads: Map<RowKey, number[]>, run: (
 }
 
 /**
- * Measures every row of one model. Rows (a), (c), (d), (d2), (e) and (f) are interleaved: each
+ * Measures every row of one model. Rows (a), (c), (d), (e) and (f) are interleaved: each
  * round measures each of them once (one timed window, in a fresh process), `repeats` rounds in all
  * (see rounds.ts). The stock cpu row (b) takes minutes per step and runs on its own afterwards.
  */
@@ -75,11 +75,11 @@ async function measureModel(model: string, o: BenchOptions, torch: { version: st
   const loads = new Map<RowKey, number[]>();
   const spawned = (key: RowKey, j: Job): RoundEntry<RowKey> => logged(key, jobLabel(j), loads, () => runJob(j, o.jobTimeoutMs));
   const entries: RoundEntry<RowKey>[] = [
-    spawned('a', { kind: 'trickster', model, plan: once, augment: true }),
-    spawned('aNoAug', { kind: 'trickster', model, plan: once, augment: false }),
+    spawned('a', { kind: 'trickster', model, plan: once, augment: true, replicas: 'auto' }),
+    spawned('a1', { kind: 'trickster', model, plan: once, augment: true, replicas: 1 }),
+    spawned('aNoAug', { kind: 'trickster', model, plan: once, augment: false, replicas: 'auto' }),
     spawned('c', { kind: 'layers-fit', model, plan: once, backend: 'wasm' }),
     spawned('d', { kind: 'bare-loop', model, plan: once }),
-    spawned('d2', { kind: 'data-parallel', model, plan: once, replicas: 2 }),
     spawned('e', { kind: 'forward', model, batch: o.batch, repeats: Math.max(1, Math.ceil(o.forwardRepeats / o.repeats)) }),
   ];
   const rows: ModelRows = {};
@@ -131,13 +131,12 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
 
   const notes = [
-    '(a) the real Trainer (createTrainer + fit, baseline recipe: SGD momentum 0.9, weight decay 5e-4, flip + pad-2 crop) on a Fashion-MNIST subset; img/s between step ends after the warm-up, so host batching, augmentation, upload, hooks and optimizer are included.',
+    '(a) the real Trainer (createTrainer + fit, baseline recipe: SGD momentum 0.9, weight decay 5e-4, flip + pad-2 crop) on a Fashion-MNIST subset; img/s between step ends after the warm-up, so host batching, augmentation, upload, hooks and optimizer are included. (a) runs with the default training.replicas auto (one replica per core on wasm: the batch split over the training thread and a replica thread, gradients averaged), (a1) with training.replicas 1.',
     `(b) tfjs-layers model.fit on the stock cpu backend, one step per repeat at a small batch (${JSON.stringify(o.cpuBatch)}; "bNN" in the table): a batch-128 step takes ~2 min (small-cnn) to ~30 min (resnet20) there. Its cost is linear in the batch, so img/s carries over; --cpu-batch 128 measures it at 128.`,
     '(c) tfjs-layers model.fit on wasm with trickster\'s gradient kernels, SGD momentum, no weight decay, data already as tensors.',
     '(d) tf.variableGrads + optimizer.applyGradients (SGD momentum) on wasm, data already as tensors: the floor of what any loop on these kernels costs.',
-    '(d2) the (d) loop with each batch split over 2 replica worker threads, each with its own wasm instance and model copy: gradients and batch-norm moving statistics averaged in the main thread every step, every replica applies the same SGD update (their weights are checked equal at the end). d2/d is the gain from the second core.',
-    '(e) conv layers of the model timed alone on wasm (random inputs of their real shapes, batch 128): FLOP rate (2 x multiply-adds / time) divided by 3x the forward FLOPs per image, i.e. training at forward-conv speed with backward = 2x forward and everything else free.',
-    '(f) bench/torch_ref.py: the same architectures in PyTorch on the CPU (NCHW, same SGD + weight decay), each thread count in its own process. wasm in Node runs one thread, so 1 thread is the like-for-like number; 2 threads compete with whatever else runs on this 2-core machine.',
+    '(e) conv layers of the model timed alone on wasm, one core (random inputs of their real shapes, batch 128): FLOP rate (2 x multiply-adds / time) divided by 3x the forward FLOPs per image, i.e. training at forward-conv speed with backward = 2x forward and everything else free. a/e is the ratio as the issue defines it (one wasm instance\'s rate); a/(e*n) compares (a) with (e) times the n cores (a) used.',
+    '(f) bench/torch_ref.py: the same architectures in PyTorch on the CPU (NCHW, same SGD + weight decay), each thread count in its own process. (a) on two replicas uses two cores like PyTorch with 2 threads; (a1) one core like PyTorch with 1 thread.',
     'spread = half of (max - min) of the repeats over their median; peak RSS = maxRSS of the process that measured the row (includes Node/TF.js/Python and the loaded dataset).',
   ];
 
@@ -158,8 +157,8 @@ async function main(): Promise<void> {
       augmentation = { augmentOn: on, augmentOff: off, onOverOff: on / off };
       extraLines.push(`${model}: trickster with augmentation ${fmt(on)} img/s, without ${fmt(off)} img/s, on/off = ${fmt(on / off, 3)} (${fmt(100 * (1 - on / off))}% of the step time; within the spread when small)`);
     }
-    if (r.d?.ok && r.d2?.ok) {
-      extraLines.push(`${model}: data-parallel over 2 wasm workers ${fmt(r.d2.m.imgPerSec)} img/s vs 1 instance ${fmt(r.d.m.imgPerSec)} img/s: d2/d = ${fmt(r.d2.m.imgPerSec / r.d.m.imgPerSec, 2)}`);
+    if (r.a?.ok && r.a1?.ok) {
+      extraLines.push(`${model}: trickster on ${replicasOf(r.a)} replicas ${fmt(r.a.m.imgPerSec)} img/s vs 1 replica ${fmt(r.a1.m.imgPerSec)} img/s: a/a1 = ${fmt(r.a.m.imgPerSec / r.a1.m.imgPerSec, 2)}`);
     }
     perModel[model] = { rows: r, ratios: ratios(r), augmentation };
   }

@@ -1,12 +1,13 @@
-/** The bench table: rows (a)-(f) per model, the ratios of (a) to each, formatted as text. */
+/** The bench table: rows (a)-(f) per model and the ratios between them, formatted as text. */
 import type { Measurement } from './jobs.js';
 import { relativeSpread } from './stats.js';
 
 /**
- * Row keys in table order. `aNoAug` is (a) with augmentation off; `d2` is (d) data-parallel over two
- * wasm instances (the both-cores experiment); f1/f2 are PyTorch with 1/2 threads.
+ * Row keys in table order. `a` is the Trainer as a user runs it (training.replicas auto: one
+ * replica per core on wasm), `a1` the same on one replica (one core), `aNoAug` (a) with
+ * augmentation off; f1/f2 are PyTorch with 1/2 threads.
  */
-export const ROWS = ['a', 'aNoAug', 'b', 'c', 'd', 'd2', 'e', 'f1', 'f2'] as const;
+export const ROWS = ['a', 'a1', 'aNoAug', 'b', 'c', 'd', 'e', 'f1', 'f2'] as const;
 export type RowKey = (typeof ROWS)[number];
 
 /** A measured row (with the 1-minute load average when it started), or why it has no number. */
@@ -18,35 +19,47 @@ export type Outcome =
 export type ModelRows = Partial<Record<RowKey, Outcome>>;
 
 const LABELS: Record<RowKey, string> = {
-  a: '(a) trickster Trainer, wasm',
-  aNoAug: '    same, augmentation off',
+  a: '(a) trickster Trainer, wasm (default)',
+  a1: '    same, 1 replica (one core)',
+  aNoAug: '    same as (a), augmentation off',
   b: '(b) layers model.fit, stock cpu',
   c: '(c) layers model.fit, wasm + our kernels',
   d: '(d) bare variableGrads loop, wasm',
-  d2: '    same, data-parallel, 2 wasm workers',
-  e: '(e) limit: conv rate / (3 x fwd FLOPs)',
+  e: '(e) limit/core: conv rate / (3 x fwd)',
   f1: '(f) PyTorch CPU, 1 thread',
   f2: '    PyTorch CPU, 2 threads',
 };
 
-/** The ratio rows: (a) over each other row. */
-export const RATIOS: readonly { key: string; of: RowKey; label: string }[] = [
-  { key: 'a/b', of: 'b', label: 'a/b  vs stock cpu fit' },
-  { key: 'a/c', of: 'c', label: 'a/c  vs layers fit on wasm' },
-  { key: 'a/d', of: 'd', label: 'a/d  vs bare loop' },
-  { key: 'a/d2', of: 'd2', label: 'a/d2 vs 2-worker bare loop' },
-  { key: 'a/e', of: 'e', label: 'a/e  vs forward-conv limit' },
-  { key: 'a/f1', of: 'f1', label: 'a/f  vs PyTorch, 1 thread' },
-  { key: 'a/f2', of: 'f2', label: 'a/f  vs PyTorch, 2 threads' },
+/** Replicas (cores) a trickster row ran on; 1 for other rows. */
+export function replicasOf(o: Outcome | undefined): number {
+  return o?.ok && typeof o.m.extra?.['replicas'] === 'number' ? o.m.extra['replicas'] : 1;
+}
+
+/**
+ * The ratio rows: `row` over `of`. The limit (e) is one wasm instance's, i.e. one core's; `perCore`
+ * ratios compare a trickster row with (e) times the replicas (cores) it ran on.
+ */
+export const RATIOS: readonly { key: string; row: RowKey; of: RowKey; label: string; perCore?: true }[] = [
+  { key: 'a/b', row: 'a', of: 'b', label: 'a/b  vs stock cpu fit' },
+  { key: 'a/c', row: 'a', of: 'c', label: 'a/c  vs layers fit on wasm' },
+  { key: 'a/d', row: 'a', of: 'd', label: 'a/d  vs bare loop' },
+  { key: 'a/e', row: 'a', of: 'e', label: 'a/e  vs limit of one instance' },
+  { key: 'a/(e*n)', row: 'a', of: 'e', label: 'a/(e*n) vs limit x n cores used', perCore: true },
+  { key: 'a/f1', row: 'a', of: 'f1', label: 'a/f  vs PyTorch, 1 thread' },
+  { key: 'a/f2', row: 'a', of: 'f2', label: 'a/f  vs PyTorch, 2 threads' },
+  { key: 'a/a1', row: 'a', of: 'a1', label: 'a/a1 gain from the replicas' },
+  { key: 'a1/d', row: 'a1', of: 'd', label: 'a1/d kernel overhead, 1 core' },
+  { key: 'a1/e', row: 'a1', of: 'e', label: 'a1/e vs limit, 1 core' },
 ];
 
-/** (a) img/s divided by each other row's img/s, per ratio key; null where either is missing. */
+/** Each ratio of {@link RATIOS}; null where either row is missing. */
 export function ratios(rows: ModelRows): Record<string, number | null> {
-  const a = rows.a?.ok ? rows.a.m.imgPerSec : null;
   const out: Record<string, number | null> = {};
   for (const r of RATIOS) {
-    const o = rows[r.of];
-    out[r.key] = a !== null && o?.ok ? a / o.m.imgPerSec : null;
+    const top = rows[r.row];
+    const bottom = rows[r.of];
+    const cores = r.perCore ? replicasOf(top) : 1;
+    out[r.key] = top?.ok && bottom?.ok ? top.m.imgPerSec / (bottom.m.imgPerSec * cores) : null;
   }
   return out;
 }
@@ -80,7 +93,7 @@ export function formatTable(models: readonly string[], rows: Record<string, Mode
   lines.push(head);
   lines.push(''.padEnd(42) + models.map(() => 'img/s  spread  peak RSS'.padStart(CELL)).join(''));
   for (const key of ROWS) lines.push(LABELS[key].padEnd(42) + models.map((m) => cell(rows[m]?.[key], batch)).join(''));
-  lines.push('ratios (a / row)'.padEnd(42));
+  lines.push('ratios'.padEnd(42));
   for (const r of RATIOS) {
     lines.push(`    ${r.label}`.padEnd(42) + models.map((m) => {
       const v = ratios(rows[m] ?? {})[r.key];
