@@ -157,7 +157,7 @@ export class Trainer {
 
   /** fit() once the data is loaded: everything from building the model to the summary. */
   private async trainLoaded(data: TrainingData, started: number): Promise<RunSummary> {
-    const { config, options } = this;
+    const { config } = this;
     this.modelRef = buildModel({ ...config.model, seed: config.training.seed }, data.inputShape, data.numClasses);
     this.optimizer = createOptimizer(config.optimizer);
     await this.startReplicas(data);
@@ -185,7 +185,8 @@ export class Trainer {
       { backend, model: { ...model, seed: training.seed }, input: data.inputShape, numClasses: data.numClasses },
       shapes,
     );
-    this.logger.info(`data parallel: each batch split over ${this.replicas} replicas (training thread + ${this.replicas - 1} threads)`);
+    const threads = this.replicas - 1;
+    this.logger.info(`data parallel: each batch split over ${this.replicas} replicas (the training thread and ${threads} replica thread${threads > 1 ? 's' : ''})`);
   }
 
   /** trainLoaded once the replicas run. */
