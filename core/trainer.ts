@@ -13,7 +13,7 @@ import { buildModel } from './models/index.js';
 import { saveModelToDir } from './model-io.js';
 import { createOptimizer } from './optim/index.js';
 import type { Optimizer } from './optim/types.js';
-import { dataParallelStep, type LossAndGradients } from './parallel/data-parallel-step.js';
+import { dataParallelStep, weightLayout, type LossAndGradients, type WeightLayout } from './parallel/data-parallel-step.js';
 import { ReplicaPool } from './parallel/replica-pool.js';
 import { resolveReplicas } from './parallel/replica-count.js';
 import type { PluginHost, RandomStream, TricksterPlugin } from './plugin.js';
@@ -24,6 +24,16 @@ import { TOKENS } from './tokens.js';
 import type { TrainingData, TrainingDataProvider } from './training-data.js';
 import { restoreTrainerState, saveTrainerState } from './trainer-state.js';
 import { trainableVariables } from './variables.js';
+
+/** What a training step needs to know about the variables; built once per epoch. */
+interface StepVariables {
+  /** Trainable variables by stable name. */
+  readonly variables: Record<string, tf.Variable>;
+  /** tf.Variable name -> stable name. */
+  readonly stableName: ReadonlyMap<string, string>;
+  /** Where they sit among the model's weights, with replicas. */
+  readonly layout: WeightLayout | undefined;
+}
 
 /** How a run is carried out, beside what it trains (the config). */
 export interface RunOptions {
@@ -286,9 +296,10 @@ export class Trainer {
     let batches = 0;
     let images = 0;
     const limit = this.stepsPerEpoch * this.microBatchesPerStep;
+    const variables = this.stepVariables();
     for await (const host of this.data.trainBatches(epoch, this.config.training.batchSize)) {
       if (batches >= limit) break;
-      const loss = await this.trainStep(host);
+      const loss = await this.trainStep(host, variables);
       const next = tf.add(lossSum, loss) as tf.Scalar;
       lossSum.dispose();
       loss.dispose();
@@ -301,10 +312,18 @@ export class Trainer {
     return { meanLoss, images };
   }
 
+  /** The trainable variables and their name maps, built once per epoch and used by every step. */
+  private stepVariables(): StepVariables {
+    const variables = trainableVariables(this.model);
+    return {
+      variables,
+      stableName: new Map(Object.entries(variables).map(([stable, v]) => [v.name, stable])),
+      layout: this.replicaPool ? weightLayout(this.model, variables) : undefined,
+    };
+  }
+
   /** One micro-batch: forward, loss, backward, maybe an optimizer step. Returns the loss (caller disposes). */
-  private async trainStep(host: HostBatch): Promise<tf.Scalar> {
-    const model = this.model;
-    const variables = trainableVariables(model);
+  private async trainStep(host: HostBatch, { variables, stableName, layout }: StepVariables): Promise<tf.Scalar> {
     const ctx: StepContext = { ...this.position, variables, batchSize: host.size };
     const initial = tf.tidy(() => ({
       x: tf.tensor4d(host.x, [host.size, host.height, host.width, host.channels]),
@@ -313,9 +332,9 @@ export class Trainer {
     const batch = this.hooks.batch.call(initial, ctx);
     disposeReplaced(initial, batch);
     this.hooks.beforeStep.call(ctx);
-    const local = (b: Batch) => this.lossAndGradients(b, ctx);
+    const local = (b: Batch) => this.lossAndGradients(b, ctx, stableName);
     const { loss, grads } = this.replicaPool
-      ? await dataParallelStep(model, variables, batch, this.replicaPool, local).catch((err: unknown) => {
+      ? await dataParallelStep(layout!, batch, this.replicaPool, local).catch((err: unknown) => {
           disposeAll(batch);
           throw err;
         })
@@ -336,15 +355,14 @@ export class Trainer {
   }
 
   /** Forward, loss hooks and backward of `batch` on the training thread; gradients keyed by stable name. */
-  private lossAndGradients(batch: Batch, ctx: StepContext): LossAndGradients {
+  private lossAndGradients(batch: Batch, ctx: StepContext, stableName: ReadonlyMap<string, string>): LossAndGradients {
     const { variables } = ctx;
-    const byTfName = new Map(Object.entries(variables).map(([stable, v]) => [v.name, stable]));
     const { value: loss, grads: rawGrads } = tf.variableGrads(() => {
       const logits = this.model.apply(batch.x, { training: true }) as tf.Tensor2D;
       return this.hooks.loss.call(softCrossEntropy(batch.targets, logits), { ...ctx, batch, logits });
     }, Object.values(variables));
     const grads: GradientMap = {};
-    for (const [name, g] of Object.entries(rawGrads)) grads[byTfName.get(name) ?? name] = g;
+    for (const [name, g] of Object.entries(rawGrads)) grads[stableName.get(name) ?? name] = g;
     return { loss, grads };
   }
 

@@ -30,7 +30,7 @@ export class Sgd implements Optimizer {
         let g = wd !== 0 ? tf.add(grad, tf.mul(w, wd)) : grad;
         if (momentum !== 0) {
           const { variable: buf, created } = this.slots.get(name, () => tf.zerosLike(w));
-          const next = created ? g : tf.add(tf.mul(buf, momentum), tf.mul(g, 1 - dampening));
+          const next = created ? g : tf.add(tf.mul(buf, momentum), dampening === 0 ? g : tf.mul(g, 1 - dampening));
           buf.assign(next);
           g = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
         }

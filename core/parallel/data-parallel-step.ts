@@ -4,7 +4,6 @@ import type { ReplicaPool, ShardResult } from './replica-pool.js';
 import { shardOffsets, shardSizes } from './shards.js';
 
 interface LayerVariableLike {
-  originalName: string;
   read(): tf.Variable;
 }
 
@@ -14,18 +13,42 @@ export interface LossAndGradients {
   readonly grads: GradientMap;
 }
 
+/** Where the trainable variables and the moving statistics sit among `model.weights`; build it once, use it every step. */
+export interface WeightLayout {
+  /** Every model weight, in `model.weights` order (what the replicas are sent). */
+  readonly weights: tf.Variable[];
+  /** Stable names of the trainable variables, in the order their gradients travel. */
+  readonly names: string[];
+  /** Index in `weights` of each trainable variable (same order as `names`). */
+  readonly trainable: number[];
+  /** Index in `weights` of each non-trainable weight (batch-norm moving statistics). */
+  readonly statistics: number[];
+}
+
+/** The layout of `model` for the trainable `variables` (by stable name). */
+export function weightLayout(model: tf.LayersModel, variables: Readonly<Record<string, tf.Variable>>): WeightLayout {
+  const weights = (model.weights as unknown as LayerVariableLike[]).map((w) => w.read());
+  const indexOf = new Map(weights.map((w, i) => [w, i]));
+  const names = Object.keys(variables);
+  return {
+    weights,
+    names,
+    trainable: names.map((n) => indexOf.get(variables[n]!)!),
+    statistics: (model.nonTrainableWeights as unknown as LayerVariableLike[]).map((w) => indexOf.get(w.read())!),
+  };
+}
+
 /**
  * One data-parallel forward/backward: splits `batch` over the training thread and the pool's
  * replica threads, sends each replica the current weights and its shard, computes shard 0 here
  * with `local` meanwhile, and combines: loss and gradients are the shard-size-weighted means (the
  * full batch's mean loss and its gradient, except that batch norm normalises each shard with its own
  * statistics, as PyTorch DDP without SyncBatchNorm does), and every batch-norm moving statistic
- * becomes the weighted mean of the replicas' updated ones. `variables` are the trainable variables
- * by stable name; the caller owns (disposes) the returned tensors.
+ * becomes the weighted mean of the replicas' updated ones. The caller owns (disposes) the returned
+ * tensors.
  */
 export async function dataParallelStep(
-  model: tf.LayersModel,
-  variables: Readonly<Record<string, tf.Variable>>,
+  layout: WeightLayout,
   batch: Batch,
   pool: ReplicaPool,
   local: (shard: Batch) => LossAndGradients,
@@ -33,13 +56,8 @@ export async function dataParallelStep(
   const size = batch.x.shape[0];
   const sizes = shardSizes(size, pool.size + 1);
   const offsets = shardOffsets(sizes);
-  const weights = model.weights as unknown as LayerVariableLike[];
-  const indexOf = new Map(weights.map((w, i) => [w.read(), i]));
-  const names = Object.keys(variables);
-  const trainable = names.map((n) => indexOf.get(variables[n]!)!);
-  const statistics = (model.nonTrainableWeights as unknown as LayerVariableLike[]).map((w) => indexOf.get(w.read())!);
-
-  const [x, targets, ...weightData] = await Promise.all([batch.x.data(), batch.targets.data(), ...weights.map((w) => w.read().data())]);
+  const { trainable, statistics } = layout;
+  const [x, targets, ...weightData] = await Promise.all([batch.x.data(), batch.targets.data(), ...layout.weights.map((w) => w.data())]);
   const perImage = x.length / size;
   const numClasses = targets.length / size;
   const [, h, w, c] = batch.x.shape;
@@ -73,32 +91,23 @@ export async function dataParallelStep(
     tf.dispose([own.loss, ...Object.values(own.grads)]);
     throw err;
   }
-  return combine(model, variables, own, results, sizes, statistics, names);
+  return combine(layout, own, results, sizes);
 }
 
-function combine(
-  model: tf.LayersModel,
-  variables: Readonly<Record<string, tf.Variable>>,
-  own: LossAndGradients,
-  results: (ShardResult | null)[],
-  sizes: number[],
-  statistics: number[],
-  names: string[],
-): LossAndGradients {
+function combine(layout: WeightLayout, own: LossAndGradients, results: (ShardResult | null)[], sizes: number[]): LossAndGradients {
   const total = sizes.reduce((a, b) => a + b, 0);
   const share = sizes.map((n) => n / total);
   const parts = results.flatMap((r, i) => (r ? [{ r, share: share[i + 1]! }] : []));
-  const weights = model.weights as unknown as LayerVariableLike[];
   return tf.tidy(() => {
     const grads: GradientMap = {};
-    names.forEach((name, k) => {
-      const shape = variables[name]!.shape;
+    layout.names.forEach((name, k) => {
+      const shape = layout.weights[layout.trainable[k]!]!.shape;
       let sum = tf.mul(own.grads[name]!, share[0]!);
       for (const p of parts) sum = tf.add(sum, tf.mul(tf.tensor(p.r.grads[k]!, shape), p.share));
       grads[name] = sum;
     });
-    statistics.forEach((index, k) => {
-      const v = weights[index]!.read();
+    layout.statistics.forEach((index, k) => {
+      const v = layout.weights[index]!;
       let sum = tf.mul(v, share[0]!);
       for (const p of parts) sum = tf.add(sum, tf.mul(tf.tensor(p.r.statistics[k]!, v.shape), p.share));
       v.assign(sum);
