@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { ModelError } from '../errors.js';
 import { closedFormBatchNormalization } from './batch-norm.js';
+import { lazyGradientConv2d } from './conv2d.js';
 import type { ModelSpec } from './types.js';
 
 /** Batch-norm epsilon used by every model (PyTorch's default). */
@@ -93,10 +94,13 @@ export interface ConvOptions {
   readonly name: string;
 }
 
-/** Bias-free conv (to be followed by batch norm), He normal init, `'same'` padding. */
+/**
+ * Bias-free conv (to be followed by batch norm), He normal init, `'same'` padding; its backward
+ * pass skips the input gradient where nothing needs it (./conv2d.ts).
+ */
 export function conv2d(ctx: BuildContext, x: tf.SymbolicTensor, o: ConvOptions): tf.SymbolicTensor {
   return applyLayer(
-    tf.layers.conv2d({
+    lazyGradientConv2d({
       filters: o.filters,
       kernelSize: o.kernelSize,
       strides: o.strides ?? 1,
