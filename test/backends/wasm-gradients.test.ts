@@ -83,6 +83,10 @@ const CONV_CASES: ConvCase[] = [
   { x: [3, 5, 5, 8], k: 1, cout: 8, stride: 1, pad: 'same' },
   { x: [2, 7, 8, 3], k: 3, cout: 4, stride: [1, 2], pad: 'same' },
   { x: [2, 8, 9, 3], k: 3, cout: 4, stride: 2, pad: 1 },
+  // One input channel, stride 1: the filter gradient's tap-rows path (tap-rows-filter.ts), as in a
+  // grayscale network's first conv; five channels at stride 1 take the one-conv path.
+  { x: [3, 6, 5, 1], k: 3, cout: 3, stride: 1, pad: 'same' },
+  { x: [2, 6, 6, 5], k: 3, cout: 3, stride: 1, pad: 'same' },
 ];
 
 const label = (c: ConvCase): string => `x=${c.x} k=${c.k} s=${c.stride} pad=${JSON.stringify(c.pad)}`;

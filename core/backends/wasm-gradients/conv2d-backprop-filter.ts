@@ -3,6 +3,7 @@ import { convGeometry, type ConvAttrs, type ConvGeometry } from './geometry.js';
 import { withKernelScope } from './kernel-scope.js';
 import { transpose } from './layout.js';
 import { convForward, type ConvCall } from './padded-conv.js';
+import { tapRowsApplies, tapRowsFilterGrad } from './tap-rows-filter.js';
 
 /**
  * The forward conv that yields a filter gradient when run over `x` with `dy`
@@ -29,7 +30,8 @@ export function filterGradConvCall(g: ConvGeometry, depthwise: boolean): ConvCal
  * Conv2DBackpropFilter for wasm: dW[a,b,ci,co] = sum over n,i,j of
  * x[n, i*s + a*d - padTop, j*s + b*d - padLeft, ci] * dy[n,i,j,co], computed
  * as ONE XNNPACK Conv2D of x as [Cin,H,W,N] (batch = Cin, channels = N) with
- * dy as a [Ho,Wo,N,Cout] filter, giving [Cin,kh,kw,Cout], then transposed.
+ * dy as a [Ho,Wo,N,Cout] filter, giving [Cin,kh,kw,Cout], then transposed; for inputs with few
+ * channels and stride 1, one matrix product over shifted windows instead (tap-rows-filter.ts).
  * Accepts an optional `dilations` attr (tfjs itself never passes one).
  */
 export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -38,6 +40,7 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
   const g = convGeometry('Conv2DBackpropFilter', x.shape, a.filterShape, a, false);
   return withKernelScope(backend, (scope) => {
+    if (tapRowsApplies(g)) return tapRowsFilterGrad(scope, x, dy, g);
     const xT = transpose(scope, x, [3, 1, 2, 0]);
     const dyT = transpose(scope, dy, [1, 2, 0, 3]);
     const dwT = convForward(scope, xT, dyT, filterGradConvCall(g, false));
