@@ -2,27 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmGradientKernels } from '../../core/backends/wasm-gradients/index.js';
+import { relError } from '../helpers/rel-error.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Arrays = Float32Array[];
-
-/**
- * Relative error max|a-b| / max(max|b|, 1e-6). Normalising by the largest reference magnitude
- * (not element-wise) keeps entries that nearly cancel to ~0 from dominating: XNNPACK and the cpu
- * loops sum in different orders, so such entries differ by float32 rounding of the large
- * partial sums, not by a bug. Any real indexing/padding error shows up as O(1).
- */
-function relError(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-6);
-}
 
 const TOLERANCE = 1e-4;
 

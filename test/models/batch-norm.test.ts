@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClosedFormBatchNormalization } from '../../core/models/batch-norm.js';
 import { useBackend } from '../../core/backends/resolve.js';
+import { relError } from '../helpers/rel-error.js';
 
 /**
  * The reference is tfjs-layers' own BatchNormalization (autodiff through tf.moments and
@@ -11,17 +12,6 @@ import { useBackend } from '../../core/backends/resolve.js';
  */
 type Backend = 'cpu' | 'wasm';
 const ARGS = { axis: -1, momentum: 0.9, epsilon: 1e-5 };
-
-/** max|a-b| / max|b|: see test/backends/wasm-gradients.test.ts for why the scale is global. */
-function relError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-6;
-  expected.forEach((e, i) => {
-    diff = Math.max(diff, Math.abs(actual[i]! - e));
-    scale = Math.max(scale, Math.abs(e));
-  });
-  return diff / scale;
-}
 
 interface Outcome {
   /** Gradients of Σ y·w with respect to x, γ and β, then inference y, then the moving mean and variance. */

@@ -2,23 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { LazyGradientConv2D } from '../../core/models/conv2d.js';
+import { relError } from '../helpers/rel-error.js';
 
 /**
  * The reference is tfjs-layers' own Conv2D (tf.fused.conv2d) with the same weights: outputs and
  * gradients must agree to float32 rounding on cpu and wasm; what changes is which backward kernels run.
  */
 const SHAPE = [4, 9, 9, 3];
-
-/** max|a-b| / max|b|. */
-function relError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-6;
-  expected.forEach((e, i) => {
-    diff = Math.max(diff, Math.abs(actual[i]! - e));
-    scale = Math.max(scale, Math.abs(e));
-  });
-  return diff / scale;
-}
 
 type Args = Parameters<typeof tf.layers.conv2d>[0];
 const ARGS: Args = { filters: 5, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: 1 }) };
