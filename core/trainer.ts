@@ -14,6 +14,7 @@ import { saveModelToDir } from './model-io.js';
 import { createOptimizer } from './optim/index.js';
 import type { Optimizer } from './optim/types.js';
 import { dataParallelStep, weightLayout, type LossAndGradients, type WeightLayout } from './parallel/data-parallel-step.js';
+import { dataParallelLogits, weightArrays } from './parallel/data-parallel-logits.js';
 import { ReplicaPool } from './parallel/replica-pool.js';
 import { resolveReplicas } from './parallel/replica-count.js';
 import type { PluginHost, RandomStream, TricksterPlugin } from './plugin.js';
@@ -378,16 +379,26 @@ export class Trainer {
     }
   }
 
-  /** Evaluates a model on the evaluation or test split, optionally at another input size. */
+  /**
+   * Evaluates a model on the evaluation or test split, optionally at another input size. While
+   * fit() runs with replicas, the trained model's batches are split over them as well.
+   */
   async evaluate(options: { model?: tf.LayersModel; split?: 'eval' | 'test'; inputSize?: number } = {}): Promise<EvalMetrics> {
     const model = options.model ?? this.model;
     const acc = new MetricAccumulator();
+    const forward = (x: tf.Tensor4D) => model.apply(x, { training: false }) as tf.Tensor2D;
+    // Replicas hold copies of the trained model only; another model (a teacher) runs here alone.
+    const pool = model === this.modelRef ? this.replicaPool : undefined;
+    let weights = pool ? await weightArrays(model) : null;
     for await (const host of this.data.evalBatches(options.split ?? 'eval', this.config.training.evalBatchSize, options.inputSize)) {
-      tf.tidy(() => {
-        const x = tf.tensor4d(host.x, [host.size, host.height, host.width, host.channels]);
-        const logits = model.apply(x, { training: false }) as tf.Tensor2D;
-        acc.add(logits, tf.tensor1d(host.labels, 'int32'));
-      });
+      if (pool) {
+        const logits = await dataParallelLogits(host, pool, weights, forward);
+        weights = null;
+        tf.tidy(() => acc.add(logits, tf.tensor1d(host.labels, 'int32')));
+        logits.dispose();
+      } else {
+        tf.tidy(() => acc.add(forward(tf.tensor4d(host.x, [host.size, host.height, host.width, host.channels])), tf.tensor1d(host.labels, 'int32')));
+      }
     }
     return acc.result();
   }

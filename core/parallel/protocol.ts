@@ -25,11 +25,23 @@ export interface ShardRequest {
   readonly targets: Float32Array;
 }
 
-/** Training thread → replica. */
-export type ToReplica = ShardRequest;
+/** A shard of an evaluation batch: logits in inference mode, with these weights or, when null, the last ones sent. */
+export interface ForwardRequest {
+  readonly type: 'forward';
+  readonly weights: Float32Array[] | null;
+  readonly x: Float32Array;
+  readonly xShape: [number, number, number, number];
+}
 
-/** Replica → training thread: the shard's mean loss, its gradients (in `trainable` order) and updated statistics. */
+/** Training thread → replica. */
+export type ToReplica = ShardRequest | ForwardRequest;
+
+/**
+ * Replica → training thread: ready with its weight shapes; a training shard's mean loss, gradients
+ * (in `trainable` order) and updated statistics; an evaluation shard's logits; or why it failed.
+ */
 export type FromReplica =
   | { readonly type: 'ready'; readonly shapes: number[][] }
   | { readonly type: 'shard'; readonly loss: number; readonly grads: Float32Array[]; readonly statistics: Float32Array[] }
+  | { readonly type: 'logits'; readonly logits: Float32Array; readonly classes: number }
   | { readonly type: 'error'; readonly message: string };

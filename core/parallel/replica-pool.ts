@@ -1,13 +1,17 @@
 import { Worker } from 'node:worker_threads';
-import type { FromReplica, ReplicaSetup, ShardRequest } from './protocol.js';
+import type { ForwardRequest, FromReplica, ReplicaSetup, ShardRequest, ToReplica } from './protocol.js';
 
-/** A replica's answer for one shard. */
+/** A replica's answer for one training shard. */
 export type ShardResult = Extract<FromReplica, { type: 'shard' }>;
+/** A replica's answer for one evaluation shard. */
+export type LogitsResult = Extract<FromReplica, { type: 'logits' }>;
+
+type Answer = ShardResult | LogitsResult;
 
 /** One replica thread; answers come in request order. */
 class ReplicaThread {
   private readonly worker: Worker;
-  private readonly waiting: { resolve: (r: ShardResult) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiting: { expects: Answer['type']; resolve: (r: Answer) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | null = null;
   private closed = false;
   readonly ready: Promise<number[][]>;
@@ -31,11 +35,11 @@ class ReplicaThread {
     this.ready.catch(() => undefined);
   }
 
-  /** Sends a shard (its arrays are transferred) and resolves with the replica's result. */
-  compute(request: ShardRequest): Promise<ShardResult> {
+  /** Sends `request` (its arrays are transferred) and resolves with the replica's answer of type `expects`. */
+  ask(request: ToReplica, expects: Answer['type'], arrays: Float32Array[]): Promise<Answer> {
     if (this.failure) return Promise.reject(this.failure);
-    const answer = new Promise<ShardResult>((resolve, reject) => this.waiting.push({ resolve, reject }));
-    this.worker.postMessage(request, [...request.weights, request.x, request.targets].map((a) => a.buffer as ArrayBuffer));
+    const answer = new Promise<Answer>((resolve, reject) => this.waiting.push({ expects, resolve, reject }));
+    this.worker.postMessage(request, arrays.map((a) => a.buffer as ArrayBuffer));
     return answer;
   }
 
@@ -46,8 +50,8 @@ class ReplicaThread {
 
   private receive(m: FromReplica): void {
     const next = this.waiting.shift();
-    if (m.type === 'shard') next?.resolve(m);
-    else next?.reject(this.fail(m.type === 'error' ? m.message : `answered "${m.type}" to a shard`));
+    if (next && m.type === next.expects) next.resolve(m as Answer);
+    else next?.reject(this.fail(m.type === 'error' ? m.message : `answered "${m.type}", expected "${next.expects}"`));
   }
 
   private fail(reason: string): Error {
@@ -91,9 +95,14 @@ export class ReplicaPool {
     return this.threads.length;
   }
 
-  /** Runs one shard on replica thread `i` (0-based). */
+  /** Runs one training shard on replica thread `i` (0-based). */
   compute(i: number, request: ShardRequest): Promise<ShardResult> {
-    return this.threads[i]!.compute(request);
+    return this.threads[i]!.ask(request, 'shard', [...request.weights, request.x, request.targets]) as Promise<ShardResult>;
+  }
+
+  /** Runs one evaluation shard on replica thread `i` (0-based). */
+  forward(i: number, request: ForwardRequest): Promise<LogitsResult> {
+    return this.threads[i]!.ask(request, 'logits', [...(request.weights ?? []), request.x]) as Promise<LogitsResult>;
   }
 
   /** Terminates the threads. */

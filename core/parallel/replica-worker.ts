@@ -1,16 +1,17 @@
 /*
  * A training replica, in its own worker thread with its own TF.js backend instance (on wasm, its
  * own single-threaded wasm module, hence its own core). It holds a copy of the model and, for each
- * shard it is sent, loads the training thread's weights, runs forward and backward on the shard
- * with the soft-target cross-entropy, and answers the shard's loss, gradients and updated
- * batch-norm statistics. It keeps no state between shards besides the model's buffers.
+ * training shard it is sent, loads the training thread's weights, runs forward and backward on the
+ * shard with the soft-target cross-entropy, and answers the shard's loss, gradients and updated
+ * batch-norm statistics; for each evaluation shard it answers the logits in inference mode. It
+ * keeps no state between shards besides the model's weights.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../backends/resolve.js';
 import { softCrossEntropy } from '../losses.js';
 import { buildModel } from '../models/index.js';
-import type { FromReplica, ReplicaSetup, ShardRequest } from './protocol.js';
+import type { ForwardRequest, FromReplica, ReplicaSetup, ShardRequest, ToReplica } from './protocol.js';
 
 interface LayerVariableLike {
   read(): tf.Variable;
@@ -40,13 +41,25 @@ function shard(model: tf.LayersModel, variables: tf.Variable[], m: ShardRequest)
   send({ type: 'shard', loss, grads: gradArrays, statistics }, [...gradArrays, ...statistics].map((a) => a.buffer as ArrayBuffer));
 }
 
+function forward(model: tf.LayersModel, variables: tf.Variable[], m: ForwardRequest): void {
+  const logits = tf.tidy(() => {
+    if (m.weights) variables.forEach((v, i) => v.assign(tf.tensor(m.weights![i]!, v.shape)));
+    return model.apply(tf.tensor4d(m.x, m.xShape), { training: false }) as tf.Tensor2D;
+  });
+  const values = Float32Array.from(logits.dataSync());
+  const classes = logits.shape[1];
+  logits.dispose();
+  send({ type: 'logits', logits: values, classes }, [values.buffer]);
+}
+
 try {
   await useBackend(setup.backend);
   const model = buildModel(setup.model, setup.input, setup.numClasses);
   const variables = (model.weights as unknown as LayerVariableLike[]).map((w) => w.read());
-  port.on('message', (m: ShardRequest) => {
+  port.on('message', (m: ToReplica) => {
     try {
-      shard(model, variables, m);
+      if (m.type === 'shard') shard(model, variables, m);
+      else forward(model, variables, m);
     } catch (err) {
       send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     }

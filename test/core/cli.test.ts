@@ -30,6 +30,7 @@ describe('trickster CLI', () => {
       expect(summary).toHaveProperty(key);
     }
     expect(summary).toMatchObject({ backend: 'wasm', preset: 'baseline', model: 'small-cnn', replicas: 2, epochs: 1, steps: 4, runDir: out });
+    // The final evaluation ran split over the two replicas; eval runs the exported model in one thread.
     const e = await cli('eval', '--model', path.join(out, 'model', 'model.json'), '--backend', 'wasm', '--json');
     expect(e.code, e.stderr).toBe(0);
     const metrics = JSON.parse(e.stdout.trim().split('\n').at(-1)!);

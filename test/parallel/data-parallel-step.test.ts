@@ -4,6 +4,7 @@ import { useBackend } from '../../core/backends/resolve.js';
 import type { Batch } from '../../core/contexts.js';
 import { softCrossEntropy } from '../../core/losses.js';
 import { buildModel } from '../../core/models/index.js';
+import { dataParallelLogits, weightArrays } from '../../core/parallel/data-parallel-logits.js';
 import { dataParallelStep, weightLayout, type LossAndGradients } from '../../core/parallel/data-parallel-step.js';
 import type { ReplicaSetup } from '../../core/parallel/protocol.js';
 import { ReplicaPool } from '../../core/parallel/replica-pool.js';
@@ -122,6 +123,40 @@ describe('dataParallelStep (training thread + one wasm replica thread)', () => {
     model2.dispose();
   }, 30_000);
 });
+
+describe('dataParallelLogits (training thread + one wasm replica thread)', () => {
+  it('gives the logits of the whole batch in batch order; weights sent stay until others are sent', async () => {
+    const a = build();
+    const b = buildModel({ ...SETUP.model, seed: 8 }, INPUT, 10);
+    const forwardOf = (m: tf.LayersModel) => (x: tf.Tensor4D) => m.apply(x, { training: false }) as tf.Tensor2D;
+    const steps: [tf.LayersModel, Float32Array[] | null, number][] = [
+      [b, await weightArrays(b), 7],
+      [b, null, 9],
+      [a, await weightArrays(a), 9],
+      [a, null, 1],
+    ];
+    for (const [model, weights, size] of steps) {
+      const host = randomHost(size, size);
+      const before = tf.memory().numTensors;
+      const got = await dataParallelLogits(host, pool, weights, forwardOf(model));
+      const want = tf.tidy(() => forwardOf(model)(tf.tensor4d(host.x, [size, INPUT.height, INPUT.width, 1])));
+      expect(got.shape).toEqual([size, 10]);
+      expectClose(got.dataSync(), want.dataSync(), `logits of ${size} images, weights ${weights ? 'sent' : 'kept'}`);
+      tf.dispose([got, want]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    a.dispose();
+    b.dispose();
+  }, 30_000);
+});
+
+/** A seeded host batch of `n` images. */
+function randomHost(n: number, seed: number) {
+  const x = tf.tidy(() => tf.randomNormal([n, INPUT.height, INPUT.width, 1], 0, 1, 'float32', seed));
+  const values = x.dataSync() as Float32Array;
+  x.dispose();
+  return { x: values, labels: new Int32Array(n), size: n, height: INPUT.height, width: INPUT.width, channels: 1 };
+}
 
 describe('ReplicaPool', () => {
   it('refuses replicas whose model has other weight shapes than the training thread', async () => {
