@@ -173,7 +173,7 @@ export class Trainer {
     this.optimizer = createOptimizer(config.optimizer);
     await this.startReplicas(data);
     try {
-      return await this.trainWithReplicas(data, started);
+      return await this.trainAndEvaluate(data, started);
     } finally {
       await this.replicaPool?.close();
       this.replicaPool = undefined;
@@ -200,8 +200,8 @@ export class Trainer {
     this.logger.info(`data parallel: each batch split over ${this.replicas} replicas (the training thread and ${threads} replica thread${threads > 1 ? 's' : ''})`);
   }
 
-  /** trainLoaded once the replicas run. */
-  private async trainWithReplicas(data: TrainingData, started: number): Promise<RunSummary> {
+  /** The run once model, optimizer and replicas exist: setup, resume, the epochs, final evaluation, export. */
+  private async trainAndEvaluate(data: TrainingData, started: number): Promise<RunSummary> {
     const { config, options } = this;
     const runDir = new RunDir(options.outDir);
     runDir.writeConfig(config);

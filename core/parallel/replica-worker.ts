@@ -22,10 +22,15 @@ const setup = workerData as ReplicaSetup;
 
 const send = (m: FromReplica, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
+/** Makes the replica's weights the training thread's (in `model.weights` order). */
+function loadWeights(variables: tf.Variable[], weights: Float32Array[]): void {
+  tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape))));
+}
+
 function shard(model: tf.LayersModel, variables: tf.Variable[], m: ShardRequest): void {
   const numClasses = m.targets.length / m.xShape[0];
+  loadWeights(variables, m.weights);
   const { value, grads } = tf.tidy(() => {
-    variables.forEach((v, i) => v.assign(tf.tensor(m.weights[i]!, v.shape)));
     const x = tf.tensor4d(m.x, m.xShape);
     const targets = tf.tensor2d(m.targets, [m.xShape[0], numClasses]);
     return tf.variableGrads(
@@ -42,10 +47,8 @@ function shard(model: tf.LayersModel, variables: tf.Variable[], m: ShardRequest)
 }
 
 function forward(model: tf.LayersModel, variables: tf.Variable[], m: ForwardRequest): void {
-  const logits = tf.tidy(() => {
-    if (m.weights) variables.forEach((v, i) => v.assign(tf.tensor(m.weights![i]!, v.shape)));
-    return model.apply(tf.tensor4d(m.x, m.xShape), { training: false }) as tf.Tensor2D;
-  });
+  if (m.weights) loadWeights(variables, m.weights);
+  const logits = tf.tidy(() => model.apply(tf.tensor4d(m.x, m.xShape), { training: false }) as tf.Tensor2D);
   const values = Float32Array.from(logits.dataSync());
   const classes = logits.shape[1];
   logits.dispose();
