@@ -8,6 +8,7 @@ import { dataParallelLogits, weightArrays } from '../../core/parallel/data-paral
 import { dataParallelStep, weightLayout, type LossAndGradients } from '../../core/parallel/data-parallel-step.js';
 import type { ReplicaSetup } from '../../core/parallel/protocol.js';
 import { ReplicaPool } from '../../core/parallel/replica-pool.js';
+import { shardOffsets, shardSizes } from '../../core/parallel/shards.js';
 import { trainableVariables } from '../../core/variables.js';
 
 const INPUT = { height: 12, width: 12, channels: 1 };
@@ -17,13 +18,16 @@ let pool: ReplicaPool;
 const build = () => buildModel(SETUP.model, INPUT, 10);
 const shapes = (m: tf.LayersModel) => m.weights.map((w) => w.shape as number[]);
 
+let reference: tf.LayersModel;
 beforeAll(async () => {
   await useBackend('wasm');
-  pool = await ReplicaPool.start(1, SETUP, shapes(build()));
+  reference = build();
+  pool = await ReplicaPool.start(1, SETUP, shapes(reference));
 }, 60_000);
 
 afterAll(async () => {
   await pool?.close();
+  reference?.dispose();
 });
 
 /** A seeded batch of `n` images with one-hot targets. */
@@ -52,28 +56,31 @@ const statistics = (m: tf.LayersModel) => m.nonTrainableWeights.map((w) => w.rea
  * starting weights: each shard's loss and gradients with batch norm on the shard's own statistics,
  * weighted by shard size, and each moving statistic as the weighted mean of the shards' updates.
  */
-function expected(batch: Batch, sizes: [number, number]) {
+function expected(batch: Batch, sizes: number[]) {
   const model = build();
   const start = statistics(model);
-  const shares = sizes.map((s) => s / (sizes[0] + sizes[1]));
-  const parts = [0, 1].map((i) => {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const offsets = shardOffsets(sizes);
+  const parts = sizes.map((n, i) => {
     model.nonTrainableWeights.forEach((w, k) => w.write(tf.tensor(start[k]!, w.shape as number[])));
-    const shard = tf.tidy(() => ({ x: batch.x.slice(i * sizes[0], sizes[i]), targets: batch.targets.slice(i * sizes[0], sizes[i]) }));
+    const shard = tf.tidy(() => ({ x: batch.x.slice(offsets[i]!, n), targets: batch.targets.slice(offsets[i]!, n) }));
     const r = lossAndGradients(model, shard);
     const out = {
+      share: n / total,
       loss: r.loss.dataSync()[0]!,
-      grads: Object.fromEntries(Object.entries(r.grads).map(([n, g]) => [n, g.dataSync().slice() as Float32Array])),
+      grads: Object.fromEntries(Object.entries(r.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array])),
       stats: statistics(model),
     };
     tf.dispose([shard.x, shard.targets, r.loss, ...Object.values(r.grads)]);
     return out;
   });
   model.dispose();
-  const mix = (a: Float32Array, b: Float32Array) => a.map((v, k) => shares[0]! * v + shares[1]! * b[k]!);
+  const mix = (pick: (p: (typeof parts)[number]) => Float32Array) =>
+    pick(parts[0]!).map((_, k) => parts.reduce((sum, p) => sum + p.share * pick(p)[k]!, 0));
   return {
-    loss: shares[0]! * parts[0]!.loss + shares[1]! * parts[1]!.loss,
-    grads: Object.fromEntries(Object.keys(parts[0]!.grads).map((n) => [n, mix(parts[0]!.grads[n]!, parts[1]!.grads[n]!)])),
-    stats: parts[0]!.stats.map((s, k) => mix(s, parts[1]!.stats[k]!)),
+    loss: parts.reduce((sum, p) => sum + p.share * p.loss, 0),
+    grads: Object.fromEntries(Object.keys(parts[0]!.grads).map((name) => [name, mix((p) => p.grads[name]!)])),
+    stats: parts[0]!.stats.map((_, k) => mix((p) => p.stats[k]!)),
   };
 }
 
@@ -88,16 +95,17 @@ function expectClose(actual: ArrayLike<number>, wanted: ArrayLike<number>, what:
   expect(worst, what).toBeLessThanOrEqual(1e-5 * Math.max(scale, 1e-3));
 }
 
-describe('dataParallelStep (training thread + one wasm replica thread)', () => {
-  for (const size of [8, 7]) {
-    it(`batch ${size}: loss, gradients and moving statistics are the shard-weighted means`, async () => {
-      const sizes: [number, number] = [Math.ceil(size / 2), Math.floor(size / 2)];
+describe('dataParallelStep (training thread + wasm replica threads)', () => {
+  for (const [size, threads] of [[8, 1], [7, 1], [7, 2]] as const) {
+    it(`batch ${size} over ${threads + 1} replicas: loss, gradients and moving statistics are the shard-weighted means`, async () => {
+      const sizes = shardSizes(size, threads + 1);
+      const replicas = threads === 1 ? pool : await ReplicaPool.start(threads, SETUP, shapes(reference));
       const batch = randomBatch(size, size);
       const want = expected(batch, sizes);
       const model = build();
       const layout = weightLayout(model, trainableVariables(model));
       const before = tf.memory().numTensors;
-      const got = await dataParallelStep(layout, batch, pool, (shard) => lossAndGradients(model, shard));
+      const got = await dataParallelStep(layout, batch, replicas, (shard) => lossAndGradients(model, shard));
       expect(got.loss.dataSync()[0]).toBeCloseTo(want.loss, 5);
       expect(Object.keys(got.grads).sort()).toEqual(Object.keys(want.grads).sort());
       for (const [n, g] of Object.entries(got.grads)) expectClose(g.dataSync(), want.grads[n]!, `gradient of ${n}`);
@@ -106,7 +114,8 @@ describe('dataParallelStep (training thread + one wasm replica thread)', () => {
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([batch.x, batch.targets]);
       model.dispose();
-    }, 30_000);
+      if (replicas !== pool) await replicas.close();
+    }, 60_000);
   }
 
   it('a batch of one leaves the replica out', async () => {
@@ -171,7 +180,7 @@ describe('ReplicaPool', () => {
   }, 60_000);
 
   it('a shard that fails in the replica rejects with the replica\'s error, and the failure sticks', async () => {
-    const failing = await ReplicaPool.start(1, SETUP, shapes(build()));
+    const failing = await ReplicaPool.start(1, SETUP, shapes(reference));
     try {
       const request = {
         type: 'shard' as const,
