@@ -24,7 +24,7 @@ import { disposeAll, disposeReplaced } from './tensor-ownership.js';
 import { TOKENS } from './tokens.js';
 import type { TrainingData, TrainingDataProvider } from './training-data.js';
 import { restoreTrainerState, saveTrainerState } from './trainer-state.js';
-import { trainableVariables } from './variables.js';
+import { trainableVariables, weightVariables } from './variables.js';
 
 /** What a training step needs to know about the variables; built once per epoch. */
 interface StepVariables {
@@ -389,7 +389,7 @@ export class Trainer {
     const forward = (x: tf.Tensor4D) => model.apply(x, { training: false }) as tf.Tensor2D;
     // Replicas hold copies of the trained model only; another model (a teacher) runs here alone.
     const pool = model === this.modelRef ? this.replicaPool : undefined;
-    let weights = pool ? await weightArrays(model) : null;
+    let weights = pool ? await weightArrays(weightVariables(model.weights)) : null;
     for await (const host of this.data.evalBatches(options.split ?? 'eval', this.config.training.evalBatchSize, options.inputSize)) {
       if (pool) {
         const logits = await dataParallelLogits(host, pool, weights, forward);

@@ -23,3 +23,8 @@ export function allVariables(model: tf.LayersModel): Record<string, tf.Variable>
   for (const w of model.weights as unknown as LayerVariableLike[]) out[w.originalName] = w.read();
   return out;
 }
+
+/** The tf.Variables behind layer weights, in the given order (e.g. `model.weights`, `model.nonTrainableWeights`). */
+export function weightVariables(weights: readonly tf.LayerVariable[]): tf.Variable[] {
+  return (weights as unknown as LayerVariableLike[]).map((w) => w.read());
+}

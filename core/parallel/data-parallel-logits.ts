@@ -3,9 +3,9 @@ import type { HostBatch } from '../data/types.js';
 import type { ReplicaPool } from './replica-pool.js';
 import { shardOffsets, shardSizes } from './shards.js';
 
-/** Every weight of `model` as host arrays, in `model.weights` order (what replicas load). */
-export async function weightArrays(model: tf.LayersModel): Promise<Float32Array[]> {
-  return (await Promise.all(model.weights.map((w) => w.read().data()))) as Float32Array[];
+/** The values of `variables` as host arrays, in order (what replicas load: every weight, in `model.weights` order). */
+export async function weightArrays(variables: readonly tf.Variable[]): Promise<Float32Array[]> {
+  return (await Promise.all(variables.map((v) => v.data()))) as Float32Array[];
 }
 
 /**

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, GradientMap } from '../contexts.js';
+import { weightVariables } from '../variables.js';
+import { weightArrays } from './data-parallel-logits.js';
 import type { ReplicaPool, ShardResult } from './replica-pool.js';
 import { shardOffsets, shardSizes } from './shards.js';
-
-interface LayerVariableLike {
-  read(): tf.Variable;
-}
 
 /** Loss and gradients of a batch (or shard), gradients keyed by stable variable name. */
 export interface LossAndGradients {
@@ -27,14 +25,14 @@ export interface WeightLayout {
 
 /** The layout of `model` for the trainable `variables` (by stable name). */
 export function weightLayout(model: tf.LayersModel, variables: Readonly<Record<string, tf.Variable>>): WeightLayout {
-  const weights = (model.weights as unknown as LayerVariableLike[]).map((w) => w.read());
+  const weights = weightVariables(model.weights);
   const indexOf = new Map(weights.map((w, i) => [w, i]));
   const names = Object.keys(variables);
   return {
     weights,
     names,
     trainable: names.map((n) => indexOf.get(variables[n]!)!),
-    statistics: (model.nonTrainableWeights as unknown as LayerVariableLike[]).map((w) => indexOf.get(w.read())!),
+    statistics: weightVariables(model.nonTrainableWeights).map((w) => indexOf.get(w)!),
   };
 }
 
@@ -57,7 +55,7 @@ export async function dataParallelStep(
   const sizes = shardSizes(size, pool.size + 1);
   const offsets = shardOffsets(sizes);
   const { trainable, statistics } = layout;
-  const [x, targets, ...weightData] = await Promise.all([batch.x.data(), batch.targets.data(), ...layout.weights.map((w) => w.data())]);
+  const [x, targets, weightData] = await Promise.all([batch.x.data(), batch.targets.data(), weightArrays(layout.weights)]);
   const perImage = x.length / size;
   const numClasses = targets.length / size;
   const [, h, w, c] = batch.x.shape;
@@ -66,7 +64,7 @@ export async function dataParallelStep(
     const at = offsets[i + 1]!;
     return pool.compute(i, {
       type: 'shard',
-      weights: weightData.map((a) => (a as Float32Array).slice()),
+      weights: weightData.map((a) => a.slice()),
       trainable,
       statistics,
       x: (x as Float32Array).slice(at * perImage, (at + n) * perImage),

@@ -11,11 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../backends/resolve.js';
 import { softCrossEntropy } from '../losses.js';
 import { buildModel } from '../models/index.js';
+import { weightVariables } from '../variables.js';
 import type { ForwardRequest, FromReplica, ReplicaSetup, ShardRequest, ToReplica } from './protocol.js';
-
-interface LayerVariableLike {
-  read(): tf.Variable;
-}
 
 const port = parentPort!;
 const setup = workerData as ReplicaSetup;
@@ -58,7 +55,7 @@ function forward(model: tf.LayersModel, variables: tf.Variable[], m: ForwardRequ
 try {
   await useBackend(setup.backend);
   const model = buildModel(setup.model, setup.input, setup.numClasses);
-  const variables = (model.weights as unknown as LayerVariableLike[]).map((w) => w.read());
+  const variables = weightVariables(model.weights);
   port.on('message', (m: ToReplica) => {
     try {
       if (m.type === 'shard') shard(model, variables, m);

@@ -9,7 +9,7 @@ import { dataParallelStep, weightLayout, type LossAndGradients } from '../../cor
 import type { ReplicaSetup } from '../../core/parallel/protocol.js';
 import { ReplicaPool } from '../../core/parallel/replica-pool.js';
 import { shardOffsets, shardSizes } from '../../core/parallel/shards.js';
-import { trainableVariables } from '../../core/variables.js';
+import { trainableVariables, weightVariables } from '../../core/variables.js';
 
 const INPUT = { height: 12, width: 12, channels: 1 };
 const SETUP: ReplicaSetup = { backend: 'wasm', model: { name: 'small-cnn', width: 1, seed: 7 }, input: INPUT, numClasses: 10 };
@@ -139,9 +139,9 @@ describe('dataParallelLogits (training thread + one wasm replica thread)', () =>
     const b = buildModel({ ...SETUP.model, seed: 8 }, INPUT, 10);
     const forwardOf = (m: tf.LayersModel) => (x: tf.Tensor4D) => m.apply(x, { training: false }) as tf.Tensor2D;
     const steps: [tf.LayersModel, Float32Array[] | null, number][] = [
-      [b, await weightArrays(b), 7],
+      [b, await weightArrays(weightVariables(b.weights)), 7],
       [b, null, 9],
-      [a, await weightArrays(a), 9],
+      [a, await weightArrays(weightVariables(a.weights)), 9],
       [a, null, 1],
     ];
     for (const [model, weights, size] of steps) {
