@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTrainer } from '../core/create-trainer.js';
+import { createTrainer } from '../app/create-trainer.js';
 import { silentLogger } from '../core/logger.js';
 import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
 import { totalSteps, windowRates, type StepPlan } from './stats.js';

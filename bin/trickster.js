@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry point of the `trickster` command: runs the TypeScript CLI through tsx.
+// Entry point of the `trickster` command: runs the TypeScript CLI (app/cli) through tsx.
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../core/cli/main.ts');
+const { main } = await import('../app/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -3,7 +3,7 @@
  * instance added in code, and the same summary the CLI prints with --json.
  * Run: npx tsx examples/programmatic.ts [limit]
  */
-import { createTrainer } from '../core/index.js';
+import { createTrainer } from '../app/index.js';
 import GradNormLogger from './grad-norm-logger.js';
 
 /** Trains small-cnn on a Fashion-MNIST subset and returns the summary and the plugin's norms. */

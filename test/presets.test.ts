@@ -2,7 +2,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinPresetNames } from '../core/config/presets.js';
 import { resolveConfig } from '../core/config/load.js';
-import { createTrainer } from '../core/create-trainer.js';
+import { createTrainer } from '../app/create-trainer.js';
 import { silentLogger } from '../core/logger.js';
 import { tempRunDir, trainSubset } from './helpers/train-subset.js';
 

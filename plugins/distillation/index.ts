@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { blendLoss, distillationTerm, renormalize } from './loss.js';
 import { loadTeacher, type Teacher } from './teacher.js';
 

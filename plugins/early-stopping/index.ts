@@ -4,7 +4,7 @@ import { PluginConflictError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
 import { assignAll, disposeVariables, loadVariables, type VariableMap } from '../shared-weights/index.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { initialStoppingState, stoppingStep, type StoppingRule, type StoppingState } from './early-stopping.js';
 import { defaultMode, monitorFields, monitoredValue } from './monitor.js';
 

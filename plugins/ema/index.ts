@@ -3,7 +3,7 @@ import { PluginConflictError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
 import { assignAll, cloneVariables, disposeVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../shared-weights/index.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { emaBlend, emaDecay } from './math.js';
 
 /** Name under which this plugin taps hooks and keeps its checkpoint state. */

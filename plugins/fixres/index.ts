@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { runFixRes, type FixResResult } from './phase.js';
 
 /** Name under which this plugin taps hooks, reports and keeps its checkpoint state. */

@@ -4,7 +4,7 @@ import type { GradientMap } from '../../core/contexts.js';
 import { ConfigError } from '../../core/errors.js';
 import { batchNormLayers } from '../../core/models/inspect.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { addWeighted, weightedMean } from './accumulate.js';
 
 /** Name under which this plugin taps hooks, owns micro-batching and keeps its checkpoint state. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { smoothTargets } from './smoothing.js';
 
 /** Name under which this plugin taps hooks. */

@@ -3,7 +3,7 @@ import type { GradientMap } from '../../core/contexts.js';
 import { PluginConflictError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { isBiasOrNorm, larcGradient } from './larc.js';
 
 /** Name under which this plugin taps hooks and owns the weight-decay filter. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { linearScaledLr, scheduleFactor, type ScheduleSpec, type WarmupSpec } from './schedules.js';
 
 /** Name under which this plugin taps hooks and owns the schedule. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { decaysVariable } from './filter.js';
 
 /** Name under which this plugin taps hooks and exempts variables from weight decay. */

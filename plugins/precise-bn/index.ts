@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { batchNormLayers } from '../../core/models/inspect.js';
 import { recomputeBatchNormStats } from '../shared-weights/index.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { passLength } from './math.js';
 
 /** Name under which this plugin taps hooks. */

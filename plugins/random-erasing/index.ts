@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CheckpointError, PluginConflictError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { drawErasingBoxes, eraseImages } from './erasing.js';
 
 /** Name under which this plugin taps hooks; also the name of its random stream. */

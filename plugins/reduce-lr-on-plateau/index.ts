@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { defaultMode, monitorFields, monitoredValue } from '../early-stopping/monitor.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { flooredMultiplier, initialPlateauState, plateauStep, type PlateauRule, type PlateauState } from './plateau.js';
 
 /** Name under which this plugin taps hooks, contributes its LR multiplier and keeps its state. */

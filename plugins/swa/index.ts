@@ -3,7 +3,7 @@ import { CheckpointError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
 import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, type VariableMap } from '../shared-weights/index.js';
-import { definePlugin } from '../types.js';
+import { definePlugin } from '../../core/plugin-definition.js';
 import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from './math.js';
 
 /** Name under which this plugin taps hooks, overrides the LR and keeps its checkpoint state. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../core/config/load.js';
-import { createTrainer } from '../../core/create-trainer.js';
+import { createTrainer } from '../../app/create-trainer.js';
 import { silentLogger } from '../../core/logger.js';
 import { subsetConfig, tempRunDir } from '../helpers/train-subset.js';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig } from '../../core/config/load.js';
 import { mergeLayers } from '../../core/config/merge.js';
-import { createTrainer, type CreateTrainerOptions } from '../../core/create-trainer.js';
+import { createTrainer, type CreateTrainerOptions } from '../../app/create-trainer.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Trainer, RunSummary } from '../../core/trainer.js';
 

@@ -10,7 +10,7 @@ import { softCrossEntropy } from '../../core/losses.js';
 import { loadModelFromDir, saveModelToDir } from '../../core/model-io.js';
 import { buildModel } from '../../core/models/index.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables } from '../../core/variables.js';
 import { DISTILLATION_STAGE, DistillationPlugin, optionsSchema } from '../../plugins/distillation/index.js';
 import { blendLoss, distillationTerm, renormalization, renormalize } from '../../plugins/distillation/loss.js';

@@ -6,7 +6,7 @@ import type { EvalContext, PluginState, StateBag } from '../../core/contexts.js'
 import { ConfigError, PluginConflictError } from '../../core/errors.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables } from '../../core/variables.js';
 import { initialStoppingState, isImprovement, stoppingStep, type StoppingRule } from '../../plugins/early-stopping/early-stopping.js';
 import { EarlyStoppingPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/early-stopping/index.js';

@@ -8,7 +8,7 @@ import { ConfigError, PluginConflictError } from '../../core/errors.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables } from '../../core/variables.js';
 import { EmaPlugin, optionsSchema } from '../../plugins/ema/index.js';
 import { emaBlend, emaDecay } from '../../plugins/ema/math.js';

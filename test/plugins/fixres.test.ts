@@ -9,7 +9,7 @@ import { silentLogger } from '../../core/logger.js';
 import { batchNormLayers, buildModel } from '../../core/models/index.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { Sgd } from '../../core/optim/sgd.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables, trainableVariables } from '../../core/variables.js';
 import { enterFixResMode, forceInferenceMode } from '../../plugins/fixres/freeze.js';
 import { FIXRES_STAGE, FixResPlugin, optionsSchema } from '../../plugins/fixres/index.js';

@@ -10,7 +10,7 @@ import { HyperParams } from '../../core/hyper-params.js';
 import { softCrossEntropy } from '../../core/losses.js';
 import { Sgd } from '../../core/optim/sgd.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { trainableVariables } from '../../core/variables.js';
 import { addWeighted, weightedMean } from '../../plugins/gradient-accumulation/accumulate.js';
 import { GradientAccumulationPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/gradient-accumulation/index.js';

@@ -9,7 +9,7 @@ import { createHooks } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import { softCrossEntropy } from '../../core/losses.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { Rng } from '../../core/data/rng.js';
 import { disposeReplaced } from '../../core/tensor-ownership.js';
 import { LabelSmoothingPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/label-smoothing/index.js';

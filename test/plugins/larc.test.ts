@@ -9,7 +9,7 @@ import { createHooks, type RunContext } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import { Sgd } from '../../core/optim/sgd.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables, trainableVariables } from '../../core/variables.js';
 import { LarcPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/larc/index.js';
 import { isBiasOrNorm, larcFactor, larcGradient } from '../../plugins/larc/larc.js';

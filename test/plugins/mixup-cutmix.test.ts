@@ -9,7 +9,7 @@ import { CheckpointError, ConfigError, PluginConflictError } from '../../core/er
 import { createHooks } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { disposeReplaced } from '../../core/tensor-ownership.js';
 import { allVariables } from '../../core/variables.js';
 import { betaSample, logGammaSample } from '../../plugins/mixup-cutmix/beta.js';

@@ -9,7 +9,7 @@ import { createHooks } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import { buildModel } from '../../core/models/index.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { trainableVariables } from '../../core/variables.js';
 import { LarcPlugin, optionsSchema as larcSchema } from '../../plugins/larc/index.js';
 import { decaysVariable } from '../../plugins/no-bias-decay/filter.js';

@@ -9,7 +9,7 @@ import { ConfigError, NumericError } from '../../core/errors.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables } from '../../core/variables.js';
 import { EmaPlugin, optionsSchema as emaOptions } from '../../plugins/ema/index.js';
 import { optionsSchema, PreciseBnPlugin } from '../../plugins/precise-bn/index.js';

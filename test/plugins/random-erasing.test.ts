@@ -7,7 +7,7 @@ import { Rng } from '../../core/data/rng.js';
 import { CheckpointError, ConfigError, PluginConflictError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { disposeReplaced } from '../../core/tensor-ownership.js';
 import { drawErasingBox, drawErasingBoxes, eraseImages, erasingMask, type ErasingSettings } from '../../plugins/random-erasing/erasing.js';
 import { optionsSchema, PLUGIN_NAME, RandomErasingPlugin } from '../../plugins/random-erasing/index.js';

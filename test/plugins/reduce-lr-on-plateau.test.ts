@@ -9,7 +9,7 @@ import { ConfigError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { optionsSchema, PLUGIN_NAME, ReduceLrOnPlateauPlugin } from '../../plugins/reduce-lr-on-plateau/index.js';
 import { flooredMultiplier, initialPlateauState, isBetter, plateauStep, type PlateauRule } from '../../plugins/reduce-lr-on-plateau/plateau.js';
 import { subsetConfig, trainSubset } from '../helpers/train-subset.js';

@@ -12,7 +12,7 @@ import { createHooks, type RunContext } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import { loadModelFromDir } from '../../core/model-io.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { loadPlugins } from '../../core/plugin-loader.js';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables, trainableVariables } from '../../core/variables.js';
 import { optionsSchema, SwaPlugin } from '../../plugins/swa/index.js';
 import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from '../../plugins/swa/math.js';

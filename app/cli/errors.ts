@@ -1,4 +1,4 @@
-import { TricksterError } from '../errors.js';
+import { TricksterError } from '../../core/errors.js';
 
 /** Prints an error as one line (its stack only with --verbose) and returns the exit code. */
 export function reportError(err: unknown, verbose: boolean): number {

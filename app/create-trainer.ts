@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { container } from 'tsyringe';
-import { useBackend, type BackendChoice } from './backends/resolve.js';
-import { resolveConfig, type ResolvedConfig } from './config/load.js';
-import { DatasetProvider } from './dataset-provider.js';
-import { consoleLogger, type Logger } from './logger.js';
-import type { TricksterPlugin } from './plugin.js';
+import { useBackend, type BackendChoice } from '../core/backends/resolve.js';
+import { resolveConfig, type ResolvedConfig } from '../core/config/load.js';
+import { DatasetProvider } from '../core/dataset-provider.js';
+import { consoleLogger, type Logger } from '../core/logger.js';
+import type { TricksterPlugin } from '../core/plugin.js';
 import { loadPlugins } from './plugin-loader.js';
-import { ProgressPlugin } from './progress.js';
-import { newRunDirPath } from './run-dir.js';
-import { TOKENS } from './tokens.js';
-import { Trainer, type RunOptions } from './trainer.js';
+import { ProgressPlugin } from '../core/progress.js';
+import { newRunDirPath } from '../core/run-dir.js';
+import { TOKENS } from '../core/tokens.js';
+import { Trainer, type RunOptions } from '../core/trainer.js';
 
 /** How to run, beside the config: backend, output, extra plugins, output style. */
 export interface CreateTrainerOptions {

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { scheduleCurve } from '../../plugins/lr-schedule/curve.js';
-import { resolveConfig } from '../config/load.js';
-import { lrCurveSvg } from '../schedule-plot.js';
+import { resolveConfig } from '../../core/config/load.js';
+import { lrCurveSvg } from '../../core/schedule-plot.js';
 import { positiveInt } from './parse.js';
 
 /** Adds `trickster schedule`: the learning rate per epoch of a preset or config, printed and drawn. */

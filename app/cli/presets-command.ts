@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { builtinPlugins } from '../../plugins/registry.js';
-import { resolveConfig } from '../config/load.js';
-import { builtinPresetNames } from '../config/presets.js';
+import { resolveConfig } from '../../core/config/load.js';
+import { builtinPresetNames } from '../../core/config/presets.js';
 
 /** Adds `trickster presets` (list) and `trickster presets --show NAME` (the resolved config). */
 export function addPresetsCommand(program: Command): void {

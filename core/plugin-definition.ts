@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { TricksterPlugin } from '../core/plugin.js';
+import type { TricksterPlugin } from './plugin.js';
 
 /** How a plugin is found by name in a config: its options schema and a factory. */
 export interface PluginDefinition<S extends z.ZodType = z.ZodType> {

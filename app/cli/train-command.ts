@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { BackendChoice } from '../backends/resolve.js';
-import { resolveConfig } from '../config/load.js';
+import type { BackendChoice } from '../../core/backends/resolve.js';
+import { resolveConfig } from '../../core/config/load.js';
 import { createTrainer } from '../create-trainer.js';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError } from '../../core/errors.js';
 import { nonNegativeInt, positiveInt, positiveNumber, replicasOption } from './parse.js';
 
 interface TrainFlags {

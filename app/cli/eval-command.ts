@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { useBackend, type BackendChoice } from '../backends/resolve.js';
-import { evaluateExportedModel } from '../evaluate-model.js';
+import { useBackend, type BackendChoice } from '../../core/backends/resolve.js';
+import { evaluateExportedModel } from '../../core/evaluate-model.js';
 import { positiveInt } from './parse.js';
 
 /** Adds `trickster eval`. */

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { builtinPlugins, findBuiltinPlugin } from '../plugins/registry.js';
-import type { PluginDefinition } from '../plugins/types.js';
-import type { TricksterConfig } from './config/schema.js';
-import { formatIssues } from './config/format-issues.js';
-import { unknownNameMessage } from './config/suggest.js';
-import { ConfigError } from './errors.js';
-import { importDefault } from './import-module.js';
-import type { TricksterPlugin } from './plugin.js';
+import type { PluginDefinition } from '../core/plugin-definition.js';
+import type { TricksterConfig } from '../core/config/schema.js';
+import { formatIssues } from '../core/config/format-issues.js';
+import { unknownNameMessage } from '../core/config/suggest.js';
+import { ConfigError } from '../core/errors.js';
+import { importDefault } from '../core/import-module.js';
+import type { TricksterPlugin } from '../core/plugin.js';
 
 /** Whether a `plugins` key names a module file rather than a built-in plugin. */
 export function isModulePath(key: string): boolean {
