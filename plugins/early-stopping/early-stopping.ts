@@ -1,4 +1,4 @@
-import type { Mode } from './monitor.js';
+import type { Mode } from '../../core/metric-monitor.js';
 
 /** Knobs of the stopping rule (Keras EarlyStopping's patience, min_delta and mode). */
 export interface StoppingRule {

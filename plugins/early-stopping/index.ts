@@ -3,10 +3,10 @@ import type { StopRequest } from '../../core/contexts.js';
 import { PluginConflictError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
-import { assignAll, disposeVariables, loadVariables, type VariableMap } from '../shared-weights/index.js';
+import { assignAll, disposeVariables, loadVariables, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { initialStoppingState, stoppingStep, type StoppingRule, type StoppingState } from './early-stopping.js';
-import { defaultMode, monitorFields, monitoredValue } from './monitor.js';
+import { defaultMode, monitorFields, monitoredValue } from '../../core/metric-monitor.js';
 
 /** Name under which this plugin taps hooks, requests the stop and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'early-stopping';

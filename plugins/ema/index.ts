@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PluginConflictError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
-import { assignAll, cloneVariables, disposeVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../shared-weights/index.js';
+import { assignAll, cloneVariables, disposeVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { emaBlend, emaDecay } from './math.js';
 

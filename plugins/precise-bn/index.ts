@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { batchNormLayers } from '../../core/models/inspect.js';
-import { recomputeBatchNormStats } from '../shared-weights/index.js';
+import { recomputeBatchNormStats } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { passLength } from './math.js';
 

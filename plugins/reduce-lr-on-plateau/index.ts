@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
-import { defaultMode, monitorFields, monitoredValue } from '../early-stopping/monitor.js';
+import { defaultMode, monitorFields, monitoredValue } from '../../core/metric-monitor.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { flooredMultiplier, initialPlateauState, plateauStep, type PlateauRule, type PlateauState } from './plateau.js';
 

@@ -1,4 +1,4 @@
-import type { Mode } from '../early-stopping/monitor.js';
+import type { Mode } from '../../core/metric-monitor.js';
 
 /** Knobs of torch.optim.lr_scheduler.ReduceLROnPlateau (seed 003), names in camelCase. */
 export interface PlateauRule {

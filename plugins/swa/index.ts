@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CheckpointError } from '../../core/errors.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
-import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, type VariableMap } from '../shared-weights/index.js';
+import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from './math.js';
 

@@ -10,7 +10,7 @@ import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables } from '../../core/variables.js';
 import { initialStoppingState, isImprovement, stoppingStep, type StoppingRule } from '../../plugins/early-stopping/early-stopping.js';
 import { EarlyStoppingPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/early-stopping/index.js';
-import { defaultMode } from '../../plugins/early-stopping/monitor.js';
+import { defaultMode } from '../../core/metric-monitor.js';
 import { subsetConfig, trainSubset } from '../helpers/train-subset.js';
 
 beforeAll(async () => {

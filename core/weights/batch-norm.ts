@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { NumericError } from '../../core/errors.js';
-import type { HostBatch } from '../../core/data/types.js';
-import { batchNormLayers } from '../../core/models/inspect.js';
+import { NumericError } from '../errors.js';
+import type { HostBatch } from '../data/types.js';
+import { batchNormLayers } from '../models/inspect.js';
 
 /** The parts of a tfjs-layers BatchNormalization layer a recalibration pass touches. */
 interface BnLayer {

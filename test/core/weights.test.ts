@@ -11,7 +11,7 @@ import {
   recomputeBatchNormStats,
   restoreWeights,
   swapInWeights,
-} from '../../plugins/shared-weights/index.js';
+} from '../../core/weights/index.js';
 
 // The trainer's default backend; set before any tensor so nothing runs on tfjs' fallback cpu.
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CheckpointError } from '../../core/errors.js';
+import { CheckpointError } from '../errors.js';
 
 /** Tensors keyed by stable variable name (core/variables.ts). */
 export type WeightMap = Readonly<Record<string, tf.Tensor>>;

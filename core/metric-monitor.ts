@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EvalMetrics } from '../../core/contexts.js';
+import type { EvalMetrics } from './contexts.js';
 
 /** The metrics early stopping and plateau detection watch: evaluation loss or top-1 accuracy. */
 export type Monitor = 'val_loss' | 'top1';
