@@ -11,6 +11,7 @@ export type { TricksterConfig, TricksterConfigInput } from '../core/config/schem
 export type { PluginHost, TricksterPlugin, RandomStream } from '../core/plugin.js';
 export type * from '../core/contexts.js';
 export { createHooks, type TrainerHooks } from '../core/hooks.js';
+export { STAGE } from '../core/hook-stages.js';
 export { HyperParams } from '../core/hyper-params.js';
 export { useBackend, type BackendChoice } from '../core/backends/resolve.js';
 export { saveModelToDir, loadModelFromDir } from '../core/model-io.js';

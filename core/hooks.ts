@@ -20,7 +20,8 @@ export interface RunContext {
 }
 
 /**
- * Creates the trainer's hooks. Each hook's kind follows what the event does:
+ * Creates the trainer's hooks. Taps order by stage: the named stages are in ./hook-stages.ts.
+ * Each hook's kind follows what the event does:
  * sync hooks for notifications inside a step, waterfalls where taps transform a value,
  * bail hooks where one tap may veto, async series for epoch-level work that may await data.
  */
@@ -31,13 +32,13 @@ export function createHooks() {
     /** After model, optimizer and data exist, before the first epoch (or after a resume's load). */
     setup: new AsyncSeriesHook<[RunContext]>(['run']),
     beforeEpoch: new AsyncSeriesHook<[EpochContext]>(['epoch']),
-    /** Transforms the device batch (mixup, cutmix); the kernel disposes a replaced batch's tensors. */
+    /** Transforms the device batch (random erasing, mixup, cutmix, label smoothing); the kernel disposes a replaced batch's tensors. */
     batch: new SyncWaterfallHook<[Batch, StepContext]>(['batch', 'step']),
     /** Before the forward pass; learning-rate schedules set the step's rate here. */
     beforeStep: new SyncHook<[StepContext]>(['step']),
-    /** Transforms the scalar loss inside the gradient tape (label smoothing, distillation). */
+    /** Transforms the scalar loss inside the gradient tape (distillation's term). */
     loss: new SyncWaterfallHook<[tf.Scalar, LossContext]>(['loss', 'context']),
-    /** Transforms the gradients (LARC, clipping, accumulation); the kernel disposes replaced tensors. */
+    /** Transforms the gradients (accumulation, LARC); the kernel disposes replaced tensors. */
     afterBackward: new SyncWaterfallHook<[GradientMap, StepContext]>(['gradients', 'step']),
     /** A tap returning false holds the optimizer step (gradient accumulation). */
     shouldApplyGradients: new SyncBailHook<[StepContext], boolean | undefined>(['step']),

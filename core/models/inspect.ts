@@ -1,6 +1,7 @@
 /**
- * Read-only helpers over the zoo's models: find layers by role (for plugins such as zero-gamma,
- * no-bias-decay or label smoothing) and count parameters and multiply-adds (for benchmarks).
+ * Read-only helpers over the zoo's models: find layers by role (batch norms for precise BN and
+ * gradient accumulation's warning, zero-gamma's block-ending BNs, FixRes's classifier) and count
+ * parameters and multiply-adds (for benchmarks).
  */
 import type * as tf from '@tensorflow/tfjs';
 

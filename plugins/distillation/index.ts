@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { blendLoss, distillationTerm, renormalize } from './loss.js';
@@ -10,9 +11,6 @@ import { loadTeacher, type Teacher } from './teacher.js';
 
 /** Name under which this plugin taps hooks, reports and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'distillation';
-
-/** Loss-hook stage: after taps that change the cross-entropy itself (e.g. label smoothing at stage 0). */
-export const DISTILLATION_STAGE = 100;
 
 /** Options: the teacher's model.json (resolved against the current folder), temperature and weight. */
 export const optionsSchema = z
@@ -58,7 +56,7 @@ export class DistillationPlugin implements TricksterPlugin {
       host.report(PLUGIN_NAME, 'teacher', file);
       host.logger.info(`${PLUGIN_NAME}: teacher ${file}${this.loaded.affine ? ' (inputs re-normalised to its statistics)' : ''}, T=${temperature}, alpha=${alpha}`);
     });
-    host.hooks.loss.tap({ name: PLUGIN_NAME, stage: DISTILLATION_STAGE }, (crossEntropy, { batch, logits }) => {
+    host.hooks.loss.tap({ name: PLUGIN_NAME, stage: STAGE.ADD_LOSS_TERM }, (crossEntropy, { batch, logits }) => {
       const teacher = this.loaded!;
       const teacherLogits = teacher.model.apply(renormalize(batch.x, teacher.affine), { training: false }) as tf.Tensor2D;
       const term = distillationTerm(logits, teacherLogits, temperature);
@@ -84,8 +82,8 @@ export class DistillationPlugin implements TricksterPlugin {
       host.report(PLUGIN_NAME, 'term', mean);
       host.logger.info(`${PLUGIN_NAME}: epoch ${epoch + 1} mean T²·KL term ${mean.toFixed(4)}`);
     });
-    // Last at afterTrain: nothing after training uses the teacher.
-    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: 1000 }, async () => this.release());
+    // Nothing after training uses the teacher.
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.RELEASE_TRAINING_ONLY }, async () => this.release());
     host.hooks.dispose.tap(PLUGIN_NAME, () => this.release());
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => bag.set(PLUGIN_NAME, { json: { teacher: file, temperature, alpha } }));
     host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StopRequest } from '../../core/contexts.js';
 import { PluginConflictError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
 import { assignAll, disposeVariables, loadVariables, type VariableMap } from '../../core/weights/index.js';
@@ -51,7 +52,7 @@ export class EarlyStoppingPlugin implements TricksterPlugin {
         ctx.warn(`${PLUGIN_NAME}: restoreBestWeights replaces the final weights ema exports by those of the best evaluation (EMA weights where ema evaluates them)`);
       }
     });
-    host.hooks.afterEval.tapPromise(PLUGIN_NAME, async ({ phase, metrics, epoch }) => {
+    host.hooks.afterEval.tapPromise({ name: PLUGIN_NAME, stage: STAGE.READ_EVAL_METRICS }, async ({ phase, metrics, epoch }) => {
       if (phase !== 'epoch' || !metrics) return;
       const step = stoppingStep(this.state, monitoredValue(metrics, o.monitor), this.rule);
       this.state = step.state;
@@ -67,8 +68,8 @@ export class EarlyStoppingPlugin implements TricksterPlugin {
       }
     });
     host.hooks.shouldStop.tap(PLUGIN_NAME, () => this.request);
-    // Late stage: after plugins that put other weights in place at the end (ema export).
-    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: 50 }, async () => {
+    // After plugins that put other weights in place at the end (ema export).
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.RESTORE_BEST_WEIGHTS }, async () => {
       host.report(PLUGIN_NAME, 'best', this.state.best);
       host.report(PLUGIN_NAME, 'bestEpoch', this.bestEpoch);
       if (!this.bestWeights) return;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PluginConflictError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
 import { assignAll, cloneVariables, disposeVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../../core/weights/index.js';
@@ -47,8 +48,7 @@ export class EmaPlugin implements TricksterPlugin {
         ctx.warn(`${PLUGIN_NAME} + swa: epoch evaluations show the EMA weights, the final evaluation and the export SWA's average`);
       }
     });
-    // Late stages: copy the weights after other setup taps (e.g. zero-gamma) changed them.
-    host.hooks.setup.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async (run) => {
+    host.hooks.setup.tapPromise({ name: PLUGIN_NAME, stage: STAGE.SNAPSHOT_INITIAL_WEIGHTS }, async (run) => {
       this.shadow ??= cloneVariables(allVariables(host.model));
       const horizon = 1 / (1 - o.decay);
       const steps = (run.epochs * run.stepsPerEpoch) / o.every;
@@ -58,7 +58,7 @@ export class EmaPlugin implements TricksterPlugin {
         );
       }
     });
-    host.hooks.afterOptimizerStep.tap({ name: PLUGIN_NAME, stage: 100 }, ({ step }) => {
+    host.hooks.afterOptimizerStep.tap({ name: PLUGIN_NAME, stage: STAGE.UPDATE_AVERAGES }, ({ step }) => {
       if (!this.shadow || step % o.every !== 0) return;
       const d = emaDecay(o.decay, step, o.warmup);
       const current = allVariables(host.model);
@@ -69,18 +69,18 @@ export class EmaPlugin implements TricksterPlugin {
       }
     });
     // Epoch evaluations only: the final one sees what is exported (EMA when `export`).
-    host.hooks.beforeEval.tapPromise({ name: PLUGIN_NAME, stage: -100 }, async ({ phase }) => {
+    host.hooks.beforeEval.tapPromise({ name: PLUGIN_NAME, stage: STAGE.SWAP_IN_AVERAGED_WEIGHTS }, async ({ phase }) => {
       if (o.evaluate && phase === 'epoch' && this.shadow && !this.exported) {
         this.backup = swapInWeights(allVariables(host.model), this.shadow);
       }
     });
-    host.hooks.afterEval.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async () => {
+    host.hooks.afterEval.tapPromise({ name: PLUGIN_NAME, stage: STAGE.SWAP_OUT_AVERAGED_WEIGHTS }, async () => {
       if (!this.backup) return;
       const backup = this.backup;
       this.backup = undefined;
       restoreWeights(allVariables(host.model), backup);
     });
-    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: -100 }, async () => {
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.EXPORT_AVERAGED_WEIGHTS }, async () => {
       if (!o.export || !this.shadow) return;
       assignAll(allVariables(host.model), this.shadow, 'EMA weights');
       this.exported = true;

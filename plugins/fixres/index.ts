@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { runFixRes, type FixResResult } from './phase.js';
 
 /** Name under which this plugin taps hooks, reports and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'fixres';
-
-/**
- * afterTrain stage of the phase: after EMA's export (-100), SWA's swap (0) and precise BN's
- * end pass (100), so FixRes fine-tunes the weights that are evaluated and exported.
- */
-export const FIXRES_STAGE = 200;
 
 /** Options: the test resolution, and how long and how fast to fine-tune at it. */
 export const optionsSchema = z
@@ -54,7 +49,7 @@ export class FixResPlugin implements TricksterPlugin {
         );
       }
     });
-    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: FIXRES_STAGE }, async () => {
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.FINE_TUNE_AT_TEST_SIZE }, async () => {
       this.outcome = await runFixRes(host, this.options);
       this.report(host);
       const { before, after, testSize } = this.outcome;

@@ -3,18 +3,13 @@ import { z } from 'zod';
 import type { GradientMap } from '../../core/contexts.js';
 import { ConfigError } from '../../core/errors.js';
 import { batchNormLayers } from '../../core/models/inspect.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { addWeighted, weightedMean } from './accumulate.js';
 
 /** Name under which this plugin taps hooks, owns micro-batching and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'gradient-accumulation';
-
-/**
- * Stage of the afterBackward tap: first, so later taps (LARC, clipping) see only the averaged
- * gradient of a whole window, never a micro-batch's.
- */
-export const ACCUMULATE_STAGE = -100;
 
 /** Options: how many micro-batches make one optimizer step. */
 export const optionsSchema = z.object({ steps: z.number().int().min(1).default(2) }).strict();
@@ -51,7 +46,7 @@ export class GradientAccumulationPlugin implements TricksterPlugin {
       }
       host.report(PLUGIN_NAME, 'effectiveBatch', batch * steps);
     });
-    host.hooks.afterBackward.tap({ name: PLUGIN_NAME, stage: ACCUMULATE_STAGE }, (grads, { batchSize }) => this.accumulate(grads, batchSize));
+    host.hooks.afterBackward.tap({ name: PLUGIN_NAME, stage: STAGE.ACCUMULATE_GRADIENTS }, (grads, { batchSize }) => this.accumulate(grads, batchSize));
     host.hooks.shouldApplyGradients.tap(PLUGIN_NAME, () => (this.pending > 0 ? false : undefined));
     host.hooks.dispose.tap(PLUGIN_NAME, () => this.reset());
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {

@@ -1,16 +1,11 @@
 import { z } from 'zod';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { smoothTargets } from './smoothing.js';
 
 /** Name under which this plugin taps hooks. */
 export const PLUGIN_NAME = 'label-smoothing';
-
-/**
- * Stage of the batch tap: after random erasing (-10) and mixup/cutmix (0), so mixed targets are
- * smoothed exactly once. Smoothing is affine, so smoothing after mixing equals mixing smoothed targets.
- */
-export const LABEL_SMOOTHING_STAGE = 10;
 
 /** Options: ε, the probability mass spread uniformly over the K classes (the seed's `smoothing`). */
 export const optionsSchema = z.object({ epsilon: z.number().min(0).lt(1).default(0.1) }).strict();
@@ -31,7 +26,7 @@ export class LabelSmoothingPlugin implements TricksterPlugin {
         );
       }
     });
-    host.hooks.batch.tap({ name: PLUGIN_NAME, stage: LABEL_SMOOTHING_STAGE }, (batch) =>
+    host.hooks.batch.tap({ name: PLUGIN_NAME, stage: STAGE.SMOOTH_TARGETS }, (batch) =>
       this.options.epsilon === 0 ? batch : { x: batch.x, targets: smoothTargets(batch.targets, this.options.epsilon) },
     );
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GradientMap } from '../../core/contexts.js';
 import { PluginConflictError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
 import { definePlugin } from '../../core/plugin-definition.js';
@@ -11,9 +12,6 @@ export const PLUGIN_NAME = 'larc';
 
 /** Other layer-wise trust-ratio plugins: two of them would scale the same gradients twice. */
 const RIVALS = ['lars', 'lamb'];
-
-/** Stage of the afterBackward tap: after accumulation (-100) and default-stage taps such as clipping. */
-export const LARC_STAGE = 10;
 
 /** Options: LARC's trust coefficient η, clip (LARC) or not (LARS), eps, and bias/BN exclusion. */
 export const optionsSchema = z
@@ -57,7 +55,7 @@ export class LarcPlugin implements TricksterPlugin {
       this.excluded = new Set(names);
       host.report(PLUGIN_NAME, 'adaptedVariables', Object.keys(variables).length - names.length);
     });
-    host.hooks.afterBackward.tap({ name: PLUGIN_NAME, stage: LARC_STAGE }, (grads, { variables }) => {
+    host.hooks.afterBackward.tap({ name: PLUGIN_NAME, stage: STAGE.RESCALE_GRADIENTS }, (grads, { variables }) => {
       const { lr } = host.hyper;
       const out: GradientMap = {};
       for (const [name, g] of Object.entries(grads)) {

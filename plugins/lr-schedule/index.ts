@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { linearScaledLr, scheduleFactor, type ScheduleSpec, type WarmupSpec } from './schedules.js';
@@ -52,7 +53,7 @@ export class LrSchedulePlugin implements TricksterPlugin {
         host.hyper.baseLr = linearScaledLr(host.config.optimizer.lr, effectiveBatch, host.config.optimizer.name);
       }
     });
-    host.hooks.beforeStep.tap(PLUGIN_NAME, ({ step }) => {
+    host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.SET_SCHEDULE }, ({ step }) => {
       const t = step / Math.max(host.stepsPerEpoch, 1);
       host.hyper.setScheduleFactor(PLUGIN_NAME, scheduleFactor(this.spec, this.warmup, t, host.config.training.epochs));
     });

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { CheckpointError, PluginConflictError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { drawMixPlan, mixBatch } from './mix.js';
 
 /** Name under which this plugin taps hooks; also the name of its random stream. */
 export const PLUGIN_NAME = 'mixup-cutmix';
-
-/** Stage of the batch tap: after per-image random erasing (-10), before label smoothing (10). */
-export const MIXUP_CUTMIX_STAGE = 0;
 
 /** Other plugins that mix batches: two of them would mix twice. */
 const RIVALS = ['mixup', 'cutmix'];
@@ -41,7 +39,7 @@ export class MixupCutmixPlugin implements TricksterPlugin {
       if (rival) throw new PluginConflictError(`plugins "${PLUGIN_NAME}" and "${rival}" both mix batches; switch one of them off`);
       if (host.config.training.batchSize < 2) ctx.warn(`${PLUGIN_NAME}: with batch size 1 every image is mixed with itself`);
     });
-    host.hooks.batch.tap({ name: PLUGIN_NAME, stage: MIXUP_CUTMIX_STAGE }, (batch) => {
+    host.hooks.batch.tap({ name: PLUGIN_NAME, stage: STAGE.MIX_BATCH }, (batch) => {
       const [, height, width] = batch.x.shape;
       const rng = host.random(PLUGIN_NAME);
       const plan = drawMixPlan(this.options, height, width, () => rng.next());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { batchNormLayers } from '../../core/models/inspect.js';
 import { recomputeBatchNormStats } from '../../core/weights/index.js';
@@ -45,12 +46,12 @@ export class PreciseBnPlugin implements TricksterPlugin {
         host.logger.warn(`${PLUGIN_NAME}: an epoch has ${host.batchesPerEpoch} training batches; passes average over those instead of ${o.batches}`);
       }
     });
-    // After EMA/SWA swaps (stage -100), so the weights evaluated get their own statistics.
-    host.hooks.beforeEval.tapPromise(PLUGIN_NAME, async ({ phase, epoch }) => {
+    // After averaged weights are swapped in, so the weights evaluated get their own statistics.
+    host.hooks.beforeEval.tapPromise({ name: PLUGIN_NAME, stage: STAGE.RECALIBRATE_BATCH_NORM }, async ({ phase, epoch }) => {
       if (o.when === 'epoch' && phase === 'epoch') await this.recompute(host, epoch);
     });
-    // After SWA's swap (stage 0) and EMA's export (stage -100).
-    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async ({ epochs }) => {
+    // After EMA's export, SWA's swap and early stopping's restore: the final weights get their statistics.
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.FINAL_BATCH_NORM_PASS }, async ({ epochs }) => {
       if (o.when === 'end') await this.recompute(host, epochs);
     });
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => bag.set(PLUGIN_NAME, { json: { passes: this.passes } }));

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { CheckpointError, PluginConflictError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { drawErasingBoxes, eraseImages } from './erasing.js';
 
 /** Name under which this plugin taps hooks; also the name of its random stream. */
 export const PLUGIN_NAME = 'random-erasing';
-
-/** Stage of the batch tap: per image, before mixup/cutmix (0) mixes images, as in timm's pipeline. */
-export const RANDOM_ERASING_STAGE = -10;
 
 /** Other plugins that blank out boxes of single images: two of them would erase twice. */
 const RIVALS = ['cutout'];
@@ -42,7 +40,7 @@ export class RandomErasingPlugin implements TricksterPlugin {
       const rival = RIVALS.find((r) => ctx.has(r));
       if (rival) throw new PluginConflictError(`plugins "${PLUGIN_NAME}" and "${rival}" both erase boxes of the images; switch one of them off`);
     });
-    host.hooks.batch.tap({ name: PLUGIN_NAME, stage: RANDOM_ERASING_STAGE }, (batch) => {
+    host.hooks.batch.tap({ name: PLUGIN_NAME, stage: STAGE.ERASE_IMAGES }, (batch) => {
       const [count, height, width] = batch.x.shape;
       const rng = host.random(PLUGIN_NAME);
       const boxes = drawErasingBoxes(count, height, width, this.options, () => rng.next());

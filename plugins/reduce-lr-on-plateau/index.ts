@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { defaultMode, monitorFields, monitoredValue } from '../../core/metric-monitor.js';
 import { definePlugin } from '../../core/plugin-definition.js';
@@ -45,11 +46,11 @@ export class ReduceLrOnPlateauPlugin implements TricksterPlugin {
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
       if (ctx.has('swa')) ctx.warn(`${PLUGIN_NAME}: while swa overrides the learning rate, the plateau's reductions do not apply`);
     });
-    // Late stage: after the schedule set its factor for this step.
-    host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: 100 }, () => {
+    // After the schedule set its factor for this step.
+    host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.ADJUST_SCHEDULED_LR }, () => {
       this.refresh(host);
     });
-    host.hooks.afterEval.tapPromise(PLUGIN_NAME, async ({ phase, metrics, epoch }) => {
+    host.hooks.afterEval.tapPromise({ name: PLUGIN_NAME, stage: STAGE.READ_EVAL_METRICS }, async ({ phase, metrics, epoch }) => {
       if (phase !== 'epoch' || !metrics) return;
       const otherLr = this.refresh(host);
       const lr = host.hyper.lr;

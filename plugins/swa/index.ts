@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CheckpointError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
 import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, type VariableMap } from '../../core/weights/index.js';
@@ -62,7 +63,7 @@ export class SwaPlugin implements TricksterPlugin {
       }
     });
     // After the schedule's tap, so the rate read at the phase start is the scheduled one.
-    host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: 100 }, ({ epoch, batchInEpoch }) => {
+    host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.ADJUST_SCHEDULED_LR }, ({ epoch, batchInEpoch }) => {
       if (o.lr === null || epoch < this.startEpoch) return;
       this.startLr ??= host.hyper.lr;
       const epochsIn = epoch - this.startEpoch + batchInEpoch / Math.max(host.batchesPerEpoch, 1);
@@ -82,7 +83,7 @@ export class SwaPlugin implements TricksterPlugin {
       }
       this.count += 1;
     });
-    host.hooks.afterTrain.tapPromise(PLUGIN_NAME, async ({ epochs }) => {
+    host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.SWAP_IN_SWA_AVERAGE }, async ({ epochs }) => {
       host.report(PLUGIN_NAME, 'averaged', this.count);
       if (!this.average || this.count === 0) {
         host.logger.warn(`${PLUGIN_NAME}: no snapshot was averaged; the final model is the last trained one`);

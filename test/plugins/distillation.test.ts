@@ -12,7 +12,8 @@ import { buildModel } from '../../core/models/index.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables } from '../../core/variables.js';
-import { DISTILLATION_STAGE, DistillationPlugin, optionsSchema } from '../../plugins/distillation/index.js';
+import { DistillationPlugin, optionsSchema } from '../../plugins/distillation/index.js';
+import { STAGE } from '../../core/hook-stages.js';
 import { blendLoss, distillationTerm, renormalization, renormalize } from '../../plugins/distillation/loss.js';
 import { checkTeacherShape, loadTeacher } from '../../plugins/distillation/teacher.js';
 import { tempRunDir, trainSubset } from '../helpers/train-subset.js';
@@ -212,8 +213,8 @@ class Probe implements TricksterPlugin {
   teacherWeights: Record<string, Float32Array> | undefined;
   constructor(private readonly distiller?: DistillationPlugin) {}
   apply(host: PluginHost): void {
-    host.hooks.loss.tap({ name: this.name, stage: DISTILLATION_STAGE - 1 }, (loss) => (this.incoming.push(loss.dataSync()[0]!), loss));
-    host.hooks.loss.tap({ name: this.name, stage: DISTILLATION_STAGE + 1 }, (loss) => (this.outgoing.push(loss.dataSync()[0]!), loss));
+    host.hooks.loss.tap({ name: this.name, stage: STAGE.ADD_LOSS_TERM - 1 }, (loss) => (this.incoming.push(loss.dataSync()[0]!), loss));
+    host.hooks.loss.tap({ name: this.name, stage: STAGE.ADD_LOSS_TERM + 1 }, (loss) => (this.outgoing.push(loss.dataSync()[0]!), loss));
     host.hooks.afterStep.tap({ name: this.name, stage: 1000 }, () => void this.tensors.push(tf.memory().numTensors));
     host.hooks.afterEpoch.tapPromise({ name: this.name, stage: 1000 }, async () => {
       const teacher = this.distiller?.teacher;

@@ -12,7 +12,8 @@ import { Sgd } from '../../core/optim/sgd.js';
 import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables, trainableVariables } from '../../core/variables.js';
 import { enterFixResMode, forceInferenceMode } from '../../plugins/fixres/freeze.js';
-import { FIXRES_STAGE, FixResPlugin, optionsSchema } from '../../plugins/fixres/index.js';
+import { FixResPlugin, optionsSchema } from '../../plugins/fixres/index.js';
+import { STAGE } from '../../core/hook-stages.js';
 import { fineTuneEpoch } from '../../plugins/fixres/phase.js';
 import { fixResPlan, isFixResTrainable } from '../../plugins/fixres/plan.js';
 import { subsetTrainer, trainSubset } from '../helpers/train-subset.js';
@@ -197,12 +198,12 @@ class Probe implements TricksterPlugin {
   flags: boolean[] = [];
   tensors: number[] = [];
   apply(host: PluginHost): void {
-    host.hooks.afterTrain.tapPromise({ name: this.name, stage: FIXRES_STAGE - 1 }, async () => {
+    host.hooks.afterTrain.tapPromise({ name: this.name, stage: STAGE.FINE_TUNE_AT_TEST_SIZE - 1 }, async () => {
       this.weights = snapshot(host.model);
       this.flags = host.model.layers.map((l) => l.trainable);
       this.tensors.push(tf.memory().numTensors);
     });
-    host.hooks.afterTrain.tapPromise({ name: this.name, stage: FIXRES_STAGE + 1 }, async () => {
+    host.hooks.afterTrain.tapPromise({ name: this.name, stage: STAGE.FINE_TUNE_AT_TEST_SIZE + 1 }, async () => {
       this.tensors.push(tf.memory().numTensors);
     });
   }
