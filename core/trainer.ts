@@ -187,6 +187,7 @@ export class Trainer {
       backend: tf.getBackend(),
       batchSize: training.batchSize,
       lossTaps: this.hooks.loss.taps.map((t) => t.name),
+      warn: (m) => this.logger.warn(m),
     });
     if (this.replicas === 1) return;
     const shapes = this.model.weights.map((w) => w.shape as number[]);
