@@ -2,23 +2,15 @@ import path from 'node:path';
 import { builtinPlugins, findBuiltinPlugin } from '../plugins/registry.js';
 import type { PluginDefinition } from '../core/plugin-definition.js';
 import type { TricksterConfig } from '../core/config/schema.js';
-import { formatIssues } from '../core/config/format-issues.js';
 import { unknownNameMessage } from '../core/config/suggest.js';
 import { ConfigError } from '../core/errors.js';
+import { parsePluginOptions } from '../core/plugin-options.js';
 import { importDefault } from '../core/import-module.js';
 import type { TricksterPlugin } from '../core/plugin.js';
 
 /** Whether a `plugins` key names a module file rather than a built-in plugin. */
 export function isModulePath(key: string): boolean {
   return key.startsWith('.') || path.isAbsolute(key);
-}
-
-function parseOptions(def: PluginDefinition, raw: unknown, keyPath: string): unknown {
-  const parsed = def.schema.safeParse(raw === true || raw === null ? {} : raw);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid options for plugin "${def.name}":\n  ${formatIssues(parsed.error.issues, raw, keyPath).join('\n  ')}`);
-  }
-  return parsed.data;
 }
 
 /**
@@ -34,7 +26,7 @@ async function loadModulePlugin(file: string, options: unknown): Promise<Trickst
   }
   if (exported && typeof exported === 'object' && 'create' in exported && 'schema' in exported) {
     const def = exported as PluginDefinition;
-    return def.create(parseOptions(def, options, `plugins.${file}`));
+    return def.create(parsePluginOptions(def.schema, options, def.name, `plugins.${file}`));
   }
   if (typeof exported === 'function') {
     const fn = exported as (new (o: unknown) => TricksterPlugin) & ((o: unknown) => TricksterPlugin);
@@ -55,7 +47,8 @@ async function loadModulePlugin(file: string, options: unknown): Promise<Trickst
 export async function loadPlugins(config: TricksterConfig, baseDir: string): Promise<TricksterPlugin[]> {
   const out: TricksterPlugin[] = [];
   const schedule = findBuiltinPlugin('lr-schedule')!;
-  out.push(schedule.create(parseOptions(schedule, config.schedule, 'schedule')));
+  // Built-in plugins' constructors validate their options (ConfigError naming the key path).
+  out.push(schedule.create(config.schedule));
   for (const [key, raw] of Object.entries(config.plugins)) {
     if (raw === false) continue;
     if (isModulePath(key)) {
@@ -68,7 +61,7 @@ export async function loadPlugins(config: TricksterConfig, baseDir: string): Pro
       const hint = key === 'lr-schedule' ? ' (configure it in the "schedule" section)' : '';
       throw new ConfigError(`plugins.${key}: ${unknownNameMessage('plugin', key, known)}${hint}`, 'PLUGIN_UNKNOWN');
     }
-    out.push(def.create(parseOptions(def, raw, `plugins.${key}`)));
+    out.push(def.create(raw));
   }
   return out;
 }

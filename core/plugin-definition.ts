@@ -7,6 +7,10 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   /** One line for `trickster presets` and the README. */
   readonly summary: string;
   readonly schema: S;
+  /**
+   * Makes the plugin. A plugin module's options reach it validated by `schema`; the built-in
+   * plugins get the options as written and validate them in their constructors.
+   */
   create(options: z.output<S>): TricksterPlugin;
 }
 

@@ -6,6 +6,7 @@ import { ConfigError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { blendLoss, distillationTerm, renormalize } from './loss.js';
 import { loadTeacher, type Teacher } from './teacher.js';
 
@@ -33,7 +34,12 @@ export class DistillationPlugin implements TricksterPlugin {
   private termSum: tf.Scalar | undefined;
   private termCount = 0;
 
-  constructor(private readonly options: DistillationOptions) {}
+  private readonly options: DistillationOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.distillation.<key>`. */
+  constructor(options: z.input<typeof optionsSchema>) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   /** The loaded teacher (from setup until the end of training). */
   get teacher(): tf.LayersModel | undefined {

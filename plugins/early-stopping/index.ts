@@ -6,6 +6,7 @@ import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
 import { assignAll, disposeVariables, loadVariables, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { initialStoppingState, stoppingStep, type StoppingRule, type StoppingState } from './early-stopping.js';
 import { defaultMode, monitorFields, monitoredValue } from '../../core/metric-monitor.js';
 
@@ -34,8 +35,12 @@ export class EarlyStoppingPlugin implements TricksterPlugin {
   /** Copy of every model variable (BN statistics included) at the best evaluation. */
   private bestWeights: VariableMap | undefined;
 
-  constructor(private readonly options: EarlyStoppingOptions) {
-    const { mode, monitor, patience, minDelta } = options;
+  private readonly options: EarlyStoppingOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.early-stopping.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+    const { mode, monitor, patience, minDelta } = this.options;
     this.rule = { mode: mode ?? defaultMode(monitor), patience, minDelta };
   }
 

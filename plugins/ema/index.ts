@@ -5,6 +5,7 @@ import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
 import { assignAll, cloneVariables, disposeVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { emaBlend, emaDecay } from './math.js';
 
 /** Name under which this plugin taps hooks and keeps its checkpoint state. */
@@ -29,7 +30,12 @@ export class EmaPlugin implements TricksterPlugin {
   private backup: VariableMap | undefined;
   private exported = false;
 
-  constructor(private readonly options: EmaOptions) {}
+  private readonly options: EmaOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.ema.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   /** The shadow (EMA) variables, by stable name; undefined before setup. */
   get shadowWeights(): Readonly<VariableMap> | undefined {

@@ -3,6 +3,7 @@ import { ConfigError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { runFixRes, type FixResResult } from './phase.js';
 
 /** Name under which this plugin taps hooks, reports and keeps its checkpoint state. */
@@ -27,7 +28,12 @@ export class FixResPlugin implements TricksterPlugin {
   readonly name = PLUGIN_NAME;
   private outcome: FixResResult | null = null;
 
-  constructor(private readonly options: FixResOptions) {}
+  private readonly options: FixResOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.fixres.<key>`. */
+  constructor(options: z.input<typeof optionsSchema>) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   /** What the phase measured; null until it ran. */
   get result(): FixResResult | null {

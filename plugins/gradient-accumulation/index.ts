@@ -6,6 +6,7 @@ import { batchNormLayers } from '../../core/models/inspect.js';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { addWeighted, weightedMean } from './accumulate.js';
 
 /** Name under which this plugin taps hooks, owns micro-batching and keeps its checkpoint state. */
@@ -23,7 +24,12 @@ export class GradientAccumulationPlugin implements TricksterPlugin {
   private pending = 0;
   private examples = 0;
 
-  constructor(private readonly options: GradientAccumulationOptions) {}
+  private readonly options: GradientAccumulationOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.gradient-accumulation.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   apply(host: PluginHost): void {
     const { steps } = this.options;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { smoothTargets } from './smoothing.js';
 
 /** Name under which this plugin taps hooks. */
@@ -15,7 +16,12 @@ export type LabelSmoothingOptions = z.output<typeof optionsSchema>;
 export class LabelSmoothingPlugin implements TricksterPlugin {
   readonly name = PLUGIN_NAME;
 
-  constructor(private readonly options: LabelSmoothingOptions) {}
+  private readonly options: LabelSmoothingOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.label-smoothing.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   apply(host: PluginHost): void {
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {

@@ -5,6 +5,7 @@ import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { isBiasOrNorm, larcGradient } from './larc.js';
 
 /** Name under which this plugin taps hooks and owns the weight-decay filter. */
@@ -33,7 +34,12 @@ export class LarcPlugin implements TricksterPlugin {
   /** Variables left to the optimizer as configured (biases and BN parameters when excluded). */
   private excluded = new Set<string>();
 
-  constructor(private readonly options: LarcOptions) {}
+  private readonly options: LarcOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.larc.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   apply(host: PluginHost): void {
     const o = this.options;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { linearScaledLr, scheduleFactor, type ScheduleSpec, type WarmupSpec } from './schedules.js';
 
 /** Name under which this plugin taps hooks and owns the schedule. */
@@ -39,8 +40,12 @@ export class LrSchedulePlugin implements TricksterPlugin {
   private readonly spec: ScheduleSpec;
   private readonly warmup: WarmupSpec | undefined;
 
-  constructor(private readonly options: LrScheduleOptions) {
-    const { warmup, scaleRule: _scaleRule, ...spec } = options;
+  private readonly options: LrScheduleOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `schedule.<key>`. */
+  constructor(options: z.input<typeof optionsSchema>) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME, 'schedule');
+    const { warmup, scaleRule: _scaleRule, ...spec } = this.options;
     this.spec = spec as ScheduleSpec;
     this.warmup = warmup;
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { decaysVariable } from './filter.js';
 
 /** Name under which this plugin taps hooks and exempts variables from weight decay. */
@@ -15,7 +16,12 @@ export type NoBiasDecayOptions = z.output<typeof optionsSchema>;
 export class NoBiasDecayPlugin implements TricksterPlugin {
   readonly name = PLUGIN_NAME;
 
-  constructor(readonly options: NoBiasDecayOptions) {}
+  readonly options: NoBiasDecayOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.no-bias-decay.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   apply(host: PluginHost): void {
     host.hyper.exemptFromDecay(PLUGIN_NAME, (name) => !decaysVariable(name));

@@ -4,6 +4,7 @@ import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { batchNormLayers } from '../../core/models/inspect.js';
 import { recomputeBatchNormStats } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { passLength } from './math.js';
 
 /** Name under which this plugin taps hooks. */
@@ -26,7 +27,12 @@ export class PreciseBnPlugin implements TricksterPlugin {
   readonly name = PLUGIN_NAME;
   private passes = 0;
 
-  constructor(private readonly options: PreciseBnOptions) {}
+  private readonly options: PreciseBnOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.precise-bn.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   /** Recalibration passes run so far (kept across a resume). */
   get passCount(): number {

@@ -3,6 +3,7 @@ import { CheckpointError, PluginConflictError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { drawErasingBoxes, eraseImages } from './erasing.js';
 
 /** Name under which this plugin taps hooks; also the name of its random stream. */
@@ -33,7 +34,12 @@ export class RandomErasingPlugin implements TricksterPlugin {
   readonly name = PLUGIN_NAME;
   private counts: Counts = { images: 0, erased: 0 };
 
-  constructor(private readonly options: RandomErasingOptions) {}
+  private readonly options: RandomErasingOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.random-erasing.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   apply(host: PluginHost): void {
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {

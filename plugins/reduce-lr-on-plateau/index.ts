@@ -3,6 +3,7 @@ import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { defaultMode, monitorFields, monitoredValue } from '../../core/metric-monitor.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { flooredMultiplier, initialPlateauState, plateauStep, type PlateauRule, type PlateauState } from './plateau.js';
 
 /** Name under which this plugin taps hooks, contributes its LR multiplier and keeps its state. */
@@ -35,8 +36,12 @@ export class ReduceLrOnPlateauPlugin implements TricksterPlugin {
   private reduction = 1;
   private reductions = 0;
 
-  constructor(private readonly options: ReduceLrOnPlateauOptions) {
-    const { monitor, mode, ...rest } = options;
+  private readonly options: ReduceLrOnPlateauOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.reduce-lr-on-plateau.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+    const { monitor, mode, ...rest } = this.options;
     this.rule = { ...rest, mode: mode ?? defaultMode(monitor) };
     this.state = initialPlateauState(this.rule.mode);
   }

@@ -5,6 +5,7 @@ import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
 import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
+import { parsePluginOptions } from '../../core/plugin-options.js';
 import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from './math.js';
 
 /** Name under which this plugin taps hooks, overrides the LR and keeps its checkpoint state. */
@@ -32,7 +33,12 @@ export class SwaPlugin implements TricksterPlugin {
   private startLr: number | undefined;
   private startEpoch = 0;
 
-  constructor(private readonly options: SwaOptions) {}
+  private readonly options: SwaOptions;
+
+  /** Validates `options` with the schema (missing keys take their defaults); a bad one is a ConfigError naming `plugins.swa.<key>`. */
+  constructor(options: z.input<typeof optionsSchema> = {}) {
+    this.options = parsePluginOptions(optionsSchema, options, PLUGIN_NAME);
+  }
 
   /** Snapshots averaged so far. */
   get averaged(): number {
