@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'CONFIG_NOT_FOUND'
   | 'PRESET_UNKNOWN'
   | 'PLUGIN_UNKNOWN'
+  | 'PLUGIN_LOAD_FAILED'
+  | 'PLUGIN_INVALID'
   | 'PLUGIN_CONFLICT'
   | 'DATA_NOT_FOUND'
   | 'DATA_CORRUPT'
@@ -15,6 +17,7 @@ export type ErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'CHECKPOINT_INVALID'
   | 'NUMERIC_INSTABILITY'
+  | 'RESOURCE_EXHAUSTED'
   | 'USAGE';
 
 /** Base class of every error trickster raises on purpose. */
@@ -40,6 +43,16 @@ export class ConfigError extends TricksterError {
 export class PluginConflictError extends TricksterError {
   constructor(message: string) {
     super('PLUGIN_CONFLICT', message);
+  }
+}
+
+/**
+ * A plugin cannot be made: its module throws on import (PLUGIN_LOAD_FAILED) or its constructor or
+ * factory throws (PLUGIN_INVALID). The message names the module file or the `plugins` key.
+ */
+export class PluginError extends TricksterError {
+  constructor(message: string, code: 'PLUGIN_LOAD_FAILED' | 'PLUGIN_INVALID', options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
@@ -75,5 +88,19 @@ export class CheckpointError extends TricksterError {
 export class NumericError extends TricksterError {
   constructor(message: string) {
     super('NUMERIC_INSTABILITY', message);
+  }
+}
+
+/** The backend ran out of memory (or address space) for the run; the message names the batch size and backend. */
+export class ResourceError extends TricksterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RESOURCE_EXHAUSTED', message, options);
+  }
+}
+
+/** A command line is wrong (unknown option, bad flag value); the CLI exits with code 2. */
+export class UsageError extends TricksterError {
+  constructor(message: string) {
+    super('USAGE', message);
   }
 }

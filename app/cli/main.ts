@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { UsageError } from '../../core/errors.js';
 import { reportError } from './errors.js';
 import { addEvalCommand } from './eval-command.js';
 import { addPresetsCommand } from './presets-command.js';
@@ -12,6 +13,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('train image classifiers with the bag of tricks on TensorFlow.js')
     .option('--verbose', 'print stack traces on errors')
     .exitOverride()
+    // Commander's own errors are reported by reportError as USAGE errors; help still prints.
+    .configureOutput({ outputError: () => {} })
     .enablePositionalOptions(false);
   addTrainCommand(program);
   addEvalCommand(program);
@@ -21,7 +24,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError && !err.message.startsWith('error: ')) return err.exitCode;
+    if (err instanceof CommanderError) return reportError(new UsageError(err.message.slice('error: '.length).replace(/\s*\n\s*/g, ' ')), false);
     return reportError(err, argv.includes('--verbose'));
   }
 }

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { BackendChoice } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import { createTrainer } from '../create-trainer.js';
+import { explainBackendFailure } from '../../core/backend-failure.js';
 import { CheckpointError } from '../../core/errors.js';
 import { nonNegativeInt, positiveInt, positiveNumber, replicasOption } from './parse.js';
 
@@ -65,7 +66,7 @@ export function addTrainCommand(program: Command): void {
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .option('--replicas <n>', 'split each batch over n replicas, one core each (auto: 2 on wasm with 2+ cores)', replicasOption)
     .option('--resume <runDir>', 'continue the run in this directory from its last checkpoint')
-    .option('--progress <mode>', 'bar | lines | none (default: bar on a terminal)')
+    .addOption(new Option('--progress <mode>', 'progress display (default: bar on a terminal)').choices(['bar', 'lines', 'none']))
     .option('--json', 'print the run summary as one JSON line at the end')
     .action(async (flags: TrainFlags) => {
       const overrides = overridesFrom(flags);
@@ -82,6 +83,8 @@ export function addTrainCommand(program: Command): void {
       let summary;
       try {
         summary = await trainer.fit();
+      } catch (err) {
+        throw explainBackendFailure(err, { batchSize: trainer.config.training.batchSize, backend: trainer.options.backend });
       } finally {
         trainer.dispose();
       }
