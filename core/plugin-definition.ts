@@ -8,6 +8,11 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   readonly summary: string;
   readonly schema: S;
   /**
+   * Options that are file paths: the plugin loader resolves a relative one against the folder of
+   * the config file that names the plugin (as `data.dir` is), not the current folder.
+   */
+  readonly pathOptions?: readonly string[];
+  /**
    * Makes the plugin. A plugin module's options reach it validated by `schema`; the built-in
    * plugins get the options as written and validate them in their constructors.
    */

@@ -13,7 +13,7 @@ import { loadTeacher, type Teacher } from './teacher.js';
 /** Name under which this plugin taps hooks, reports and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'distillation';
 
-/** Options: the teacher's model.json (resolved against the current folder), temperature and weight. */
+/** Options: the teacher's model.json (from a config, resolved against the config file's folder), temperature and weight. */
 export const optionsSchema = z
   .object({
     teacher: z.string().min(1),
@@ -116,5 +116,6 @@ export const distillation = definePlugin({
   name: PLUGIN_NAME,
   summary: 'knowledge distillation from a saved teacher: (1-α)·CE + α·T²·KL(teacher/T ‖ student/T)',
   schema: optionsSchema,
+  pathOptions: ['teacher'],
   create: (options) => new DistillationPlugin(options),
 });

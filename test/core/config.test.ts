@@ -118,4 +118,17 @@ describe('config errors name the key path, the expectation and what was found', 
     expect(plugins.map((p) => p.name)).toEqual(['lr-schedule', 'hello']);
     expect((plugins[1] as unknown as { options: { n: number } }).options.n).toBe(3);
   });
+
+  it("options a definition names in pathOptions resolve against the config file's folder, not the current one", async () => {
+    const dir = dirWith({
+      'plugins/reader.ts':
+        'const schema = { safeParse: (data: unknown) => ({ success: true, data }) };\n' +
+        'export default { name: "reader", summary: "", schema, pathOptions: ["file"], create: (o: { file: string; label: string }) => ({ name: "reader", options: o, apply() {} }) };\n',
+      'conf/trickster.config.yaml': 'extends: baseline\nplugins:\n  ../plugins/reader.ts: { file: ./teacher/model.json, label: ./not-a-path }\n',
+    });
+    const { config, baseDir } = await resolveConfig({ configFile: path.join(dir, 'conf/trickster.config.yaml') });
+    const plugins = await loadPlugins(config, baseDir);
+    const { options } = plugins[1] as unknown as { options: { file: string; label: string } };
+    expect(options).toEqual({ file: path.join(dir, 'conf/teacher/model.json'), label: './not-a-path' });
+  });
 });
