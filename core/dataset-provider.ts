@@ -88,7 +88,7 @@ export class DatasetProvider implements TrainingDataProvider {
     const { data, training } = this.config;
     const configDir = data.dir !== undefined ? path.resolve(this.baseDir, data.dir) : undefined;
     const dir = resolveDataDir({ cliDir: this.cliDir, configDir });
-    const splits = loadDataset(dir);
+    const splits = loadDataset(dir, { size: data.size });
     let train = splits.train;
     let evalSet = splits.test;
     if (data.validationSplit > 0) {

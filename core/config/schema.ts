@@ -87,6 +87,8 @@ export const dataSchema = z
     dir: z.string().optional(),
     limit: z.number().int().positive().optional(),
     testLimit: z.number().int().positive().optional(),
+    /** Resize every image to size × size pixels (bilinear) when the dataset is loaded; image folders of mixed sizes need it. */
+    size: z.number().int().positive().optional(),
     validationSplit: z.number().min(0).lt(1).default(0),
     normalize: z.boolean().default(true),
     /** Make batches (shuffle, augmentation, normalisation) in a worker thread, off the training thread. */

@@ -141,7 +141,7 @@ function decodeAll(
     } else {
       throw new DataError(
         `${entry.file} is ${img.width}x${img.height} but the dataset's images are ${width}x${height}. ` +
-          'Resize the images to one size, or set a target size (data.size) to resize them on load.',
+          'Resize the images to one size, or set data.size: N in the config to resize every image to N×N (bilinear) on load.',
       );
     }
   });
@@ -190,6 +190,12 @@ export function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Dat
       `${trainDir} has no class subfolders. An image folder needs one subfolder of PNG/JPEG files per class ` +
         '(optionally under train/ and test/).',
       'DATA_NOT_FOUND',
+    );
+  }
+  if (classNames.length === 1) {
+    throw new DataError(
+      `${trainDir} has one class subfolder (${classNames[0]}); a classifier needs at least 2. ` +
+        'Add one subfolder of PNG/JPEG files per class.',
     );
   }
   const all = entriesOf(trainDir, classNames);

@@ -4,6 +4,7 @@ import { DataError } from '../errors.js';
 import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, loadCifar10 } from './cifar.js';
 import { loadIdxDataset, type IdxDatasetName } from './idx.js';
 import { loadImageFolder, type ImageFolderOptions } from './image-folder.js';
+import { resizeDataset } from './resize-dataset.js';
 import type { DatasetSplits } from './types.js';
 
 /** Where Debian's dataset-fashion-mnist package installs Fashion-MNIST; the last fallback. */
@@ -56,17 +57,21 @@ export function detectFormat(dir: string): DataFormat {
 }
 
 /** Options of loadDataset: a forced format plus the options of each reader. */
-export interface LoadDatasetOptions extends ImageFolderOptions {
+export interface LoadDatasetOptions extends Omit<ImageFolderOptions, 'size'> {
   /** Skip detection and read `dir` as this format. */
   readonly format?: DataFormat;
   /** Class names of an IDX folder (see loadIdxDataset). */
   readonly name?: IdxDatasetName;
+  /** Resize every image of every format to size × size (bilinear; `data.size`). */
+  readonly size?: number;
 }
 
-/** Loads `dir` with the reader of its (detected or given) format. */
+/** Loads `dir` with the reader of its (detected or given) format, resized to `opts.size` if given. */
 export function loadDataset(dir: string, opts: LoadDatasetOptions = {}): DatasetSplits {
   const format = opts.format ?? detectFormat(dir);
-  if (format === 'idx') return loadIdxDataset(dir, opts.name ? { name: opts.name } : {});
-  if (format === 'cifar10') return loadCifar10(dir);
-  return loadImageFolder(dir, opts);
+  const { size } = opts;
+  if (format === 'image-folder') return loadImageFolder(dir, { ...opts, size: size === undefined ? undefined : { height: size, width: size } });
+  const splits = format === 'idx' ? loadIdxDataset(dir, opts.name ? { name: opts.name } : {}) : loadCifar10(dir);
+  if (size === undefined) return splits;
+  return { ...splits, train: resizeDataset(splits.train, size), test: resizeDataset(splits.test, size) };
 }

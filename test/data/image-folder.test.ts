@@ -116,6 +116,14 @@ describe('image folder reader', () => {
     expect(() => loadImageFolder(root)).toThrow(/fox is a class folder that the training folder does not have/);
     expect(() => loadImageFolder(tempDir())).toThrow(expect.objectContaining({ code: 'DATA_NOT_FOUND' }));
   });
+
+  it('refuses one class: a classifier needs two class subfolders', () => {
+    const root = tempDir();
+    writePng(join(classDir(root, 'only'), 'a.png'), 4, 3, () => [0, 0, 0]);
+    expect(() => loadImageFolder(root)).toThrow(
+      expect.objectContaining({ code: 'DATA_CORRUPT', message: `${root} has one class subfolder (only); a classifier needs at least 2. Add one subfolder of PNG/JPEG files per class.` }),
+    );
+  });
 });
 
 describe('bilinear resize', () => {

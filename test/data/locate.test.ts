@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DATA_DIR, detectFormat, loadDataset, resolveDataDir } from '../../core/data/locate.js';
@@ -57,6 +58,29 @@ describe('detectFormat and loadDataset', () => {
     const folder = tempDir();
     mkdirSync(join(folder, 'cats'));
     expect(detectFormat(folder)).toBe('image-folder');
+  });
+
+  it('resizes every format to size x size (data.size): an image folder of two sizes and IDX files', () => {
+    const folder = tempDir();
+    for (const [cls, width, height, value] of [['a', 6, 6, 10], ['a', 9, 5, 20], ['b', 3, 3, 30]] as const) {
+      mkdirSync(join(folder, cls), { recursive: true });
+      const png = new PNG({ width, height });
+      png.data.fill(value);
+      writeFileSync(join(folder, cls, `${width}x${height}.png`), PNG.sync.write(png));
+    }
+    expect(() => loadDataset(folder, { testFraction: 0 })).toThrow(/is 9x5 but the dataset's images are 6x6\. .*set data\.size: N in the config/);
+    const images = loadDataset(folder, { testFraction: 0, size: 4 }).train;
+    expect(images).toMatchObject({ count: 3, height: 4, width: 4, channels: 3 });
+    expect([...images.images]).toEqual([...Array(48).fill(10), ...Array(48).fill(20), ...Array(48).fill(30)]);
+
+    const idx = tempDir();
+    writeIdx(join(idx, 'train-images-idx3-ubyte'), [1, 2, 2], Uint8Array.of(8, 8, 8, 8));
+    writeIdx(join(idx, 'train-labels-idx1-ubyte'), [1], Uint8Array.of(1));
+    writeIdx(join(idx, 't10k-images-idx3-ubyte'), [1, 2, 2], Uint8Array.of(4, 4, 4, 4));
+    writeIdx(join(idx, 't10k-labels-idx1-ubyte'), [1], Uint8Array.of(0));
+    const { train, test } = loadDataset(idx, { size: 3 });
+    expect(train).toMatchObject({ height: 3, width: 3 });
+    expect([...test.images]).toEqual(Array(9).fill(4));
   });
 
   it('rejects a folder with nothing it knows', () => {
