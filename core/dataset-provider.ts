@@ -4,6 +4,7 @@ import { isIdentityAugment, type AugmentOptions } from './data/augment.js';
 import { batchCount } from './data/batcher.js';
 import { InlineBatchSource, type BatchSource } from './data/batch-source.js';
 import { loadDataset, resolveDataDir } from './data/locate.js';
+import { checkBatchFits } from './data/check-batch-size.js';
 import { channelStats, type ChannelStats } from './data/normalize.js';
 import { limitDataset, validationSplit } from './data/split.js';
 import type { HostBatch, ImageDataset } from './data/types.js';
@@ -99,6 +100,7 @@ export class DatasetProvider implements TrainingDataProvider {
     if (data.limit !== undefined) train = limitDataset(train, data.limit, training.seed);
     const test = data.testLimit !== undefined ? limitDataset(splits.test, data.testLimit, training.seed) : splits.test;
     if (data.testLimit !== undefined && data.validationSplit === 0) evalSet = test;
+    checkBatchFits(train.count, training.batchSize, data);
     const stats = data.normalize ? channelStats(train) : { mean: Array(train.channels).fill(0), std: Array(train.channels).fill(1) };
     if (!data.worker) return new InMemoryTrainingData(splits.name, train, evalSet, test, stats, this.config);
     // One shared copy of each split, read by this thread (counts, shapes) and the worker alike.
