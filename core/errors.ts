@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'MODEL_UNKNOWN'
   | 'BACKEND_UNAVAILABLE'
   | 'CHECKPOINT_INVALID'
+  | 'MODEL_NOT_FOUND'
   | 'NUMERIC_INSTABILITY'
   | 'RESOURCE_EXHAUSTED'
   | 'USAGE';
@@ -77,10 +78,10 @@ export class BackendError extends TricksterError {
   }
 }
 
-/** A checkpoint or exported model cannot be read or does not match the run. */
+/** A checkpoint or exported model cannot be read or does not match the run (MODEL_NOT_FOUND: there is none). */
 export class CheckpointError extends TricksterError {
-  constructor(message: string) {
-    super('CHECKPOINT_INVALID', message);
+  constructor(message: string, code: 'CHECKPOINT_INVALID' | 'MODEL_NOT_FOUND' = 'CHECKPOINT_INVALID') {
+    super(code, message);
   }
 }
 

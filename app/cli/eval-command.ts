@@ -1,7 +1,19 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { useBackend, type BackendChoice } from '../../core/backends/resolve.js';
+import { CheckpointError } from '../../core/errors.js';
 import { evaluateExportedModel } from '../../core/evaluate-model.js';
 import { positiveInt } from './parse.js';
+
+/** Refuses a --model that is not an existing file, saying what to pass (the run's model.json when given its folder). */
+function checkModelFile(file: string): void {
+  const isDir = existsSync(file) && statSync(file).isDirectory();
+  if (existsSync(file) && !isDir) return;
+  const inRun = path.join(file, 'model', 'model.json');
+  const fix = isDir && existsSync(inRun) ? `pass ${inRun}` : 'pass the model.json of a trickster train run (RUN_DIR/model/model.json)';
+  throw new CheckpointError(`--model ${file}: ${isDir ? 'is a folder, not a model.json' : 'no such file'}; ${fix}`, 'MODEL_NOT_FOUND');
+}
 
 /** Adds `trickster eval`. */
 export function addEvalCommand(program: Command): void {
@@ -15,6 +27,7 @@ export function addEvalCommand(program: Command): void {
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
     .option('--json', 'print the metrics as one JSON line')
     .action(async (flags: { model: string; data?: string; batchSize: number; limit?: number; backend: BackendChoice; json?: boolean }) => {
+      checkModelFile(flags.model);
       const backend = await useBackend(flags.backend);
       process.stdout.write(`trickster: backend ${backend}\n`);
       const m = await evaluateExportedModel({ modelPath: flags.model, dataDir: flags.data, batchSize: flags.batchSize, limit: flags.limit });
