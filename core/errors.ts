@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'MODEL_NOT_FOUND'
   | 'NUMERIC_INSTABILITY'
   | 'RESOURCE_EXHAUSTED'
+  | 'PREVIEW_UNSUPPORTED'
   | 'USAGE';
 
 /** Base class of every error trickster raises on purpose. */

@@ -3,6 +3,7 @@ import YAML from 'yaml';
 import { builtinPlugins } from '../../plugins/registry.js';
 import { resolveConfig } from '../../core/config/load.js';
 import { builtinPresetNames } from '../../core/config/presets.js';
+import { loadPlugins } from '../plugin-loader.js';
 
 /** Adds `trickster presets` (list) and `trickster presets --show NAME` (the resolved config). */
 export function addPresetsCommand(program: Command): void {
@@ -12,7 +13,9 @@ export function addPresetsCommand(program: Command): void {
     .option('--show <name>', 'print the resolved config of a preset (built-in name or file)')
     .action(async (flags: { show?: string }) => {
       if (flags.show) {
-        const { config, sources } = await resolveConfig({ preset: flags.show, inline: { extends: flags.show } });
+        const { config, sources, baseDir } = await resolveConfig({ preset: flags.show, inline: { extends: flags.show } });
+        // Making the plugins validates their options, with the errors `train` gives.
+        await loadPlugins(config, baseDir);
         process.stdout.write(`# ${flags.show} (from ${sources.join(' <- ')})\n${YAML.stringify(config)}`);
         const on = new Set(Object.entries(config.plugins).filter(([, v]) => v !== false).map(([k]) => k));
         process.stdout.write('\n# plugins (on: *)\n');

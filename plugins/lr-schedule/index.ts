@@ -52,13 +52,15 @@ export class LrSchedulePlugin implements TricksterPlugin {
 
   apply(host: PluginHost): void {
     host.hyper.claimSchedule(PLUGIN_NAME);
-    host.hooks.setup.tapPromise(PLUGIN_NAME, async () => {
-      if (this.options.scaleRule === 'linear') {
+    let scaled = false;
+    // Everything happens at beforeStep (the scaling rule at the first one, when micro-batches per
+    // step are known), so the schedule preview replays it without a model (core/schedule-preview).
+    host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.SET_SCHEDULE }, ({ step }) => {
+      if (this.options.scaleRule === 'linear' && !scaled) {
         const effectiveBatch = host.config.training.batchSize * (host.batchesPerEpoch / Math.max(host.stepsPerEpoch, 1));
         host.hyper.baseLr = linearScaledLr(host.config.optimizer.lr, effectiveBatch, host.config.optimizer.name);
+        scaled = true;
       }
-    });
-    host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.SET_SCHEDULE }, ({ step }) => {
       const t = step / Math.max(host.stepsPerEpoch, 1);
       host.hyper.setScheduleFactor(PLUGIN_NAME, scheduleFactor(this.spec, this.warmup, t, host.config.training.epochs));
     });

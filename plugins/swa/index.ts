@@ -31,7 +31,6 @@ export class SwaPlugin implements TricksterPlugin {
   private average: VariableMap | undefined;
   private count = 0;
   private startLr: number | undefined;
-  private startEpoch = 0;
 
   private readonly options: SwaOptions;
 
@@ -62,21 +61,22 @@ export class SwaPlugin implements TricksterPlugin {
         ctx.warn(`${PLUGIN_NAME} (lr: ${o.lr}) + reduce-lr-on-plateau: the SWA rate overrides the plateau factor during the SWA phase`);
       }
     });
+    // The start epoch comes from the config alone, so the schedule preview (no setup) replays the SWA rate.
+    const startEpoch = () => swaStartEpoch(o.start, host.config.training.epochs);
     host.hooks.setup.tapPromise(PLUGIN_NAME, async ({ epochs }) => {
-      this.startEpoch = swaStartEpoch(o.start, epochs);
-      if (this.startEpoch >= epochs) {
-        host.logger.warn(`${PLUGIN_NAME}: start ${o.start} is epoch ${this.startEpoch + 1} but the run has ${epochs} epochs; nothing will be averaged`);
+      if (startEpoch() >= epochs) {
+        host.logger.warn(`${PLUGIN_NAME}: start ${o.start} is epoch ${startEpoch() + 1} but the run has ${epochs} epochs; nothing will be averaged`);
       }
     });
     // After the schedule's tap, so the rate read at the phase start is the scheduled one.
     host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.ADJUST_SCHEDULED_LR }, ({ epoch, batchInEpoch }) => {
-      if (o.lr === null || epoch < this.startEpoch) return;
+      if (o.lr === null || epoch < startEpoch()) return;
       this.startLr ??= host.hyper.lr;
-      const epochsIn = epoch - this.startEpoch + batchInEpoch / Math.max(host.batchesPerEpoch, 1);
+      const epochsIn = epoch - startEpoch() + batchInEpoch / Math.max(host.batchesPerEpoch, 1);
       host.hyper.setOverride(PLUGIN_NAME, swaLearningRate(this.startLr, o.lr, epochsIn, o.annealEpochs));
     });
     host.hooks.afterEpoch.tapPromise(PLUGIN_NAME, async ({ epoch }) => {
-      if (!collectsAt(epoch, this.startEpoch, o.every)) return;
+      if (!collectsAt(epoch, startEpoch(), o.every)) return;
       const weights = trainableVariables(host.model);
       if (!this.average || this.count === 0) {
         this.average = loadVariables(this.average, weights, 'the model weights');

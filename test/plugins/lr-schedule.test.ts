@@ -1,10 +1,23 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { resolveConfig } from '../../core/config/load.js';
-import { scheduleCurve } from '../../plugins/lr-schedule/curve.js';
+import { silentLogger } from '../../core/logger.js';
+import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import { previewSchedule } from '../../core/schedule-preview/index.js';
+import { epochStartRates } from '../../core/schedule-preview/curve.js';
 import { cosineFactor, decayFactor, linearScaledLr, restartProgress, scheduleFactor } from '../../plugins/lr-schedule/schedules.js';
-import { trainSubset } from '../helpers/train-subset.js';
+import { subsetConfig, trainSubset } from '../helpers/train-subset.js';
+
+/** Records the learning rate the trainer hands the optimizer at every optimizer step. */
+class AppliedRates implements TricksterPlugin {
+  readonly name = 'applied-rates';
+  readonly rates: number[] = [];
+  apply(host: PluginHost): void {
+    host.hooks.afterOptimizerStep.tap(this.name, () => void this.rates.push(host.hyper.lr));
+  }
+}
 
 describe('schedule math', () => {
   it('step and multistep follow StepLR / MultiStepLR: gamma^(number of boundaries passed)', () => {
@@ -70,12 +83,32 @@ describe('lr-schedule plugin', () => {
     expect(lrs).toEqual([0.1, 0.05, 0.025]);
   });
 
-  it('scheduleCurve gives what `trickster schedule` prints', async () => {
-    const { config } = await resolveConfig({ inline: { extends: 'baseline', schedule: { name: 'cosine', warmup: { epochs: 1, startFactor: 0 } } } });
-    const { perEpoch } = scheduleCurve(config, 100);
+  it('the preview gives the rate of each epoch\'s first step, as `trickster schedule` prints it', async () => {
+    const { config, baseDir } = await resolveConfig({ inline: { extends: 'baseline', schedule: { name: 'cosine', warmup: { epochs: 1, startFactor: 0 } } } });
+    const perEpoch = epochStartRates(previewSchedule(config, await loadPlugins(config, baseDir), { stepsPerEpoch: 100, baseDir, logger: silentLogger }));
     expect(perEpoch[0].lr).toBe(0);
     // after one warmup epoch the cosine curve starts at the preset's base rate
     expect(perEpoch[1].lr).toBeCloseTo(config.optimizer.lr, 12);
     expect(perEpoch).toHaveLength(10);
+  });
+
+  it('the preview is the training: with accumulation, the linear scaling rule, warmup and cosine, every optimizer step\'s rate is the one the trainer applied', async () => {
+    const overrides = {
+      data: { limit: 640, testLimit: 100 },
+      training: { epochs: 2, batchSize: 64, replicas: 1 },
+      schedule: { name: 'cosine', scaleRule: 'linear', warmup: { epochs: 1, startFactor: 0.1 } },
+      plugins: { 'gradient-accumulation': { steps: 3 } },
+    };
+    const recorder = new AppliedRates();
+    const { summary, trainer } = await trainSubset(overrides, { plugins: [recorder] });
+    trainer.dispose();
+    // 640 images in batches of 64: 10 micro-batches, 3 optimizer steps of 3 per epoch.
+    expect(summary.steps).toBe(6);
+    const { config, baseDir } = await resolveConfig({ inline: subsetConfig(overrides) });
+    const preview = previewSchedule(config, await loadPlugins(config, baseDir), { baseDir, logger: silentLogger });
+    expect(preview.stepsPerEpoch).toBe(3);
+    expect(preview.steps.map((s) => s.lr)).toEqual(recorder.rates);
+    // Not a constant: warmup rises, cosine falls.
+    expect(new Set(recorder.rates).size).toBe(recorder.rates.length);
   });
 });
