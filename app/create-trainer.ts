@@ -64,7 +64,7 @@ export async function createTrainer(input: TrainerConfigInput, options: CreateTr
   scope.register(TOKENS.config, { useValue: config });
   scope.register(TOKENS.runOptions, { useValue: runOptions });
   scope.register(TOKENS.logger, { useValue: logger });
-  scope.register(TOKENS.data, { useValue: new DatasetProvider(config, resolved.baseDir, options.dataDir) });
+  scope.register(TOKENS.data, { useValue: new DatasetProvider(resolved.baseDir, options.dataDir) });
   for (const plugin of plugins) scope.register(TOKENS.plugins, { useValue: plugin });
   return scope.resolve(Trainer);
 }

@@ -11,7 +11,7 @@ export async function measurePipeline(batch: number, batches: number, repeats: n
   const { config, baseDir } = await resolveConfig({
     inline: { extends: 'baseline', data: { limit: batch * batches }, training: { batchSize: batch } },
   });
-  const data = await new DatasetProvider(config, baseDir).load();
+  const data = await new DatasetProvider(baseDir).load(config);
   const rates: number[] = [];
   for (let r = -1; r < repeats; r++) {
     const t0 = performance.now();

@@ -22,14 +22,16 @@ export class InMemoryTrainingData implements TrainingData {
 
   constructor(
     name: string,
+    /** Folder the dataset was read from. */
+    readonly dir: string,
     private readonly train: ImageDataset,
-    private readonly evalSet: ImageDataset,
+    private readonly validation: ImageDataset,
     private readonly test: ImageDataset,
     /** Per-channel normalisation (mean 0 / std 1 when normalisation is off). */
     readonly stats: ChannelStats,
     private readonly config: TricksterConfig,
     /** Where batches are made (default: in this thread). */
-    private readonly source: BatchSource = new InlineBatchSource({ train, eval: evalSet, test }, stats),
+    private readonly source: BatchSource = new InlineBatchSource({ train, validation, test }, stats),
   ) {
     this.name = name;
     this.inputShape = { height: train.height, width: train.width, channels: train.channels };
@@ -40,8 +42,8 @@ export class InMemoryTrainingData implements TrainingData {
   get trainCount(): number {
     return this.train.count;
   }
-  get evalCount(): number {
-    return this.evalSet.count;
+  get validationCount(): number {
+    return this.validation.count;
   }
   get testCount(): number {
     return this.test.count;
@@ -68,7 +70,7 @@ export class InMemoryTrainingData implements TrainingData {
     return this.source.batches({ split: 'train', batchSize, seed, augment, inputSize: options.inputSize, dropLast: true });
   }
 
-  evalBatches(split: 'eval' | 'test', batchSize: number, inputSize?: number): AsyncIterable<HostBatch> {
+  evalBatches(split: 'validation' | 'test', batchSize: number, inputSize?: number): AsyncIterable<HostBatch> {
     return this.source.batches({ split, batchSize, inputSize, dropLast: false });
   }
 
@@ -80,34 +82,29 @@ export class InMemoryTrainingData implements TrainingData {
 /** Finds and loads the dataset the config names (flag > config > TRICKSTER_DATA > default folder). */
 export class DatasetProvider implements TrainingDataProvider {
   constructor(
-    private readonly config: TricksterConfig,
     private readonly baseDir: string,
     private readonly cliDir?: string,
   ) {}
 
-  async load(): Promise<TrainingData> {
-    const { data, training } = this.config;
+  /**
+   * Loads the splits as `config.data` asks: `limit` images of the training split (seeded), then a
+   * stratified validation split of `validationSplit` carved from them, and the test split (cut to
+   * `testLimit`), which only the final evaluation reads.
+   */
+  async load(config: TricksterConfig): Promise<TrainingData> {
+    const { data, training } = config;
     const configDir = data.dir !== undefined ? path.resolve(this.baseDir, data.dir) : undefined;
     const dir = resolveDataDir({ cliDir: this.cliDir, configDir });
     const splits = loadDataset(dir, { size: data.size });
-    let train = splits.train;
-    let evalSet = splits.test;
-    if (data.validationSplit > 0) {
-      const parts = validationSplit(train, data.validationSplit, training.seed);
-      train = parts.train;
-      evalSet = parts.validation;
-    }
-    if (data.limit !== undefined) train = limitDataset(train, data.limit, training.seed);
+    const limited = data.limit !== undefined ? limitDataset(splits.train, data.limit, training.seed) : splits.train;
+    const { train, validation } = validationSplit(limited, data.validationSplit, training.seed);
     const test = data.testLimit !== undefined ? limitDataset(splits.test, data.testLimit, training.seed) : splits.test;
-    if (data.testLimit !== undefined && data.validationSplit === 0) evalSet = test;
     checkBatchFits(train.count, training.batchSize, data);
     const stats = data.normalize ? channelStats(train) : { mean: Array(train.channels).fill(0), std: Array(train.channels).fill(1) };
-    if (!data.worker) return new InMemoryTrainingData(splits.name, train, evalSet, test, stats, this.config);
+    if (!data.worker) return new InMemoryTrainingData(splits.name, dir, train, validation, test, stats, config);
     // One shared copy of each split, read by this thread (counts, shapes) and the worker alike.
-    const share = new Map<ImageDataset, ImageDataset>();
-    for (const ds of [train, evalSet, test]) if (!share.has(ds)) share.set(ds, sharedDataset(ds));
-    const [t, e, x] = [train, evalSet, test].map((ds) => share.get(ds)!) as [ImageDataset, ImageDataset, ImageDataset];
-    const source = new WorkerBatchSource({ train: t, eval: e, test: x }, stats, data.prefetch);
-    return new InMemoryTrainingData(splits.name, t, e, x, stats, this.config, source);
+    const [t, v, x] = [train, validation, test].map(sharedDataset) as [ImageDataset, ImageDataset, ImageDataset];
+    const source = new WorkerBatchSource({ train: t, validation: v, test: x }, stats, data.prefetch);
+    return new InMemoryTrainingData(splits.name, dir, t, v, x, stats, config, source);
   }
 }

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeBatches } from './data/batcher.js';
 import { loadDataset, resolveDataDir } from './data/locate.js';
+import { resizeDataset } from './data/resize-dataset.js';
 import { limitDataset } from './data/split.js';
 import type { EvalMetrics } from './contexts.js';
 import { DataError } from './errors.js';
+import { assertFiniteWeights } from './finite-weights.js';
 import { MetricAccumulator } from './metrics.js';
 import { loadModelFromDir, readModelMetadata } from './model-io.js';
 
@@ -15,13 +17,19 @@ export interface EvaluateModelOptions {
   limit?: number;
 }
 
-/** Evaluates an exported trickster model on a dataset's test split, normalising as in training. */
+/**
+ * Evaluates an exported trickster model on a dataset's test split, normalised and resized to the
+ * input size recorded with the model as in training; refuses a model with non-finite weights.
+ */
 export async function evaluateExportedModel(options: EvaluateModelOptions): Promise<EvalMetrics> {
   const meta = readModelMetadata(options.modelPath);
   const model = await loadModelFromDir(options.modelPath);
   try {
+    await assertFiniteWeights(model, `${options.modelPath} cannot give meaningful predictions; it comes from a run that diverged, retrain with a lower learning rate`);
     const splits = loadDataset(resolveDataDir({ cliDir: options.dataDir }));
-    const test = options.limit ? limitDataset(splits.test, options.limit, 0) : splits.test;
+    const limited = options.limit ? limitDataset(splits.test, options.limit, 0) : splits.test;
+    // At the input size the model was exported for (FixRes adapts a model to a test resolution), resized as in training.
+    const test = resizeDataset(limited, meta.inputShape.height);
     if (test.channels !== meta.inputShape.channels || test.numClasses !== meta.classNames.length) {
       throw new DataError(
         `the model was trained on ${meta.dataset} (${meta.inputShape.channels} channel(s), ${meta.classNames.length} classes) ` +

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { EvalMetrics, Position } from './contexts.js';
 import type { TricksterConfig } from './config/schema.js';
+import type { EvaluateOptions } from './evaluation.js';
 import type { ChannelStats } from './data/normalize.js';
 import type { HostBatch } from './data/types.js';
 import type { TrainBatchOptions } from './training-data.js';
@@ -39,8 +40,24 @@ export interface PluginHost {
   readonly normalization: ChannelStats;
   /** Number of classes of the dataset. */
   readonly numClasses: number;
-  /** Evaluates `model` (default: the trained one) on the evaluation split, or on the test split. */
-  evaluate(options?: { model?: tf.LayersModel; split?: 'eval' | 'test'; inputSize?: number }): Promise<EvalMetrics>;
+  /**
+   * Declares that `plugin` acts on evaluation metrics (early stopping, plateaus). Call it from
+   * `apply`: when the config has no validation split, the trainer then holds one out of the
+   * training set (DEFAULT_VALIDATION_FRACTION, stratified) and says so, so no plugin selects on the test split.
+   */
+  requireValidation(plugin: string): void;
+  /** Whether the run has a validation split (known from the setup hook on). */
+  readonly hasValidation: boolean;
+  /**
+   * Evaluates `model` (default: the trained one) on the validation split (default), or on the test
+   * split for a report; throws when there is no validation split (see `hasValidation`).
+   */
+  evaluate(options?: EvaluateOptions): Promise<EvalMetrics>;
+  /**
+   * Declares the input size the final evaluation, the summary and the exported model use (FixRes
+   * adapts the model to a test resolution); `owner` names the plugin, one owner per run.
+   */
+  setFinalInputSize(owner: string, size: number): void;
   /** Adds a field to the run summary (namespaced by plugin). */
   report(plugin: string, key: string, value: unknown): void;
 }

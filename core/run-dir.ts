@@ -1,11 +1,22 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CheckpointError, TricksterError } from './errors.js';
 
-/** Files of one run: metrics.jsonl, config.json, checkpoint.ckpt, model/. */
+/** What a run records about itself beside its config (run.json), so a resume continues it exactly. */
+export interface RunRecord {
+  /** The preset the config extends, if any. */
+  readonly preset: string | null;
+  /** Replicas each batch was split over. */
+  readonly replicas: number;
+  /** Folder the dataset was read from. */
+  readonly dataDir: string;
+  /** Backend that trained it. */
+  readonly backend: string;
+}
+
+/** Files of one run: config.json, run.json, metrics.jsonl, checkpoint.ckpt, model/. */
 export class RunDir {
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
+  constructor(readonly dir: string) {}
 
   get checkpointFile(): string {
     return path.join(this.dir, 'checkpoint.ckpt');
@@ -15,14 +26,51 @@ export class RunDir {
     return path.join(this.dir, 'model');
   }
 
+  private get configFile(): string {
+    return path.join(this.dir, 'config.json');
+  }
+
+  private get recordFile(): string {
+    return path.join(this.dir, 'run.json');
+  }
+
+  /** Refuses to start a new run in a folder that already holds one (its files would be overwritten). */
+  assertNoRun(): void {
+    if (existsSync(this.configFile) || existsSync(this.checkpointFile)) {
+      throw new TricksterError(
+        'RUN_DIR_EXISTS',
+        `${this.dir} already holds a run; continue it with --resume ${this.dir}, or pass another --out folder`,
+      );
+    }
+  }
+
+  /** The config.json and run.json of an earlier run, for a resume. */
+  readPrevious(): { config: Record<string, unknown>; record: RunRecord | null } {
+    if (!existsSync(this.configFile)) {
+      throw new CheckpointError(`${this.dir} is not a trickster run directory (no config.json); pass the --out folder of an earlier run`);
+    }
+    const parse = (file: string) => {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      } catch (err) {
+        throw new CheckpointError(`${file} is not valid JSON (${(err as Error).message}); the run directory is damaged, start a new run`);
+      }
+    };
+    const config = parse(this.configFile) as Record<string, unknown>;
+    const record = existsSync(this.recordFile) ? (parse(this.recordFile) as RunRecord) : null;
+    return { config, record };
+  }
+
   /** Appends one JSON object as a line to metrics.jsonl. */
   appendMetrics(record: Record<string, unknown>): void {
     appendFileSync(path.join(this.dir, 'metrics.jsonl'), `${JSON.stringify(record)}\n`);
   }
 
-  /** Writes the resolved config the run used. */
-  writeConfig(config: unknown): void {
-    writeFileSync(path.join(this.dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  /** Writes the resolved config the run uses and its run record (creating the folder). */
+  writeConfig(config: unknown, record: RunRecord): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(this.configFile, `${JSON.stringify(config, null, 2)}\n`);
+    writeFileSync(this.recordFile, `${JSON.stringify(record, null, 2)}\n`);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { TricksterConfig } from './config/schema.js';
 import type { ChannelStats } from './data/normalize.js';
 import type { HostBatch } from './data/types.js';
 import type { InputShape } from './models/types.js';
@@ -13,12 +14,14 @@ export interface TrainBatchOptions {
 /** The data a run trains and evaluates on, as batches on the host. */
 export interface TrainingData {
   readonly name: string;
+  /** Folder the dataset was read from. */
+  readonly dir: string;
   readonly inputShape: InputShape;
   readonly numClasses: number;
   readonly classNames: readonly string[];
   readonly trainCount: number;
-  /** Examples in the evaluation split (the validation split if configured, else the test split). */
-  readonly evalCount: number;
+  /** Examples in the validation split (carved from the training split; 0 when there is none). */
+  readonly validationCount: number;
   readonly testCount: number;
   /** Per-channel mean/std (in [0,1] pixel units) the batches are normalised with. */
   readonly stats: ChannelStats;
@@ -29,13 +32,14 @@ export interface TrainingData {
    * Augmented as configured unless `augment: false`; resized to `inputSize` when given (FixRes).
    */
   trainBatches(epoch: number, batchSize: number, options?: TrainBatchOptions): AsyncIterable<HostBatch>;
-  /** Evaluation batches, in order, optionally centre-resized to `inputSize` (FixRes). */
-  evalBatches(split: 'eval' | 'test', batchSize: number, inputSize?: number): AsyncIterable<HostBatch>;
+  /** Evaluation batches of the validation or test split, in order, optionally resized to `inputSize` (FixRes). */
+  evalBatches(split: 'validation' | 'test', batchSize: number, inputSize?: number): AsyncIterable<HostBatch>;
   /** Releases workers or files. */
   close(): Promise<void>;
 }
 
 /** Loads the run's data (registered in the run container). */
 export interface TrainingDataProvider {
-  load(): Promise<TrainingData>;
+  /** Loads the data as `config` (the run's effective config) asks. */
+  load(config: TricksterConfig): Promise<TrainingData>;
 }

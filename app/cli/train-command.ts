@@ -5,7 +5,7 @@ import type { BackendChoice } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import { createTrainer } from '../create-trainer.js';
 import { explainBackendFailure } from '../../core/backend-failure.js';
-import { CheckpointError } from '../../core/errors.js';
+import { CheckpointError, TricksterError } from '../../core/errors.js';
 import { nonNegativeInt, positiveInt, positiveNumber, replicasOption } from './parse.js';
 
 interface TrainFlags {
@@ -42,10 +42,18 @@ function overridesFrom(flags: TrainFlags): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The config to resume `runDir` with: the run's own config.json unless --preset or --config name
+ * another (the trainer then refuses any difference that changes results), plus the flags.
+ */
 function resumedConfig(runDir: string): Record<string, unknown> {
   const file = path.join(runDir, 'config.json');
   if (!existsSync(file)) throw new CheckpointError(`${runDir} is not a trickster run directory (no config.json); pass the --out folder of an earlier run`);
-  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new CheckpointError(`${file} is not valid JSON (${(err as Error).message}); the run directory is damaged, start a new run`);
+  }
 }
 
 /** Adds `trickster train`. */
@@ -70,9 +78,11 @@ export function addTrainCommand(program: Command): void {
     .option('--json', 'print the run summary as one JSON line at the end')
     .action(async (flags: TrainFlags) => {
       const overrides = overridesFrom(flags);
-      const resolved = flags.resume
-        ? await resolveConfig({ inline: resumedConfig(flags.resume), overrides })
-        : await resolveConfig({ configFile: flags.config, preset: flags.preset, overrides });
+      if (flags.resume && flags.out) throw new TricksterError('USAGE', '--resume continues the run in its own folder; drop --out (or drop --resume to start a new run there)');
+      const resolved =
+        flags.resume && !flags.preset && !flags.config
+          ? await resolveConfig({ inline: resumedConfig(flags.resume), overrides })
+          : await resolveConfig({ configFile: flags.config, preset: flags.preset, overrides });
       const trainer = await createTrainer(resolved, {
         backend: flags.backend,
         outDir: flags.resume ?? flags.out,

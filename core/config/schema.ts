@@ -140,6 +140,13 @@ export const trainingSchema = z
      * `auto`: 2 on wasm with two cores or more, else 1.
      */
     replicas: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
+    /**
+     * Also evaluate the test split after every epoch and log it (testLoss, testTop1, testTop5 in
+     * metrics.jsonl). For curves only: no plugin ever sees these metrics.
+     */
+    testEachEpoch: z.boolean().default(false),
+    /** Stop with NUMERIC_INSTABILITY when a loss or gradient becomes NaN or infinite (device-side check, read asynchronously). */
+    checkFinite: z.boolean().default(true),
   })
   .strict();
 
@@ -151,7 +158,7 @@ export const configSchema = z
     data: dataSchema.default({ validationSplit: 0, normalize: true, worker: true, prefetch: 4, augment: { flip: false, crop: false } }),
     optimizer: optimizerSchema,
     schedule: scheduleSchema.default({ name: 'constant' }),
-    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42, replicas: 'auto' }),
+    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42, replicas: 'auto', testEachEpoch: false, checkFinite: true }),
     plugins: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();

@@ -6,7 +6,7 @@ import { Rng } from './rng.js';
 import type { HostBatch, ImageDataset } from './types.js';
 
 /** The three splits a run reads batches from. */
-export type SplitName = 'train' | 'eval' | 'test';
+export type SplitName = 'train' | 'validation' | 'test';
 
 /**
  * Everything that decides one pass of batches, as plain data, so the same pass can be made in

@@ -39,8 +39,10 @@ export function limitDataset(ds: ImageDataset, n: number, seed = 0): ImageDatase
 }
 
 /**
- * Splits `train` into a training part and a validation part holding `round(count * fraction)`
- * random images (seeded shuffle, not stratified). `fraction` must lie in [0, 1).
+ * Splits `train` into a training part and a validation part, stratified by class: of each class's
+ * n images, round(n * fraction) drawn at random (one seeded shuffle per class, in class order) go to
+ * the validation part, so both parts keep the class proportions. Both parts keep the original
+ * order. `fraction` must lie in [0, 1); 0 gives an empty validation part.
  */
 export function validationSplit(
   train: ImageDataset,
@@ -50,10 +52,19 @@ export function validationSplit(
   if (!(fraction >= 0 && fraction < 1)) {
     throw new RangeError(`validation fraction must be in [0, 1), got ${fraction}`);
   }
-  const order = shuffledIndices(train.count, new Rng(seed));
-  const nVal = Math.round(train.count * fraction);
-  return {
-    train: subsetDataset(train, order.slice(nVal).sort()),
-    validation: subsetDataset(train, order.slice(0, nVal).sort()),
-  };
+  if (fraction === 0) return { train, validation: subsetDataset(train, []) };
+  const byClass: number[][] = Array.from({ length: train.numClasses }, () => []);
+  for (let i = 0; i < train.count; i++) byClass[train.labels[i]!]!.push(i);
+  const rng = new Rng(seed);
+  const held: number[] = [];
+  for (const members of byClass) {
+    const order = shuffledIndices(members.length, rng);
+    const take = Math.round(members.length * fraction);
+    for (let k = 0; k < take; k++) held.push(members[order[k]!]!);
+  }
+  const isHeld = new Uint8Array(train.count);
+  for (const i of held) isHeld[i] = 1;
+  const kept: number[] = [];
+  for (let i = 0; i < train.count; i++) if (!isHeld[i]) kept.push(i);
+  return { train: subsetDataset(train, kept), validation: subsetDataset(train, held.sort((a, b) => a - b)) };
 }

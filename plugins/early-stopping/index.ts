@@ -45,6 +45,8 @@ export class EarlyStoppingPlugin implements TricksterPlugin {
   }
 
   apply(host: PluginHost): void {
+    // It acts on evaluation metrics: the trainer holds out a validation split if the config has none.
+    host.requireValidation(PLUGIN_NAME);
     const o = this.options;
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
       if (!o.restoreBestWeights) return;

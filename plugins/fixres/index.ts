@@ -57,10 +57,11 @@ export class FixResPlugin implements TricksterPlugin {
     });
     host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.FINE_TUNE_AT_TEST_SIZE }, async () => {
       this.outcome = await runFixRes(host, this.options);
+      host.setFinalInputSize(PLUGIN_NAME, this.outcome.testSize);
       this.report(host);
       const { before, after, testSize } = this.outcome;
       host.logger.info(
-        `${PLUGIN_NAME}: top1 at ${testSize}px ${(100 * before.top1).toFixed(2)}% → ${(100 * after.top1).toFixed(2)}% after ${this.options.epochs} fine-tuning epoch(s); the final evaluation below runs at the native size`,
+        `${PLUGIN_NAME}: top1 at ${testSize}px ${(100 * before.top1).toFixed(2)}% → ${(100 * after.top1).toFixed(2)}% after ${this.options.epochs} fine-tuning epoch(s); the final evaluation and the exported model use ${testSize}px`,
       );
     });
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => bag.set(PLUGIN_NAME, { json: { result: this.outcome } }));

@@ -47,6 +47,8 @@ export class ReduceLrOnPlateauPlugin implements TricksterPlugin {
   }
 
   apply(host: PluginHost): void {
+    // It acts on evaluation metrics: the trainer holds out a validation split if the config has none.
+    host.requireValidation(PLUGIN_NAME);
     const o = this.options;
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
       if (ctx.has('swa')) ctx.warn(`${PLUGIN_NAME}: while swa overrides the learning rate, the plateau's reductions do not apply`);

@@ -95,15 +95,20 @@ export class SwaPlugin implements TricksterPlugin {
         host.logger.warn(`${PLUGIN_NAME}: no snapshot was averaged; the final model is the last trained one`);
         return;
       }
-      const before = await host.evaluate();
+      // The before/after check reads the validation split only: no plugin report comes from the test split.
+      const before = host.hasValidation ? await host.evaluate() : null;
       assignAll(trainableVariables(host.model), this.average, 'SWA weights');
       const bnBatches = await recomputeBatchNormStats(host.model, host.trainBatches(epochs, { augment: false }));
-      const after = await host.evaluate();
+      const after = host.hasValidation ? await host.evaluate() : null;
       host.report(PLUGIN_NAME, 'bnBatches', bnBatches);
-      host.report(PLUGIN_NAME, 'top1Before', before.top1);
-      host.report(PLUGIN_NAME, 'top1After', after.top1);
+      if (!before || !after) {
+        host.logger.info(`${PLUGIN_NAME}: averaged ${this.count} snapshots (BN recomputed over ${bnBatches} batches)`);
+        return;
+      }
+      host.report(PLUGIN_NAME, 'valTop1Before', before.top1);
+      host.report(PLUGIN_NAME, 'valTop1After', after.top1);
       host.logger.info(
-        `${PLUGIN_NAME}: averaged ${this.count} snapshots; top1 ${(100 * before.top1).toFixed(2)}% → ${(100 * after.top1).toFixed(2)}% (BN recomputed over ${bnBatches} batches)`,
+        `${PLUGIN_NAME}: averaged ${this.count} snapshots; validation top1 ${(100 * before.top1).toFixed(2)}% → ${(100 * after.top1).toFixed(2)}% (BN recomputed over ${bnBatches} batches)`,
       );
     });
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../core/config/load.js';
@@ -40,11 +40,78 @@ describe('resume', () => {
     });
   }
 
-  it('refuses a checkpoint written for another model', async () => {
+  /** Every file of a run directory with its bytes, to show a refused resume changed nothing. */
+  function snapshot(dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const f of readdirSync(dir, { recursive: true }) as string[]) {
+      const file = path.join(dir, f);
+      if (statSync(file).isFile()) out[f] = readFileSync(file).toString('base64');
+    }
+    return out;
+  }
+
+  async function resumeWith(dir: string, overrides: Record<string, unknown>) {
+    const resolved = await resolveConfig({ inline: config, overrides });
+    const trainer = await createTrainer(resolved, { backend: 'wasm', outDir: dir, resume: true, progress: 'none', logger: silentLogger });
+    try {
+      return await trainer.fit();
+    } finally {
+      trainer.dispose();
+    }
+  }
+
+  it('refuses a resume that changes results, listing every differing key with old and new values; the run directory is untouched', async () => {
     const dir = tempRunDir();
     await run(1, dir);
-    const resolved = await resolveConfig({ inline: config, overrides: { model: { name: 'small-cnn', width: 2 } } });
-    const trainer = await createTrainer(resolved, { backend: 'wasm', outDir: dir, resume: true, progress: 'none', logger: silentLogger });
-    await expect(trainer.fit()).rejects.toThrow(/have shape .* but the model needs/);
+    const before = snapshot(dir);
+    const refused = resumeWith(dir, { training: { epochs: 3, batchSize: 32, seed: 7 }, model: { width: 2 }, data: { limit: 300 } });
+    await expect(refused).rejects.toMatchObject({ code: 'RESUME_MISMATCH' });
+    const message = ((await refused.catch((e: unknown) => e)) as Error).message;
+    for (const part of ['training.batchSize 64 -> 32', 'training.seed 42 -> 7', 'model.width 1 -> 2', 'data.limit 384 -> 300']) expect(message).toContain(part);
+    expect(message).not.toContain('\n');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('refuses a truncated checkpoint before writing anything', async () => {
+    const dir = tempRunDir();
+    await run(1, dir);
+    const ckpt = path.join(dir, 'checkpoint.ckpt');
+    writeFileSync(ckpt, readFileSync(ckpt).subarray(0, 200));
+    const before = snapshot(dir);
+    await expect(resumeWith(dir, { training: { epochs: 3, replicas: 1 } })).rejects.toMatchObject({ code: 'CHECKPOINT_INVALID' });
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('refuses fewer epochs than the run has done, and a new run in a folder that holds one', async () => {
+    const dir = tempRunDir();
+    await run(2, dir);
+    await expect(resumeWith(dir, { training: { epochs: 1 } })).rejects.toMatchObject({ code: 'RESUME_MISMATCH' });
+    await expect(run(2, dir)).rejects.toMatchObject({ code: 'RUN_DIR_EXISTS' });
+  });
+
+  it('a resumed run reports the preset of the run it continues, from the run directory alone', async () => {
+    const dir = tempRunDir();
+    const first = await createTrainer(await resolveConfig({ inline: config, overrides: { training: { epochs: 1 } } }), {
+      backend: 'wasm',
+      outDir: dir,
+      progress: 'none',
+      logger: silentLogger,
+    });
+    const summary = await first.fit();
+    first.dispose();
+    expect(summary.preset).toBe('baseline');
+    // As `trickster train --resume DIR --epochs 2` does: the run's config.json, no preset named.
+    const saved = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const resumed = await createTrainer(await resolveConfig({ inline: saved, overrides: { training: { epochs: 2 } } }), {
+      backend: 'wasm',
+      outDir: dir,
+      resume: true,
+      progress: 'none',
+      logger: silentLogger,
+    });
+    const after = await resumed.fit();
+    resumed.dispose();
+    expect(after.preset).toBe('baseline');
+    expect(after.epochs).toBe(2);
   });
 });

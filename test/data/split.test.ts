@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/data/rng.js';
 import { limitDataset, shuffledIndices, subsetDataset, validationSplit } from '../../core/data/split.js';
+import type { ImageDataset } from '../../core/data/types.js';
 import { tinyDataset } from './helpers.js';
 
 describe('Rng', () => {
@@ -57,5 +58,18 @@ describe('subsets', () => {
     expect(validationSplit(ds, 0.25, 3).validation.images).toEqual(validation.images);
     expect(validationSplit(ds, 0, 3).validation.count).toBe(0);
     expect(() => validationSplit(ds, 1, 3)).toThrow(RangeError);
+  });
+
+  it('validationSplit is stratified: each class gives round(n_c * fraction) images, seeded', () => {
+    const imbalanced = tinyDataset(40);
+    const labels = new Uint8Array(40);
+    for (let i = 0; i < 40; i++) labels[i] = i < 30 ? 0 : i < 38 ? 1 : 2;
+    const skewed = { ...imbalanced, labels, numClasses: 3 };
+    const { train, validation } = validationSplit(skewed, 0.25, 11);
+    const count = (d: ImageDataset, c: number) => [...d.labels].filter((l) => l === c).length;
+    // Class sizes 30, 8, 2: round(7.5) = 8, round(2) = 2, round(0.5) = 1 (half away from zero).
+    expect([0, 1, 2].map((c) => count(validation, c))).toEqual([8, 2, 1]);
+    expect([0, 1, 2].map((c) => count(train, c))).toEqual([22, 6, 1]);
+    expect(validationSplit(skewed, 0.25, 12).validation.images).not.toEqual(validation.images);
   });
 });

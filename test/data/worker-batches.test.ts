@@ -14,7 +14,7 @@ import { DatasetProvider } from '../../core/dataset-provider.js';
 const full = loadIdxDataset(DEFAULT_DATA_DIR);
 const train = sharedDataset(limitDataset(full.train, 1000, 7));
 const test = sharedDataset(limitDataset(full.test, 300, 7));
-const splits = { train, eval: test, test };
+const splits = { train, validation: test, test };
 const stats = { mean: [0.286], std: [0.353] };
 
 const open: WorkerBatchSource[] = [];
@@ -93,7 +93,7 @@ describe('data worker', () => {
     const sums: number[] = [];
     for (const worker of [true, false]) {
       const { config, baseDir } = await resolveConfig({ inline: { extends: 'baseline', data: { worker, limit: 512 } } });
-      const data = await new DatasetProvider(config, baseDir).load();
+      const data = await new DatasetProvider(baseDir).load(config);
       let sum = 0;
       for await (const b of data.trainBatches(3, 128)) for (let i = 0; i < b.x.length; i += 97) sum += b.x[i]! * (1 + b.labels[i % b.size]!);
       sums.push(sum);

@@ -55,6 +55,9 @@ function fakeHost(model: tf.LayersModel, batchesPerEpoch = 8) {
     normalization: { mean: [0], std: [1] },
     numClasses: 2,
     evaluate: async () => ({ loss: 0, top1: 0, top5: 0, count: 0 }),
+    requireValidation: () => {},
+    hasValidation: true,
+    setFinalInputSize: () => {},
     report: (_plugin, key, value) => {
       reports[key] = value;
     },

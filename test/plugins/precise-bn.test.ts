@@ -57,6 +57,9 @@ function fakeHost(model: tf.LayersModel, batches: HostBatch[] = BATCHES) {
     normalization: { mean: [0], std: [1] },
     numClasses: 2,
     evaluate: async () => ({ loss: 0, top1: 0, top5: 0, count: 0 }),
+    requireValidation: () => {},
+    hasValidation: true,
+    setFinalInputSize: () => {},
     report: (_plugin, key, value) => {
       reports[key] = value;
     },

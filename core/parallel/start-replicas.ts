@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TricksterConfig } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import type { InputShape } from '../models/types.js';
+import { resolveReplicas } from './replica-count.js';
+import { ReplicaPool } from './replica-pool.js';
+
+/** What a run needs to know to start its replicas. */
+export interface ReplicaStart {
+  readonly config: TricksterConfig;
+  readonly model: tf.LayersModel;
+  readonly input: InputShape;
+  readonly numClasses: number;
+  /** Plugins tapping the loss hook (they must see the whole batch). */
+  readonly lossTaps: readonly string[];
+  readonly logger: Logger;
+}
+
+/**
+ * Resolves `training.replicas` and starts the replica threads beyond the training thread (none for
+ * one replica). Returns the count, the training thread included, and the pool.
+ */
+export async function startReplicas(s: ReplicaStart): Promise<{ count: number; pool: ReplicaPool | undefined }> {
+  const { training, model } = s.config;
+  const count = resolveReplicas(training.replicas, { backend: tf.getBackend(), batchSize: training.batchSize, lossTaps: s.lossTaps });
+  if (count === 1) return { count, pool: undefined };
+  const shapes = s.model.weights.map((w) => w.shape as number[]);
+  const backend = tf.getBackend() as 'wasm' | 'cpu';
+  const pool = await ReplicaPool.start(count - 1, { backend, model: { ...model, seed: training.seed }, input: s.input, numClasses: s.numClasses }, shapes);
+  const threads = count - 1;
+  s.logger.info(`data parallel: each batch split over ${count} replicas (the training thread and ${threads} replica thread${threads > 1 ? 's' : ''})`);
+  return { count, pool };
+}

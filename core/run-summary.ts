@@ -1,0 +1,39 @@
+import type { EvalMetrics, StopRequest } from './contexts.js';
+
+/** How a run is carried out, beside what it trains (the config). */
+export interface RunOptions {
+  /** Run directory (metrics, checkpoints, exported model). */
+  readonly outDir: string;
+  /** Continue the run whose directory holds a checkpoint. */
+  readonly resume?: boolean;
+  /** Name of the backend in use, for the summary. */
+  readonly backend: string;
+  /** Preset the config extends, for the summary. */
+  readonly preset?: string;
+  /** Export the final model to outDir/model. */
+  readonly exportModel?: boolean;
+}
+
+/** What `fit` returns and `--json` prints. */
+export interface RunSummary {
+  backend: string;
+  preset: string | null;
+  model: string;
+  /** Replicas each batch was split over (training.replicas resolved). */
+  replicas: number;
+  epochs: number;
+  steps: number;
+  /** Test split, evaluated once after training (at `inputSize`). */
+  top1: number;
+  top5: number;
+  testLoss: number;
+  /** Input size of the final evaluation and the exported model. */
+  inputSize: number;
+  /** The last epoch's validation metrics; null without a validation split. */
+  validation: EvalMetrics | null;
+  imgPerSec: number;
+  wallSeconds: number;
+  runDir: string;
+  stopped: StopRequest | null;
+  plugins: Record<string, Record<string, unknown>>;
+}
