@@ -117,5 +117,5 @@ export function divergenceMessage(d: Divergence): string {
   const cause = early
     ? `the loss exploded at the start: the initial learning rate (${lr}) is too high; lower optimizer.lr (e.g. --lr ${Number((lr / 10).toPrecision(3))}) or add a warmup (schedule.warmup: { epochs: 1 })`
     : `the loss exploded in epoch ${d.epoch + 1}: the learning rate (${lr}) is too high for this stage of training; lower optimizer.lr, decay it sooner (schedule), or switch on larc`;
-  return `training diverged at epoch ${d.epoch + 1}, step ${d.step + 1}: the ${d.what} became NaN or infinite (${last}); ${cause}. The last good checkpoint is kept and no model was exported.`;
+  return `training diverged at epoch ${d.epoch + 1}, step ${d.step + 1}: the ${d.what} became NaN or infinite (${last}); ${cause}. Nothing of this epoch was saved (the checkpoint, if any, holds the last finished epoch) and no model was exported.`;
 }
