@@ -22,7 +22,7 @@ export interface ReplicaStart {
  */
 export async function startReplicas(s: ReplicaStart): Promise<{ count: number; pool: ReplicaPool | undefined }> {
   const { training, model } = s.config;
-  const count = resolveReplicas(training.replicas, { backend: tf.getBackend(), batchSize: training.batchSize, lossTaps: s.lossTaps });
+  const count = resolveReplicas(training.replicas, { backend: tf.getBackend(), batchSize: training.batchSize, lossTaps: s.lossTaps, warn: (m) => s.logger.warn(m) });
   if (count === 1) return { count, pool: undefined };
   const shapes = s.model.weights.map((w) => w.shape as number[]);
   const backend = tf.getBackend() as 'wasm' | 'cpu';
