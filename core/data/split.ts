@@ -39,10 +39,11 @@ export function limitDataset(ds: ImageDataset, n: number, seed = 0): ImageDatase
 }
 
 /**
- * Splits `train` into a training part and a validation part, stratified by class: of each class's
- * n images, round(n * fraction) drawn at random (one seeded shuffle per class, in class order) go to
- * the validation part, so both parts keep the class proportions. Both parts keep the original
- * order. `fraction` must lie in [0, 1); 0 gives an empty validation part.
+ * Splits `train` into a training part and a validation part of round(count * fraction) images,
+ * stratified by class: each class gives its quota n_c * fraction rounded down, and the images
+ * left over go to the classes with the largest remainders (ties: lower class first), so both parts
+ * keep the class proportions. The images of each class are drawn by one seeded shuffle per class,
+ * in class order. Both parts keep the original order. `fraction` must lie in [0, 1).
  */
 export function validationSplit(
   train: ImageDataset,
@@ -55,13 +56,17 @@ export function validationSplit(
   if (fraction === 0) return { train, validation: subsetDataset(train, []) };
   const byClass: number[][] = Array.from({ length: train.numClasses }, () => []);
   for (let i = 0; i < train.count; i++) byClass[train.labels[i]!]!.push(i);
+  const quotas = byClass.map((members) => members.length * fraction);
+  const takes = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q, c) => ({ c, r: q - Math.floor(q) })).sort((a, b) => b.r - a.r || a.c - b.c);
+  let left = Math.round(train.count * fraction) - takes.reduce((a, b) => a + b, 0);
+  for (const { c } of byRemainder) if (left-- > 0) takes[c]! += 1;
   const rng = new Rng(seed);
   const held: number[] = [];
-  for (const members of byClass) {
+  byClass.forEach((members, c) => {
     const order = shuffledIndices(members.length, rng);
-    const take = Math.round(members.length * fraction);
-    for (let k = 0; k < take; k++) held.push(members[order[k]!]!);
-  }
+    for (let k = 0; k < takes[c]!; k++) held.push(members[order[k]!]!);
+  });
   const isHeld = new Uint8Array(train.count);
   for (const i of held) isHeld[i] = 1;
   const kept: number[] = [];

@@ -60,16 +60,17 @@ describe('subsets', () => {
     expect(() => validationSplit(ds, 1, 3)).toThrow(RangeError);
   });
 
-  it('validationSplit is stratified: each class gives round(n_c * fraction) images, seeded', () => {
+  it('validationSplit is stratified: round(n * fraction) images, each class its share (largest remainders), seeded', () => {
     const imbalanced = tinyDataset(40);
     const labels = new Uint8Array(40);
     for (let i = 0; i < 40; i++) labels[i] = i < 30 ? 0 : i < 38 ? 1 : 2;
     const skewed = { ...imbalanced, labels, numClasses: 3 };
     const { train, validation } = validationSplit(skewed, 0.25, 11);
     const count = (d: ImageDataset, c: number) => [...d.labels].filter((l) => l === c).length;
-    // Class sizes 30, 8, 2: round(7.5) = 8, round(2) = 2, round(0.5) = 1 (half away from zero).
-    expect([0, 1, 2].map((c) => count(validation, c))).toEqual([8, 2, 1]);
-    expect([0, 1, 2].map((c) => count(train, c))).toEqual([22, 6, 1]);
+    // Class sizes 30, 8, 2, quotas 7.5, 2, 0.5: floors 7 + 2 + 0 = 9 of round(40 * 0.25) = 10; the
+    // one left goes to the largest remainder (0.5, a tie of classes 0 and 2: the lower class).
+    expect([0, 1, 2].map((c) => count(validation, c))).toEqual([8, 2, 0]);
+    expect([0, 1, 2].map((c) => count(train, c))).toEqual([22, 6, 2]);
     expect(validationSplit(skewed, 0.25, 12).validation.images).not.toEqual(validation.images);
   });
 });
