@@ -31,6 +31,8 @@ export class SwaPlugin implements TricksterPlugin {
   private average: VariableMap | undefined;
   private count = 0;
   private startLr: number | undefined;
+  /** First averaged epoch, from the run's length at setup. */
+  private startEpoch: number | undefined;
 
   private readonly options: SwaOptions;
 
@@ -61,11 +63,12 @@ export class SwaPlugin implements TricksterPlugin {
         ctx.warn(`${PLUGIN_NAME} (lr: ${o.lr}) + reduce-lr-on-plateau: the SWA rate overrides the plateau factor during the SWA phase`);
       }
     });
-    // The start epoch comes from the config alone, so the schedule preview (no setup) replays the SWA rate.
-    const startEpoch = () => swaStartEpoch(o.start, host.config.training.epochs);
+    // Before setup (the schedule preview replays beforeStep without it) the run's length is the config's.
+    const startEpoch = () => this.startEpoch ?? swaStartEpoch(o.start, host.config.training.epochs);
     host.hooks.setup.tapPromise(PLUGIN_NAME, async ({ epochs }) => {
-      if (startEpoch() >= epochs) {
-        host.logger.warn(`${PLUGIN_NAME}: start ${o.start} is epoch ${startEpoch() + 1} but the run has ${epochs} epochs; nothing will be averaged`);
+      this.startEpoch = swaStartEpoch(o.start, epochs);
+      if (this.startEpoch >= epochs) {
+        host.logger.warn(`${PLUGIN_NAME}: start ${o.start} is epoch ${this.startEpoch + 1} but the run has ${epochs} epochs; nothing will be averaged`);
       }
     });
     // After the schedule's tap, so the rate read at the phase start is the scheduled one.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadPlugins } from '../../app/plugin-loader.js';
 import { resolveConfig } from '../../core/config/load.js';
 import { TricksterError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
@@ -43,5 +44,12 @@ describe('schedule preview host', () => {
       [0, 0, 0], [0, 1, 1], [1, 2, 2], [1, 3, 3],
       [2, 4, 0], [2, 5, 1], [3, 6, 2], [3, 7, 3],
     ]);
+  });
+
+  it('SWA\'s constant rate takes over from its start epoch, as in training (no setup needed)', async () => {
+    const inline = { extends: 'baseline', training: { epochs: 4 }, schedule: { name: 'constant' }, plugins: { swa: { start: 0.5, lr: 0.01 } } };
+    const { config, baseDir } = await resolveConfig({ inline });
+    const preview = previewSchedule(config, await loadPlugins(config, baseDir), { stepsPerEpoch: 2, baseDir, logger: silentLogger });
+    expect(preview.steps.map((s) => s.lr)).toEqual([0.05, 0.05, 0.05, 0.05, 0.01, 0.01, 0.01, 0.01]);
   });
 });
