@@ -183,7 +183,7 @@ describe('data.augment config', () => {
     const ds = tinyDataset(16, 8, 8, 3, 2);
     const make = (augment: unknown) => {
       const config = configSchema.parse({ model: { name: 'small-cnn' }, optimizer: { name: 'sgd', lr: 0.1 }, data: { augment } });
-      return new InMemoryTrainingData('tiny', ds, ds, ds, { mean: [0, 0, 0], std: [1, 1, 1] }, config);
+      return new InMemoryTrainingData('tiny', 'tiny', ds, ds, ds, { mean: [0, 0, 0], std: [1, 1, 1] }, config);
     };
     const collect = async (batches: AsyncIterable<HostBatch>) => {
       const out: number[][] = [];
