@@ -3,6 +3,7 @@ import { batchCount } from '../data/batcher.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TricksterPlugin } from '../plugin.js';
+import { withValidationHoldout } from '../validation-holdout.js';
 import { PreviewHost } from './preview-host.js';
 import { replayStepRates, type StepRate } from './replay.js';
 import { trainingImageCount } from './training-count.js';
@@ -43,7 +44,9 @@ export function previewSchedule(config: TricksterConfig, plugins: readonly Trick
   if (options.stepsPerEpoch !== undefined) {
     host.batchesPerEpoch = options.stepsPerEpoch * host.microBatchesPerStep;
   } else {
-    host.batchesPerEpoch = batchCount(trainingImageCount(config, options.baseDir, options.dataDir), batchSize, true);
+    // As the trainer: plugins that act on metrics get a validation split held out of the training set.
+    const trained = withValidationHoldout(config, host.validationUsers).config;
+    host.batchesPerEpoch = batchCount(trainingImageCount(trained, options.baseDir, options.dataDir), batchSize, true);
   }
   if (host.stepsPerEpoch === 0) {
     throw new ConfigError(

@@ -52,4 +52,15 @@ describe('schedule preview host', () => {
     const preview = previewSchedule(config, await loadPlugins(config, baseDir), { stepsPerEpoch: 2, baseDir, logger: silentLogger });
     expect(preview.steps.map((s) => s.lr)).toEqual([0.05, 0.05, 0.05, 0.05, 0.01, 0.01, 0.01, 0.01]);
   });
+
+  it('counts the epoch as the trainer does: data.limit, then the validation split a metric-driven plugin gets held out', async () => {
+    const inline = { extends: 'baseline', data: { limit: 1280 }, training: { batchSize: 64 } };
+    const plain = await resolveConfig({ inline });
+    const stopping = await resolveConfig({ inline: { ...inline, plugins: { 'early-stopping': { patience: 2 } } } });
+    const steps = async ({ config, baseDir }: typeof plain) =>
+      previewSchedule(config, await loadPlugins(config, baseDir), { baseDir, logger: silentLogger }).stepsPerEpoch;
+    // 1280 images: 20 batches of 64; with early stopping 10% (128) are held out for validation: 18.
+    expect(await steps(plain)).toBe(20);
+    expect(await steps(stopping)).toBe(18);
+  });
 });
