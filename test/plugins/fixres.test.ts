@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { EvalMetrics, PluginState, StateBag } from '../../core/contexts.js';
 import type { HostBatch } from '../../core/data/types.js';
+import { evaluateExportedModel } from '../../core/evaluate-model.js';
 import { createHooks } from '../../core/hooks.js';
 import { silentLogger } from '../../core/logger.js';
 import { batchNormLayers, buildModel } from '../../core/models/index.js';
@@ -216,7 +219,8 @@ describe('fixres end to end (Fashion-MNIST subset)', () => {
   it('fine-tunes classifier + last BN at 36px and lifts top-1 there', async () => {
     const probe = new Probe();
     run = await trainSubset(
-      { model: { name: 'small-cnn', head: 'gap' }, data: { limit: 1024 }, training: { epochs: 2, batchSize: 64 }, plugins: { fixres: { testSize: 36, epochs: 2, batches: 8 } } },
+      // The whole test split, so `trickster eval` of the export (below) reads the same images.
+      { model: { name: 'small-cnn', head: 'gap' }, data: { limit: 1024, testLimit: 10000 }, training: { epochs: 2, batchSize: 64 }, plugins: { fixres: { testSize: 36, epochs: 2, batches: 8 } } },
       { plugins: [probe] },
     );
     const report = run.summary.plugins.fixres as Record<string, number>;
@@ -231,6 +235,23 @@ describe('fixres end to end (Fashion-MNIST subset)', () => {
     expect(probe.tensors[1]).toBe(probe.tensors[0]);
     expect(run.trainer.model.layers.map((l) => l.trainable)).toEqual(probe.flags);
     expect(Object.keys(trainableVariables(run.trainer.model))).toHaveLength(11);
+  });
+
+  it('ends at the test resolution: final evaluation, summary, exported metadata, and trickster eval of the export', async () => {
+    const { summary } = run!;
+    const report = summary.plugins.fixres as Record<string, number>;
+    expect(summary.inputSize).toBe(36);
+    expect(summary.top1).toBe(report.top1);
+    expect(summary.testLoss).toBe(report.testLoss);
+    const modelPath = path.join(summary.runDir, 'model', 'model.json');
+    const meta = JSON.parse(readFileSync(path.join(summary.runDir, 'model', 'trickster.json'), 'utf8'));
+    expect(meta.inputShape).toEqual({ height: 36, width: 36, channels: 1 });
+    // The exported model, evaluated as `trickster eval` does, at the size it records: the summary's numbers.
+    const evaluated = await evaluateExportedModel({ modelPath });
+    expect(evaluated.count).toBe(10000);
+    // Same images, same resize, same weights; only the batching over replicas differs (float rounding).
+    expect(Math.abs(evaluated.top1 - summary.top1)).toBeLessThanOrEqual(0.0002);
+    expect(evaluated.loss).toBeCloseTo(summary.testLoss, 3);
   });
 });
 
