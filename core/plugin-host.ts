@@ -81,6 +81,9 @@ export function createPluginHost(parts: HostParts): PluginHost {
       return parts.batchesPerEpoch();
     },
     setMicroBatchesPerStep: (owner, count) => declarations.setMicroBatchesPerStep(owner, count),
+    get microBatchesPerStep() {
+      return declarations.microBatchesPerStep;
+    },
     requireValidation: (plugin) => {
       if (!declarations.validationUsers.includes(plugin)) declarations.validationUsers.push(plugin);
     },

@@ -32,6 +32,8 @@ export interface PluginHost {
   readonly batchesPerEpoch: number;
   /** Declares how many micro-batches make one optimizer step (gradient accumulation). */
   setMicroBatchesPerStep(owner: string, count: number): void;
+  /** Micro-batches that make one optimizer step (1 unless a plugin declared more). */
+  readonly microBatchesPerStep: number;
   /** A named seeded random stream; its state is checkpointed. */
   random(stream: string): RandomStream;
   /** Training batches of one epoch, as the loop sees them unless options say otherwise (BN recalibration, FixRes). */

@@ -53,11 +53,11 @@ export class LrSchedulePlugin implements TricksterPlugin {
   apply(host: PluginHost): void {
     host.hyper.claimSchedule(PLUGIN_NAME);
     let scaled = false;
-    // Everything happens at beforeStep (the scaling rule at the first one, when micro-batches per
-    // step are known), so the schedule preview replays it without a model (core/schedule-preview).
+    // Everything happens at beforeStep (the scaling rule at the first one: micro-batches per step
+    // are declared by then), so the schedule preview replays it without a model (core/schedule-preview).
     host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.SET_SCHEDULE }, ({ step }) => {
       if (this.options.scaleRule === 'linear' && !scaled) {
-        const effectiveBatch = host.config.training.batchSize * (host.batchesPerEpoch / Math.max(host.stepsPerEpoch, 1));
+        const effectiveBatch = host.config.training.batchSize * host.microBatchesPerStep;
         host.hyper.baseLr = linearScaledLr(host.config.optimizer.lr, effectiveBatch, host.config.optimizer.name);
         scaled = true;
       }

@@ -41,6 +41,7 @@ function fakeHost(model: tf.LayersModel) {
     stepsPerEpoch: 4,
     batchesPerEpoch: 4,
     setMicroBatchesPerStep: () => {},
+    microBatchesPerStep: 1,
     random: () => ({ next: () => 0.5 }),
     trainBatches: async function* () {},
     normalization: { mean: [0], std: [1] },

@@ -50,6 +50,9 @@ function fakeHost(model: tf.LayersModel, batchesPerEpoch = 8) {
     setMicroBatchesPerStep: (_owner, n) => {
       microBatches = n;
     },
+    get microBatchesPerStep() {
+      return microBatches;
+    },
     random: () => ({ next: () => 0.5 }),
     trainBatches: async function* () {},
     normalization: { mean: [0], std: [1] },

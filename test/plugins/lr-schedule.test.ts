@@ -108,6 +108,8 @@ describe('lr-schedule plugin', () => {
     const preview = previewSchedule(config, await loadPlugins(config, baseDir), { baseDir, logger: silentLogger });
     expect(preview.stepsPerEpoch).toBe(3);
     expect(preview.steps.map((s) => s.lr)).toEqual(recorder.rates);
+    // The linear rule scales by the effective batch, 64 × 3 micro-batches (not 64 × 10/3 batches per step), at warmup's start factor.
+    expect(recorder.rates[0]).toBeCloseTo(((0.1 * 64 * 3) / 256) * 0.1, 12);
     // Not a constant: warmup rises, cosine falls.
     expect(new Set(recorder.rates).size).toBe(recorder.rates.length);
   });

@@ -50,6 +50,7 @@ function fakeHost(model: tf.LayersModel, batches: HostBatch[] = BATCHES) {
     stepsPerEpoch: batches.length,
     batchesPerEpoch: batches.length,
     setMicroBatchesPerStep: () => {},
+    microBatchesPerStep: 1,
     random: () => ({ next: () => 0.5 }),
     trainBatches: async function* () {
       yield* batches;

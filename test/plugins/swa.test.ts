@@ -50,6 +50,7 @@ function fakeHost(model: tf.LayersModel, options: { batches?: HostBatch[]; top1s
     stepsPerEpoch: 4,
     batchesPerEpoch: 4,
     setMicroBatchesPerStep: () => {},
+    microBatchesPerStep: 1,
     random: () => ({ next: () => 0.5 }),
     trainBatches: async function* () {
       yield* options.batches ?? [];
