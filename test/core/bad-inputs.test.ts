@@ -19,6 +19,8 @@ interface BadInput {
   readonly setup?: (dir: string, run: string) => void;
   /** The command may create new files (a new run directory); files that were there stay unchanged. */
   readonly writes?: true;
+  /** Run `node bin/trickster.js` as a child process: the failure leaves the backend of its process unusable. */
+  readonly child?: true;
 }
 
 /** `trickster train` with a small limit, so that a case that wrongly passes stays short. */
@@ -90,6 +92,7 @@ const cases: BadInput[] = [
   { name: '--resume with other settings than the run', code: 'RESUME_MISMATCH', says: /would not continue the same run: .*optimizer\.lr 0\.05 -> 0\.5.*training\.seed 42 -> 3/, args: (_, run) => ['train', '--resume', run, '--lr', '0.5', '--seed', '3', '--progress', 'none'] },
   { name: '--resume of a truncated checkpoint', code: 'CHECKPOINT_INVALID', says: /checkpoint\.ckpt is truncated/, setup: (dir, run) => truncateSync(path.join(copyIn(dir, 'r', run), 'checkpoint.ckpt'), 3000), args: () => ['train', '--resume', 'r', '--backend', 'wasm', '--progress', 'none'] },
   { name: '--resume of a checkpoint with bad magic bytes', code: 'CHECKPOINT_INVALID', says: /checkpoint\.ckpt is not a trickster checkpoint \(bad magic bytes\)/, setup: (dir, run) => void writeFileSync(path.join(copyIn(dir, 'r', run), 'checkpoint.ckpt'), 'NOTACKPT and more bytes'), args: () => ['train', '--resume', 'r', '--backend', 'wasm', '--progress', 'none'] },
+  { name: 'a batch the wasm backend has no memory for', code: 'RESOURCE_EXHAUSTED', says: /^training at batch size 8192 ran out of memory on the wasm backend \(.*out of bounds\)\. Use a smaller batch \(--batch-size 512\) .*plugins: \{ gradient-accumulation: \{ steps: 16 \} \}$/, writes: true, child: true, args: () => train('--limit', '8192', '--batch-size', '8192', '--replicas', '1', '--out', 'out') },
   { name: 'a training that diverges', code: 'NUMERIC_INSTABILITY', says: /hold NaN or infinite values; no model was exported\. Lower optimizer\.lr/, writes: true, args: () => train('--lr', '1e6', '--limit', '256', '--epochs', '2', '--out', 'out') },
   // Exported models
   { name: 'eval of a model with non-finite weights', code: 'NUMERIC_INSTABILITY', says: /hold NaN or infinite values/, setup: (dir, run) => { const m = copyIn(dir, 'm', path.join(run, 'model')); writeFileSync(path.join(m, 'weights.bin'), new Uint8Array(new Float32Array(readFileSync(path.join(m, 'weights.bin')).length / 4).fill(NaN).buffer)); }, args: () => ['eval', '--model', 'm/model.json', '--backend', 'wasm'] },
@@ -134,7 +137,7 @@ describe('bad inputs: one coded line, a non-zero exit, nothing changed', () => {
     c.setup?.(dir, run);
     const args = c.args(dir, run);
     const before = hashTree(dir);
-    const r = await runMain(args, dir);
+    const r = await (c.child ? runCli : runMain)(args, dir);
     const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: '));
     expect(lines, r.stderr).toHaveLength(1);
     const [, code, message] = /^error \[([A-Z_]+)\]: (.*)$/.exec(lines[0]!) ?? [];
