@@ -18,3 +18,19 @@ export { saveModelToDir, loadModelFromDir } from '../core/model-io.js';
 export { evaluateExportedModel } from '../core/evaluate-model.js';
 export * from '../core/errors.js';
 export { definePlugin, type PluginDefinition } from '../core/plugin-definition.js';
+
+// The built-in plugins, to construct in code; each constructor validates its options as a config entry is.
+export { DistillationPlugin } from '../plugins/distillation/index.js';
+export { EarlyStoppingPlugin } from '../plugins/early-stopping/index.js';
+export { EmaPlugin } from '../plugins/ema/index.js';
+export { FixResPlugin } from '../plugins/fixres/index.js';
+export { GradientAccumulationPlugin } from '../plugins/gradient-accumulation/index.js';
+export { LabelSmoothingPlugin } from '../plugins/label-smoothing/index.js';
+export { LarcPlugin } from '../plugins/larc/index.js';
+export { LrSchedulePlugin } from '../plugins/lr-schedule/index.js';
+export { MixupCutmixPlugin } from '../plugins/mixup-cutmix/index.js';
+export { NoBiasDecayPlugin } from '../plugins/no-bias-decay/index.js';
+export { PreciseBnPlugin } from '../plugins/precise-bn/index.js';
+export { RandomErasingPlugin } from '../plugins/random-erasing/index.js';
+export { ReduceLrOnPlateauPlugin } from '../plugins/reduce-lr-on-plateau/index.js';
+export { SwaPlugin } from '../plugins/swa/index.js';
