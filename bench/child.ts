@@ -7,6 +7,7 @@ import { measureBareLoop } from './measure-bare-loop.js';
 import { measureForward } from './measure-forward.js';
 import { measureLayersFit } from './measure-layers-fit.js';
 import { measurePipeline } from './measure-pipeline.js';
+import { measureNumericGuard } from './measure-numeric-guard.js';
 import { measureTrickster } from './measure-trickster.js';
 import { RESULT_PREFIX } from './spawn-job.js';
 import { median } from './stats.js';
@@ -36,6 +37,8 @@ async function measure(job: Job): Promise<Omit<Measurement, 'peakRssMiB'>> {
         multiplyAddsPerImage: r.multiplyAddsPerImage,
       });
     }
+    case 'numeric-guard':
+      return ofSamples(await measureNumericGuard(job.model, job.batch, job.steps, job.repeats), job.batch);
     case 'pipeline':
       return ofSamples(await measurePipeline(job.batch, job.batches, job.repeats, job.augment), job.batch);
   }

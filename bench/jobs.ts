@@ -11,6 +11,8 @@ export type Job =
   | { kind: 'bare-loop'; model: string; plan: StepPlan }
   /** (e) Forward pass in inference mode and the conv layers alone, timed on wasm. */
   | { kind: 'forward'; model: string; batch: number; repeats: number }
+  /** The NaN/Inf watch alone (observe + poll per step) on the model's gradient shapes. */
+  | { kind: 'numeric-guard'; model: string; batch: number; steps: number; repeats: number }
   /** Host data pipeline alone (shuffle, augmentation, normalisation), no model. */
   | { kind: 'pipeline'; batch: number; batches: number; repeats: number; augment: boolean };
 
@@ -37,6 +39,8 @@ export function jobLabel(job: Job): string {
       return `bare loop wasm ${job.model}`;
     case 'forward':
       return `forward wasm ${job.model}`;
+    case 'numeric-guard':
+      return `NaN/Inf watch wasm ${job.model}`;
     case 'pipeline':
       return `data pipeline (augment ${job.augment ? 'on' : 'off'})`;
   }

@@ -128,6 +128,9 @@ async function main(): Promise<void> {
   for (const model of o.models) rows[model] = await measureModel(model, o, torch, dataDir);
   const pipeJob = (augment: boolean): Job => ({ kind: 'pipeline', batch: o.batch, batches: o.pipelineBatches, repeats: o.repeats, augment });
   const pipeline = { augmentOn: await job(pipeJob(true), o), augmentOff: await job(pipeJob(false), o) };
+  const guardJob = (model: string): Job => ({ kind: 'numeric-guard', model, batch: o.batch, steps: 200, repeats: o.repeats });
+  const guards: Record<string, Outcome> = {};
+  for (const model of o.models) guards[model] = await job(guardJob(model), o);
   const seconds = (Date.now() - started) / 1000;
 
   const notes = [
@@ -174,6 +177,15 @@ async function main(): Promise<void> {
       .join(', ');
     extraLines.push(`data pipeline alone (shuffle + normalise, no tensors): ${fmt(on, 0)} img/s with flip + crop, ${fmt(off, 0)} img/s without; with augmentation it is ${shares}`);
   }
+  const numericGuard: Record<string, number> = {};
+  for (const model of o.models) {
+    const g = guards[model];
+    const a = rows[model]?.a;
+    if (!g?.ok || !a?.ok) continue;
+    // Time per image of the watch over time per image of a whole step = (a img/s) / (watch-alone img/s).
+    numericGuard[model] = a.m.imgPerSec / g.m.imgPerSec;
+    extraLines.push(`${model}: the NaN/Inf watch (training.checkFinite) alone runs at ${fmt(g.m.imgPerSec, 0)} img/s-equivalent = ${fmt(100 * numericGuard[model]!, 2)}% of an (a) step`);
+  }
   let epoch: Record<string, number> | undefined;
   const res = rows['resnet20'];
   if (res?.a?.ok) {
@@ -199,6 +211,7 @@ async function main(): Promise<void> {
     durationSeconds: seconds,
     models: perModel,
     pipeline,
+    numericGuardShareOfStep: numericGuard,
     resnet20EpochExtrapolated: epoch ?? null,
     notes,
   };
