@@ -109,7 +109,7 @@ export async function resolveConfig(options: ResolveOptions = {}): Promise<Resol
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const where = sources.length ? ` (from ${sources.join(' <- ')})` : '';
-    throw new ConfigError(`invalid config${where}:\n  ${formatIssues(parsed.error.issues, merged).join('\n  ')}`);
+    throw new ConfigError(`invalid config${where}:\n  ${formatIssues(parsed.error.issues, merged, '', configSchema).join('\n  ')}`);
   }
   const preset = typeof userLayer.extends === 'string' ? userLayer.extends : undefined;
   return { config: parsed.data, sources, baseDir, preset };

@@ -35,8 +35,10 @@ const cases: BadInput[] = [
   // Configs
   { name: 'a value out of range', code: 'CONFIG_INVALID', says: /training\.evalBatchSize: .*found number 0/, ...withConfig('extends: baseline\ntraining: { evalBatchSize: 0 }\n') },
   { name: 'a value of the wrong type', code: 'CONFIG_INVALID', says: /optimizer\.lr: expected number.*found "fast"/, ...withConfig('extends: baseline\noptimizer: { name: sgd, lr: fast }\n') },
-  { name: 'an unknown key', code: 'CONFIG_INVALID', says: /training: unknown key "batchSise"; remove or fix the spelling/, ...withConfig('extends: baseline\ntraining: { batchSise: 3 }\n') },
-  { name: 'an unknown section', code: 'CONFIG_INVALID', says: /unknown key "trainng"/, ...withConfig('extends: baseline\ntrainng: { epochs: 1 }\n') },
+  { name: 'an unknown key', code: 'CONFIG_INVALID', says: /training: unknown key "batchSise" \(did you mean "batchSize"\?\); remove or fix the spelling/, ...withConfig('extends: baseline\ntraining: { batchSise: 3 }\n') },
+  { name: 'an unknown section', code: 'CONFIG_INVALID', says: /\(root\): unknown key "trainng" \(did you mean "training"\?\)/, ...withConfig('extends: baseline\ntrainng: { epochs: 1 }\n') },
+  { name: 'an unknown optimizer key', code: 'CONFIG_INVALID', says: /optimizer: unknown key "momentun" \(did you mean "momentum"\?\)/, ...withConfig('extends: baseline\noptimizer: { name: sgd, lr: 0.1, momentun: 0.9 }\n') },
+  { name: 'an unknown augmentation', code: 'CONFIG_INVALID', says: /data\.augment: unknown key "flp" \(did you mean "flip"\?\)/, ...withConfig('extends: baseline\ndata: { augment: { flp: true } }\n') },
   { name: 'data.size 0', code: 'CONFIG_INVALID', says: /data\.size: .*found number 0/, ...withConfig('extends: baseline\ndata: { size: 0 }\n') },
   { name: 'validationSplit 1', code: 'CONFIG_INVALID', says: /data\.validationSplit: .*found number 1/, ...withConfig('extends: baseline\ndata: { validationSplit: 1 }\n') },
   { name: 'two problems at once, on one line', code: 'CONFIG_INVALID', says: /training\.evalBatchSize: .*; training: unknown key "x"/, ...withConfig('extends: baseline\ntraining: { evalBatchSize: -1, x: 1 }\n') },
