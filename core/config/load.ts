@@ -45,13 +45,26 @@ export interface ResolvedConfig {
   preset?: string;
 }
 
+/**
+ * What a config parser's error says, on one line: cosmiconfig's "YAML/JSON Error in FILE:" prefix,
+ * the code excerpts and JSON's echo of the whole input are dropped; the reason and position stay.
+ */
+function parserReason(message: string): string {
+  const lines = message.replace(/^(YAML|JSON) Error in [^\n]*:/, '').split('\n').map((l) => l.trim());
+  const at = lines.findIndex((l) => l !== '' && !/^(>?\s*\d*\s*\||-*\^)/.test(l));
+  if (at < 0) return 'syntax error';
+  // "Transform failed with 1 error:" is followed by the error itself.
+  const reason = lines[at]!.endsWith(':') && lines[at + 1] ? `${lines[at]} ${lines[at + 1]}` : lines[at]!;
+  return reason.replace(/ while parsing .*$/, '');
+}
+
 async function readFileLayer(file: string): Promise<Layer> {
   if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}; check the path given to --config or extends`, 'CONFIG_NOT_FOUND');
   let result;
   try {
     result = await explorer().load(file);
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read config file ${file}: ${parserReason((err as Error).message)}; fix the syntax there`);
   }
   const value = result?.config ?? {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
