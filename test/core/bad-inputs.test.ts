@@ -3,7 +3,7 @@ import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../core/errors.js';
-import { copyIn, hashTree, runCli, runMain, writeIdxFolder, writeImageFolder, writeIn, writePng } from '../helpers/bad-input-files.js';
+import { copyIn, hashTree, runCli, runMain, writeIdxFolder, writeImageFolder, writeIn } from '../helpers/bad-input-files.js';
 
 /**
  * One bad input: `args` of the real CLI, run in a fresh temp folder `dir` (the files a case needs

@@ -109,7 +109,7 @@ export function writeIdxFolder(dir: string, damage: 'truncated' | 'bad-gzip' | '
 }
 
 /** Writes a `width` x `height` PNG of one grey `value`. */
-export function writePng(dir: string, name: string, width: number, height: number, value = 128): string {
+function writePng(dir: string, name: string, width: number, height: number, value = 128): string {
   const png = new PNG({ width, height });
   png.data.fill(value);
   for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
