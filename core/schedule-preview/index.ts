@@ -25,7 +25,6 @@ export interface PreviewOptions {
 /** The learning rate of every optimizer step of a run, as the trainer would apply it. */
 export interface SchedulePreview {
   stepsPerEpoch: number;
-  microBatchesPerStep: number;
   steps: StepRate[];
 }
 
@@ -49,9 +48,11 @@ export function previewSchedule(config: TricksterConfig, plugins: readonly Trick
     host.batchesPerEpoch = batchCount(trainingImageCount(trained, options.baseDir, options.dataDir), batchSize, true);
   }
   if (host.stepsPerEpoch === 0) {
+    const micro = host.microBatchesPerStep;
     throw new ConfigError(
-      `training.batchSize: an epoch has ${host.batchesPerEpoch} full batches of ${batchSize}, fewer than the ${host.microBatchesPerStep} micro-batches of one optimizer step; lower the batch size or the accumulation steps`,
+      `training.batchSize: an epoch has ${host.batchesPerEpoch} full batches of ${batchSize} but one optimizer step takes ${micro}; ` +
+        `lower training.batchSize${micro > 1 ? ' or the accumulation steps' : ''}`,
     );
   }
-  return { stepsPerEpoch: host.stepsPerEpoch, microBatchesPerStep: host.microBatchesPerStep, steps: replayStepRates(host, config.training.epochs) };
+  return { stepsPerEpoch: host.stepsPerEpoch, steps: replayStepRates(host, config.training.epochs) };
 }

@@ -63,4 +63,11 @@ describe('schedule preview host', () => {
     expect(await steps(plain)).toBe(20);
     expect(await steps(stopping)).toBe(18);
   });
+
+  it('an epoch without one whole optimizer step is CONFIG_INVALID naming training.batchSize', async () => {
+    const { config, baseDir } = await resolveConfig({ inline: { extends: 'baseline', data: { limit: 100 } } });
+    expect(() => previewSchedule(config, [], { baseDir, logger: silentLogger })).toThrow(
+      /^training\.batchSize: an epoch has 0 full batches of 128 but one optimizer step takes 1; lower training\.batchSize$/,
+    );
+  });
 });
