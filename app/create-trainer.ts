@@ -54,6 +54,7 @@ export async function createTrainer(input: TrainerConfigInput, options: CreateTr
     resume: options.resume,
     backend,
     preset: resolved.preset,
+    configDir: resolved.baseDir,
     exportModel: options.exportModel,
   };
   const plugins = [...(await loadPlugins(config, resolved.baseDir)), ...(options.plugins ?? [])];

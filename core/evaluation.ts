@@ -6,7 +6,7 @@ import { dataParallelLogits, weightArrays } from './parallel/data-parallel-logit
 import type { ReplicaPool } from './parallel/replica-pool.js';
 import type { TrainingData } from './training-data.js';
 import { weightVariables } from './variables.js';
-import { TricksterError } from './errors.js';
+import { NumericError, TricksterError } from './errors.js';
 
 /** What one evaluation pass reads: a model (default: the trained one), a split and an input size. */
 export interface EvaluateOptions {
@@ -59,7 +59,14 @@ export class Evaluator {
         tf.tidy(() => acc.add(forward(tf.tensor4d(host.x, [host.size, host.height, host.width, host.channels])), tf.tensor1d(host.labels, 'int32')));
       }
     }
-    return acc.result();
+    const metrics = await acc.result();
+    if (!Number.isFinite(metrics.loss)) {
+      throw new NumericError(
+        `evaluating on the ${split} split gave a loss of ${metrics.loss}: the model's outputs overflow (training diverged without a NaN in its own losses); ` +
+          'lower optimizer.lr or add a warmup (schedule.warmup: { epochs: 1 }); no model was exported',
+      );
+    }
+    return metrics;
   }
 }
 

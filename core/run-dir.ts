@@ -10,6 +10,8 @@ export interface RunRecord {
   readonly replicas: number;
   /** Folder the dataset was read from. */
   readonly dataDir: string;
+  /** Folder relative paths of config.json (data.dir, a teacher) resolve against; null: the working folder. */
+  readonly configDir: string | null;
   /** Backend that trained it. */
   readonly backend: string;
 }

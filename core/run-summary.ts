@@ -10,6 +10,8 @@ export interface RunOptions {
   readonly backend: string;
   /** Preset the config extends, for the summary. */
   readonly preset?: string;
+  /** Folder relative paths in the config resolve against (recorded so a resume finds them from anywhere). */
+  readonly configDir?: string;
   /** Export the final model to outDir/model. */
   readonly exportModel?: boolean;
 }

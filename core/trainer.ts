@@ -3,6 +3,7 @@ import { inject, injectable, injectAll } from 'tsyringe';
 import type { TricksterConfig } from './config/schema.js';
 import type { Batch, EvalMetrics, Position, StepContext, StopRequest } from './contexts.js';
 import type { HostBatch } from './data/types.js';
+import { explainBackendFailure } from './backend-failure.js';
 import { metricFields, metricText } from './epoch-log.js';
 import { PluginConflictError } from './errors.js';
 import { Evaluator, evaluateEpoch, evaluateFinal } from './evaluation.js';
@@ -139,9 +140,12 @@ export class Trainer {
         lossTaps: this.hooks.loss.taps.map((t) => t.name),
         logger: this.logger,
       }));
-      const record: RunRecord = { preset: this.options.preset ?? previous?.record?.preset ?? null, replicas: this.replicas, dataDir: this.data.dir, backend: this.options.backend };
+      const { preset, configDir, backend } = this.options;
+      const record: RunRecord = { preset: preset ?? previous?.record?.preset ?? null, replicas: this.replicas, dataDir: this.data.dir, configDir: configDir ?? null, backend };
       if (previous?.record) checkResumeRecord(this.options.outDir, previous.record, record);
       return await this.trainAndEvaluate(runDir, record, previous !== undefined, started);
+    } catch (err) {
+      throw explainBackendFailure(err, { batchSize: this.config.training.batchSize, backend: this.options.backend });
     } finally {
       await this.replicaPool?.close();
       this.replicaPool = undefined;

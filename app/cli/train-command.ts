@@ -1,11 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import { createTrainer } from '../create-trainer.js';
-import { explainBackendFailure } from '../../core/backend-failure.js';
-import { CheckpointError, TricksterError } from '../../core/errors.js';
+import { TricksterError } from '../../core/errors.js';
+import { RunDir } from '../../core/run-dir.js';
 import { nonNegativeInt, positiveInt, positiveNumber, replicasOption } from './parse.js';
 
 interface TrainFlags {
@@ -43,17 +41,14 @@ function overridesFrom(flags: TrainFlags): Record<string, unknown> {
 }
 
 /**
- * The config to resume `runDir` with: the run's own config.json unless --preset or --config name
- * another (the trainer then refuses any difference that changes results), plus the flags.
+ * The config to resume `runDir` with: the run's own config.json, its relative paths resolved
+ * against the folder they were written for (so a resume works from any folder), plus the flags.
+ * With --preset or --config the named config is used instead, and the trainer refuses any
+ * difference that changes results.
  */
-function resumedConfig(runDir: string): Record<string, unknown> {
-  const file = path.join(runDir, 'config.json');
-  if (!existsSync(file)) throw new CheckpointError(`${runDir} is not a trickster run directory (no config.json); pass the --out folder of an earlier run`);
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new CheckpointError(`${file} is not valid JSON (${(err as Error).message}); the run directory is damaged, start a new run`);
-  }
+async function resumedConfig(runDir: string, overrides: Record<string, unknown>) {
+  const { config, record } = new RunDir(runDir).readPrevious();
+  return resolveConfig({ inline: config, overrides, cwd: record?.configDir ?? undefined });
 }
 
 /** Adds `trickster train`. */
@@ -81,7 +76,7 @@ export function addTrainCommand(program: Command): void {
       if (flags.resume && flags.out) throw new TricksterError('USAGE', '--resume continues the run in its own folder; drop --out (or drop --resume to start a new run there)');
       const resolved =
         flags.resume && !flags.preset && !flags.config
-          ? await resolveConfig({ inline: resumedConfig(flags.resume), overrides })
+          ? await resumedConfig(flags.resume, overrides)
           : await resolveConfig({ configFile: flags.config, preset: flags.preset, overrides });
       const trainer = await createTrainer(resolved, {
         backend: flags.backend,
@@ -93,8 +88,6 @@ export function addTrainCommand(program: Command): void {
       let summary;
       try {
         summary = await trainer.fit();
-      } catch (err) {
-        throw explainBackendFailure(err, { batchSize: trainer.config.training.batchSize, backend: trainer.options.backend });
       } finally {
         trainer.dispose();
       }

@@ -91,6 +91,14 @@ describe('a diverging run', () => {
     expect(existsSync(path.join(outDir, 'model'))).toBe(false);
   });
 
+  it('refuses to report or export a model whose outputs overflow although every training loss was finite', async () => {
+    const outDir = tempRunDir();
+    // One step at lr 1e6: the step's own loss is finite, the weights it leaves are huge but finite.
+    const run = trainSubset({ data: { limit: 128, testLimit: 100 }, training: { epochs: 1, batchSize: 128 }, optimizer: { lr: 1e6 } }, { outDir });
+    await expect(run).rejects.toMatchObject({ code: 'NUMERIC_INSTABILITY', message: expect.stringMatching(/test split gave a loss of (NaN|Infinity).*outputs overflow/) });
+    expect(existsSync(path.join(outDir, 'model'))).toBe(false);
+  });
+
   it('trickster eval refuses an exported model whose weights hold NaN', async () => {
     const { summary, trainer } = await trainSubset({ training: { epochs: 1, batchSize: 64 } });
     trainer.dispose();

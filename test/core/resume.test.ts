@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../core/config/load.js';
+import { main } from '../../app/cli/main.js';
 import { createTrainer } from '../../app/create-trainer.js';
 import { silentLogger } from '../../core/logger.js';
 import { subsetConfig, tempRunDir } from '../helpers/train-subset.js';
@@ -113,5 +114,19 @@ describe('resume', () => {
     resumed.dispose();
     expect(after.preset).toBe('baseline');
     expect(after.epochs).toBe(2);
+  });
+
+  it('resumes from any working folder: relative paths of the config resolve against the config file, as in the first run', async () => {
+    const folder = tempRunDir();
+    symlinkSync('/usr/share/datasets/fashion-mnist', path.join(folder, 'data'));
+    const configFile = path.join(folder, 'trickster.config.yaml');
+    writeFileSync(configFile, 'extends: baseline\ndata: { dir: ./data, limit: 256, testLimit: 100 }\ntraining: { epochs: 1, batchSize: 64, replicas: 1 }\n');
+    const out = path.join(folder, 'run');
+    const argv = (...args: string[]) => ['node', 'trickster', ...args, '--backend', 'wasm', '--progress', 'none'];
+    expect(await main(argv('train', '--config', configFile, '--out', out))).toBe(0);
+    // The working folder is the repository, not the config's folder: ./data exists only beside the config.
+    expect(process.cwd()).not.toBe(folder);
+    expect(await main(argv('train', '--resume', out, '--epochs', '2'))).toBe(0);
+    expect(readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 });

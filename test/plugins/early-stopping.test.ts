@@ -78,6 +78,7 @@ function fakeHost(model: tf.LayersModel) {
   const host = {
     hooks: createHooks(),
     model,
+    requireValidation: () => {},
     report: (_plugin: string, key: string, value: unknown) => {
       reports[key] = value;
     },
@@ -246,7 +247,7 @@ describe('early-stopping end to end (Fashion-MNIST subset)', () => {
       { plugins: [probe] },
     );
     expect(summary.epochs).toBe(2);
-    expect(summary.steps).toBe(8); // 2 epochs × 256/64
+    expect(summary.steps).toBe(6); // 2 epochs × floor(230/64): 26 of the 256 images are held out for validation
     expect(summary.stopped).toEqual({ plugin: PLUGIN_NAME, reason: expect.stringMatching(/val_loss did not improve/) });
     expect(summary.plugins[PLUGIN_NAME]).toMatchObject({ stoppedAfterEpoch: 2, bestEpoch: 1, restoredEpoch: 1 });
     expect(probe.snapshots).toHaveLength(2);

@@ -284,7 +284,8 @@ describe('ema end to end (Fashion-MNIST subset)', () => {
   it('evaluates the EMA weights, restores the trained ones after, exports the EMA', async () => {
     const probe = new WeightProbe();
     const ema = plugin({ decay: 0.9, export: true });
-    const { summary, trainer } = await trainSubset({ training: { epochs: 2, batchSize: 64 } }, { plugins: [ema, probe] });
+    // 640 images, 128 held out as the validation split each epoch evaluates: 512 to train on.
+    const { summary, trainer } = await trainSubset({ data: { limit: 640, validationSplit: 0.2 }, training: { epochs: 2, batchSize: 64 } }, { plugins: [ema, probe] });
     expect(summary.steps).toBe(16); // 512 images / 64 per batch × 2 epochs
     expect(probe.evaluated).toHaveLength(2);
     for (let e = 0; e < 2; e++) {

@@ -198,7 +198,8 @@ describe('precise-bn end to end (Fashion-MNIST subset)', () => {
   it('replaces the BN moving statistics before each epoch evaluation', async () => {
     const probe = new BnProbe();
     const { summary, trainer } = await trainSubset(
-      { training: { epochs: 2, batchSize: 64 }, plugins: { 'precise-bn': { batches: 4 } } },
+      // A validation split, so each epoch is evaluated (and its BN statistics recomputed first).
+      { data: { limit: 640, validationSplit: 0.2 }, training: { epochs: 2, batchSize: 64 }, plugins: { 'precise-bn': { batches: 4 } } },
       { plugins: [probe] },
     );
     expect(summary.plugins['precise-bn']).toEqual({ passes: 2, batches: 4 });

@@ -101,6 +101,7 @@ function fakeHost() {
     hooks: createHooks(),
     hyper: new HyperParams(0.1, 0),
     logger: { info: (m: string) => infos.push(m), warn: () => {} },
+    requireValidation: () => {},
     report: (_plugin: string, key: string, value: unknown) => {
       reports[key] = value;
     },
