@@ -36,7 +36,7 @@ describe('presets', () => {
       const largeBatch = name === 'large-batch-lars';
       const config: Record<string, unknown> = {
         extends: name,
-        data: { limit: largeBatch ? 2048 : 256, testLimit: 64 },
+        data: { limit: largeBatch ? 1024 : 256, testLimit: 64 },
         training: { epochs: 2, replicas: 1, ...(largeBatch ? {} : { batchSize: 32 }) },
       };
       if (name === 'distillation') config.plugins = { distillation: { teacher } };

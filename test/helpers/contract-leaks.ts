@@ -9,7 +9,8 @@ export const LEAK_SPAN = 200;
  * Plugin contract (c): trains `config` and samples tf.memory().numTensors in afterStep, after every
  * other tap, right after the first optimizer step of the second epoch (one-time allocations such as
  * momentum slots, EMA shadows or SWA's average exist by then) and LEAK_SPAN optimizer steps later.
- * Returns both counts; the run must be long enough to reach the second.
+ * Returns both counts; the run must be long enough to reach the second, and stops at the end of
+ * that epoch.
  */
 export async function tensorCountsOverSpan(config: Record<string, unknown>): Promise<{ first: number; later: number; from: number }> {
   let from: number | undefined;
@@ -25,6 +26,10 @@ export async function tensorCountsOverSpan(config: Record<string, unknown>): Pro
         if (from === undefined && epoch >= 1) from = step;
         if (step === from || step === from! + LEAK_SPAN) counts.set(step, tf.memory().numTensors);
       });
+      // Both samples taken: end the run at this epoch's end instead of training on.
+      host.hooks.shouldStop.tap('contract-leak-probe', () =>
+        from !== undefined && counts.has(from + LEAK_SPAN) ? { plugin: 'contract-leak-probe', reason: 'both samples taken' } : undefined,
+      );
     },
   };
   const trainer = await contractTrainer(config, { plugins: [probe] });
