@@ -37,7 +37,8 @@ interface Window {
  * by then), and `settle` checks everything before a checkpoint is written.
  */
 export class NumericGuard {
-  private window: Window = { values: tf.tensor1d([]), places: [] };
+  // Both exist from the first observation to dispose(), so the tensor count stays flat step to step.
+  private window: Window | undefined;
   private reading: { window: Window; values: Promise<ArrayLike<number>> } | undefined;
   private lastFiniteLoss: number | null = null;
   private observed = 0;
@@ -46,12 +47,18 @@ export class NumericGuard {
 
   /** Records one micro-batch's loss and gradients (device ops only). */
   observe(loss: tf.Scalar, grads: GradientMap, at: StepPlace): void {
+    if (!this.window) {
+      this.window = emptyWindow();
+      const idle = emptyWindow();
+      this.reading = { window: idle, values: Promise.resolve([]) };
+    }
+    const previous = this.window.values;
     const next = tf.tidy(() => {
       const sums = Object.values(grads).map((g) => tf.sum(g));
       const gradSum = sums.length > 1 ? tf.addN(sums) : (sums[0] ?? tf.scalar(0));
-      return tf.concat([this.window.values, tf.stack([loss, gradSum])]) as tf.Tensor1D;
+      return tf.concat([previous, tf.stack([loss, gradSum])]) as tf.Tensor1D;
     });
-    this.window.values.dispose();
+    previous.dispose();
     this.window = { values: next, places: [...this.window.places, at] };
     this.observed += 1;
   }
@@ -73,18 +80,17 @@ export class NumericGuard {
 
   /** Releases the device values. */
   dispose(): void {
-    this.window.values.dispose();
+    this.window?.values.dispose();
     this.reading?.window.values.dispose();
+    this.window = undefined;
     this.reading = undefined;
   }
 
   private async rotate(): Promise<void> {
     const previous = this.reading;
-    const window = this.window;
-    this.window = { values: tf.tensor1d([]), places: [] };
-    this.reading = window.places.length > 0 ? { window, values: window.values.data() } : undefined;
-    if (!this.reading) window.values.dispose();
-    if (!previous) return;
+    if (!this.window || !previous) return;
+    this.reading = { window: this.window, values: this.window.values.data() };
+    this.window = emptyWindow();
     const values = await previous.values;
     previous.window.values.dispose();
     this.check(values, previous.window.places);
@@ -102,6 +108,10 @@ export class NumericGuard {
       throw new NumericError(divergenceMessage({ ...place, what: Number.isFinite(loss) ? 'gradient' : 'loss', lastFiniteLoss: this.lastFiniteLoss }));
     }
   }
+}
+
+function emptyWindow(): Window {
+  return { values: tf.tensor1d([]), places: [] };
 }
 
 /**
