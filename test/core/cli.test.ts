@@ -1,22 +1,8 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 
-const run = promisify(execFile);
-const bin = path.resolve('bin/trickster.js');
-
-/** Runs the real CLI; resolves with exit code, stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('trickster CLI', () => {
   it('train --json: first line names the backend, last line is the summary; eval agrees', async () => {

@@ -92,26 +92,17 @@ describe('resume', () => {
 
   it('a resumed run reports the preset of the run it continues, from the run directory alone', async () => {
     const dir = tempRunDir();
-    const first = await createTrainer(await resolveConfig({ inline: config, overrides: { training: { epochs: 1 } } }), {
-      backend: 'wasm',
-      outDir: dir,
-      progress: 'none',
-      logger: silentLogger,
-    });
-    const summary = await first.fit();
-    first.dispose();
-    expect(summary.preset).toBe('baseline');
+    const train = async (inline: Record<string, unknown>, epochs: number, resume: boolean) => {
+      const trainer = await createTrainer(await resolveConfig({ inline, overrides: { training: { epochs } } }), { backend: 'wasm', outDir: dir, resume, progress: 'none', logger: silentLogger });
+      try {
+        return await trainer.fit();
+      } finally {
+        trainer.dispose();
+      }
+    };
+    expect((await train(config, 1, false)).preset).toBe('baseline');
     // As `trickster train --resume DIR --epochs 2` does: the run's config.json, no preset named.
-    const saved = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const resumed = await createTrainer(await resolveConfig({ inline: saved, overrides: { training: { epochs: 2 } } }), {
-      backend: 'wasm',
-      outDir: dir,
-      resume: true,
-      progress: 'none',
-      logger: silentLogger,
-    });
-    const after = await resumed.fit();
-    resumed.dispose();
+    const after = await train(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>, 2, true);
     expect(after.preset).toBe('baseline');
     expect(after.epochs).toBe(2);
   });
