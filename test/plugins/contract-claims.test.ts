@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinPlugins } from '../../plugins/registry.js';
-import { runClaims, trainTeacher } from '../helpers/contract-run.js';
+import { contractTrainer, exportedWeights, runClaims, trainTeacher } from '../helpers/contract-run.js';
 import { canonicalConfig, canonicalSettings } from './canonical-settings.js';
 
 /**
@@ -21,4 +21,18 @@ describe('plugin contract: each plugin does what it claims (1 replica)', () => {
       expect(summary.replicas).toBe(1);
     });
   }
+
+  it('distillation with alpha 0 trains bit-identically to the same run without it', async () => {
+    const runDir = async (config: Record<string, unknown>) => {
+      const trainer = await contractTrainer(config);
+      try {
+        return (await trainer.fit()).runDir;
+      } finally {
+        trainer.dispose();
+      }
+    };
+    const alpha0 = canonicalConfig('distillation', { teacher, last: { plugins: { distillation: { alpha: 0 } } } });
+    const without = canonicalConfig('distillation', { last: { plugins: { distillation: false } } });
+    expect(exportedWeights(await runDir(alpha0)).equals(exportedWeights(await runDir(without)))).toBe(true);
+  });
 });
