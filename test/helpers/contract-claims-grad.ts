@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost } from '../../core/plugin.js';
-import { LAST } from './contract-claims-lr.js';
+import { LAST } from './contract-probe.js';
 import { maxRelDiff, type Claim } from './contract-run.js';
 
 /**

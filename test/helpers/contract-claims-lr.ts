@@ -1,40 +1,8 @@
 import { expect } from 'vitest';
-import type { EvalMetrics } from '../../core/contexts.js';
 import { STAGE } from '../../core/hook-stages.js';
-import type { LayersModel } from '@tensorflow/tfjs';
 import type { PluginHost } from '../../core/plugin.js';
+import { LAST, lrLog, type StepRecord } from './contract-probe.js';
 import { maxAbs, readWeights, type Claim } from './contract-run.js';
-
-/** Tap stage after every plugin's tap of a hook: the probe sees what they left. */
-export const LAST = 10_000;
-
-interface StepRecord {
-  epoch: number;
-  /** Optimizer steps after this one (1 for the first). */
-  step: number;
-  batchInEpoch: number;
-  lr: number;
-}
-
-/** Records the rate of every optimizer step and the metrics of every per-epoch evaluation. */
-function lrLog(name: string) {
-  const steps: StepRecord[] = [];
-  const evals: EvalMetrics[] = [];
-  let stepsPerEpoch = 0;
-  const plugin = {
-    name,
-    apply(host: PluginHost) {
-      host.hooks.afterOptimizerStep.tap({ name, stage: LAST }, ({ epoch, step, batchInEpoch }) => {
-        stepsPerEpoch = host.stepsPerEpoch;
-        steps.push({ epoch, step, batchInEpoch, lr: host.hyper.lr });
-      });
-      host.hooks.afterEval.tapPromise({ name, stage: LAST }, async ({ phase, metrics }) => {
-        if (phase === 'epoch' && metrics) evals.push(metrics);
-      });
-    },
-  };
-  return { plugin, steps, evals, stepsPerEpoch: () => stepsPerEpoch };
-}
 
 type Schedule = {
   name: string;
@@ -102,80 +70,6 @@ export const lrScheduleClaim: Claim = (options, config) => {
 };
 
 /**
- * reduce-lr-on-plateau: replays PyTorch's rule on the evaluations the run made; the rate of each
- * epoch is the previous one times `factor` exactly when the rule reduced after the previous
- * evaluation (the schedule must be flat over the run), and the summary counts the reductions.
- */
-export const plateauClaim: Claim = (options, config) => {
-  const log = lrLog('contract-plateau');
-  const o = options as { monitor: string; mode?: string; factor: number; patience: number; threshold: number; thresholdMode: string; cooldown: number };
-  return {
-    plugin: log.plugin,
-    check({ summary, requireEffect }) {
-      const mode = o.mode ?? (o.monitor === 'val_loss' ? 'min' : 'max');
-      const better = (a: number, best: number) => {
-        const up = o.thresholdMode === 'rel' ? best * (mode === 'min' ? 1 - o.threshold : 1 + o.threshold) : best + (mode === 'min' ? -o.threshold : o.threshold);
-        return mode === 'min' ? a < up : a > up;
-      };
-      let best = mode === 'min' ? Infinity : -Infinity;
-      let bad = 0;
-      let cooldown = 0;
-      const reducedAfter: boolean[] = [];
-      for (const m of log.evals) {
-        const value = o.monitor === 'val_loss' ? m.loss : m.top1;
-        if (better(value, best)) [best, bad] = [value, 0];
-        else bad += 1;
-        if (cooldown > 0) [cooldown, bad] = [cooldown - 1, 0];
-        reducedAfter.push(bad > o.patience);
-        if (bad > o.patience) [cooldown, bad] = [o.cooldown, 0];
-      }
-      expect(log.evals.length).toBe(summary.epochs);
-      const firstLr = (e: number) => log.steps.find((s) => s.epoch === e)!.lr;
-      for (let e = 1; e < summary.epochs; e++) {
-        expect(firstLr(e)).toBeCloseTo(firstLr(e - 1) * (reducedAfter[e - 1] ? o.factor : 1), 12);
-      }
-      const reductions = reducedAfter.filter(Boolean).length;
-      expect(summary.plugins['reduce-lr-on-plateau']?.reductions ?? 0).toBe(reductions);
-      if (requireEffect) expect(reducedAfter.slice(0, -1).some(Boolean)).toBe(true);
-    },
-  };
-};
-
-/**
- * early-stopping: replays Keras's rule on the evaluations the run made; the run ends after the
- * epoch the rule stops at (or all epochs), and the summary names the plugin, the epoch and the best
- * value. With an effect required, it must stop before the last epoch.
- */
-export const earlyStoppingClaim: Claim = (options, config) => {
-  const log = lrLog('contract-early-stopping');
-  const o = options as { monitor: string; mode?: string; patience: number; minDelta: number };
-  return {
-    plugin: log.plugin,
-    check({ summary, requireEffect }) {
-      const min = (o.mode ?? (o.monitor === 'val_loss' ? 'min' : 'max')) === 'min';
-      let best: number | null = null;
-      let bestEpoch = 0;
-      let wait = 0;
-      let stop: number | undefined;
-      log.evals.forEach((m, i) => {
-        const v = o.monitor === 'val_loss' ? m.loss : m.top1;
-        if (stop !== undefined) return;
-        if (Number.isFinite(v) && (best === null || (min ? v + o.minDelta < best : v - o.minDelta > best))) [best, bestEpoch, wait] = [v, i + 1, 0];
-        else if (++wait >= o.patience && i > 0) stop = i + 1;
-      });
-      expect(log.evals.length).toBe(summary.epochs);
-      expect(summary.epochs).toBe(stop ?? config.training.epochs);
-      const report = summary.plugins['early-stopping'] ?? {};
-      expect(report.stoppedAfterEpoch).toBe(stop);
-      expect(summary.stopped?.plugin).toBe(stop === undefined ? undefined : 'early-stopping');
-      expect(report.best).toBe(best);
-      expect(report.bestEpoch).toBe(bestEpoch);
-      if (requireEffect) expect(stop).toBeLessThan(config.training.epochs);
-    },
-  };
-};
-
-/**
  * swa: the summary's `averaged` counts the epochs from `start` (every `every`); the final trainable
  * weights are the mean of the weights at those epoch ends; with `lr`, the steps of the phase run at
  * the SWA rate (annealed linearly from the scheduled rate over annealEpochs). With an effect
@@ -201,13 +95,13 @@ export const swaClaim: Claim = (options, config) => {
           steps.push({ epoch, step, batchInEpoch, lr: host.hyper.lr, before: scheduled });
         });
         host.hooks.afterEpoch.tapPromise({ name, stage: LAST }, async ({ epoch }) => {
-          if (epoch >= from && (epoch - from) % o.every === 0) snapshots.push(weightsOf(host.model));
+          if (epoch >= from && (epoch - from) % o.every === 0) snapshots.push(readWeights(host.model, 'trainable'));
         });
       },
     },
     check({ summary, trainer, requireEffect }) {
       expect(summary.plugins.swa?.averaged).toBe(snapshots.length);
-      const final = weightsOf(trainer.model);
+      const final = readWeights(trainer.model, 'trainable');
       for (const [n, w] of Object.entries(final)) {
         const mean = w.map((_, i) => snapshots.reduce((s, snap) => s + snap[n]![i]!, 0) / snapshots.length);
         expect(maxAbs(w, mean), n).toBeLessThan(1e-5);
@@ -230,6 +124,3 @@ export const swaClaim: Claim = (options, config) => {
   };
 };
 
-function weightsOf(model: LayersModel): Record<string, Float32Array> {
-  return readWeights(model, 'trainable');
-}

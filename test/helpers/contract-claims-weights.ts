@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { HostBatch } from '../../core/data/types.js';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost } from '../../core/plugin.js';
-import { LAST } from './contract-claims-lr.js';
+import { LAST } from './contract-probe.js';
 import { maxAbs, maxRelDiff, readWeights, type Claim } from './contract-run.js';
 
 /**

@@ -1,7 +1,8 @@
 import type { ErrorCode } from '../../core/errors.js';
 import { mixupCutmixClaim, labelSmoothingClaim, randomErasingClaim } from '../helpers/contract-claims-batch.js';
 import { distillationClaim, gradientAccumulationClaim, larcClaim } from '../helpers/contract-claims-grad.js';
-import { earlyStoppingClaim, lrScheduleClaim, plateauClaim, swaClaim } from '../helpers/contract-claims-lr.js';
+import { lrScheduleClaim, swaClaim } from '../helpers/contract-claims-lr.js';
+import { earlyStoppingClaim, plateauClaim } from '../helpers/contract-claims-metrics.js';
 import { emaClaim, fixresClaim, noBiasDecayClaim, preciseBnClaim } from '../helpers/contract-claims-weights.js';
 import { pluginConfig, type Claim } from '../helpers/contract-run.js';
 
@@ -41,7 +42,7 @@ export const canonicalSettings: Record<string, CanonicalSetting> = {
   'gradient-accumulation': { options: { steps: 2 }, claim: gradientAccumulationClaim, microBatchesPerStep: 2 },
   larc: { options: { trustCoefficient: 0.02, clip: true, eps: 1e-8, excludeBiasAndNorm: false }, claim: larcClaim },
   'early-stopping': {
-    options: { monitor: 'top1', patience: 1, minDelta: 1, restoreBestWeights: false },
+    options: { monitor: 'top1', patience: 1, minDelta: 1, restoreBestWeights: true },
     config: { ...validation, training: { epochs: 4 } },
     claim: earlyStoppingClaim,
     longRunOptions: { monitor: 'val_loss', patience: 1000, minDelta: 0, restoreBestWeights: true },
