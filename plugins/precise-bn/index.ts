@@ -52,9 +52,10 @@ export class PreciseBnPlugin implements TricksterPlugin {
         host.logger.warn(`${PLUGIN_NAME}: an epoch has ${host.batchesPerEpoch} training batches; passes average over those instead of ${o.batches}`);
       }
     });
-    // After averaged weights are swapped in, so the weights evaluated get their own statistics.
-    host.hooks.beforeEval.tapPromise({ name: PLUGIN_NAME, stage: STAGE.RECALIBRATE_BATCH_NORM }, async ({ phase, epoch }) => {
-      if (o.when === 'epoch' && phase === 'epoch') await this.recompute(host, epoch);
+    // Before every evaluation (each epoch's, and the final one, which a run without a validation
+    // split has alone), after averaged weights are swapped in, so the weights evaluated get their own statistics.
+    host.hooks.beforeEval.tapPromise({ name: PLUGIN_NAME, stage: STAGE.RECALIBRATE_BATCH_NORM }, async ({ epoch }) => {
+      if (o.when === 'epoch') await this.recompute(host, epoch);
     });
     // After EMA's export, SWA's swap and early stopping's restore: the final weights get their statistics.
     host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.FINAL_BATCH_NORM_PASS }, async ({ epochs }) => {

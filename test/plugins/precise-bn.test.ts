@@ -84,7 +84,7 @@ describe('precise-bn math', () => {
 });
 
 describe('precise-bn taps', () => {
-  it("when 'epoch': before each epoch evaluation, the BN statistics are the mean of the per-batch ones", async () => {
+  it("when 'epoch': before each evaluation (epoch and final), the BN statistics are the mean of the per-batch ones", async () => {
     const model = tinyModel();
     const { host, reports } = fakeHost(model);
     plugin().apply(host);
@@ -95,9 +95,12 @@ describe('precise-bn taps', () => {
     expect(variance).toBeCloseTo((1.25 + 4 + 12) / 3, 5);
     expect(reports).toEqual({ passes: 1, batches: 3 });
     model.getLayer('bn').setWeights([tf.ones([1]), tf.zeros([1]), tf.zeros([1]), tf.ones([1])]);
-    await host.hooks.beforeEval.promise(evalCtx('final'));
     await host.hooks.afterTrain.promise(RUN);
-    expect(bnStats(model)).toEqual([0, 1]); // not at the final evaluation, not at the end
+    expect(bnStats(model)).toEqual([0, 1]); // not at the end of training
+    // Before the final evaluation too: a run without a validation split evaluates only then.
+    await host.hooks.beforeEval.promise(evalCtx('final'));
+    expect(bnStats(model)[0]).toBeCloseTo((2.5 + 7 + 2) / 3, 5);
+    expect(reports).toEqual({ passes: 2, batches: 3 });
   });
 
   it("when 'end' with batches 2: only after training, over the first 2 batches", async () => {
@@ -202,7 +205,7 @@ describe('precise-bn end to end (Fashion-MNIST subset)', () => {
       { data: { limit: 640, validationSplit: 0.2 }, training: { epochs: 2, batchSize: 64 }, plugins: { 'precise-bn': { batches: 4 } } },
       { plugins: [probe] },
     );
-    expect(summary.plugins['precise-bn']).toEqual({ passes: 2, batches: 4 });
+    expect(summary.plugins['precise-bn']).toEqual({ passes: 3, batches: 4 }); // 2 epoch evaluations and the final one
     expect(probe.evaluated).toHaveLength(2);
     for (let e = 0; e < 2; e++) {
       expect(probe.evaluated[e]).not.toEqual(probe.atEpochEnd[e]);
