@@ -4,7 +4,7 @@ import { builtinPlugins, findBuiltinPlugin } from '../plugins/registry.js';
 import type { PluginDefinition } from '../core/plugin-definition.js';
 import type { TricksterConfig } from '../core/config/schema.js';
 import { unknownNameMessage } from '../core/config/suggest.js';
-import { ConfigError, PluginError, TricksterError } from '../core/errors.js';
+import { ConfigError, LoaderError, PluginError, TricksterError } from '../core/errors.js';
 import { parsePluginOptions } from '../core/plugin-options.js';
 import { importDefault } from '../core/import-module.js';
 import type { TricksterPlugin } from '../core/plugin.js';
@@ -52,6 +52,7 @@ async function loadModulePlugin(key: string, file: string, options: unknown, bas
   try {
     exported = await importDefault(file);
   } catch (err) {
+    if (err instanceof LoaderError) throw err;
     throw new PluginError(`cannot load plugin module ${file}: it throws on import: ${firstLine(err)}`, 'PLUGIN_LOAD_FAILED', { cause: err });
   }
   if (exported && typeof exported === 'object' && 'create' in exported && 'schema' in exported) {

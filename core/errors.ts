@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'PLUGIN_CONFLICT'
   | 'DATA_NOT_FOUND'
   | 'DATA_CORRUPT'
+  | 'DATA_DOWNLOAD_FAILED'
+  | 'DATA_CHECKSUM_MISMATCH'
   | 'MODEL_UNKNOWN'
   | 'BACKEND_UNAVAILABLE'
   | 'CHECKPOINT_INVALID'
@@ -22,6 +24,7 @@ export type ErrorCode =
   | 'NUMERIC_INSTABILITY'
   | 'RESOURCE_EXHAUSTED'
   | 'PREVIEW_UNSUPPORTED'
+  | 'TS_LOADER_MISSING'
   | 'USAGE';
 
 /** Base class of every error trickster raises on purpose. */
@@ -60,9 +63,13 @@ export class PluginError extends TricksterError {
   }
 }
 
-/** A dataset is missing, truncated or malformed; the message names the file. */
+/**
+ * A dataset is missing, truncated or malformed, or downloading a dataset by name failed
+ * (DATA_DOWNLOAD_FAILED) or gave a file whose checksum differs from the published one; the
+ * message names the file.
+ */
 export class DataError extends TricksterError {
-  constructor(message: string, code: 'DATA_NOT_FOUND' | 'DATA_CORRUPT' = 'DATA_CORRUPT') {
+  constructor(message: string, code: 'DATA_NOT_FOUND' | 'DATA_CORRUPT' | 'DATA_DOWNLOAD_FAILED' | 'DATA_CHECKSUM_MISMATCH' = 'DATA_CORRUPT') {
     super(code, message);
   }
 }
@@ -106,5 +113,12 @@ export class ResourceError extends TricksterError {
 export class UsageError extends TricksterError {
   constructor(message: string) {
     super('USAGE', message);
+  }
+}
+
+/** A TypeScript config or plugin file is named but tsx, which loads it, is not installed. */
+export class LoaderError extends TricksterError {
+  constructor(message: string) {
+    super('TS_LOADER_MISSING', message);
   }
 }

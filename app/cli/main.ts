@@ -6,11 +6,13 @@ import { addEvalCommand } from './eval-command.js';
 import { addPresetsCommand } from './presets-command.js';
 import { addScheduleCommand } from './schedule-command.js';
 import { addTrainCommand } from './train-command.js';
+import { packageVersion } from './version.js';
 
 /** Runs the trickster CLI with `argv` (as process.argv); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('trickster')
     .description('train image classifiers with the bag of tricks on TensorFlow.js')
+    .version(packageVersion(), '-V, --version', 'print the version of trickster')
     .option('--verbose', 'print stack traces on errors')
     .exitOverride()
     // Commander's own errors are reported by reportError as USAGE errors; help still prints.

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cosmiconfig, defaultLoaders, getDefaultSearchPlaces, type Loader } from 'cosmiconfig';
 import { importDefault } from '../import-module.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, LoaderError } from '../errors.js';
 import { mergeLayers } from './merge.js';
 import { builtinPresetFile, builtinPresetNames, isPresetPath } from './presets.js';
 import { configSchema, type TricksterConfig } from './schema.js';
@@ -64,6 +64,7 @@ async function readFileLayer(file: string): Promise<Layer> {
   try {
     result = await explorer().load(file);
   } catch (err) {
+    if (err instanceof LoaderError) throw err;
     throw new ConfigError(`cannot read config file ${file}: ${parserReason((err as Error).message)}; fix the syntax there`);
   }
   const value = result?.config ?? {};
