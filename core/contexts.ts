@@ -45,6 +45,16 @@ export interface LossContext extends StepContext {
   readonly logits: tf.Tensor2D;
 }
 
+/** Passed to the afterBackward waterfall, with the loss the gradients are of. */
+export interface BackwardContext extends StepContext {
+  /**
+   * The micro-batch's loss as the loss hook left it (label smoothing, mixup and distillation
+   * included): the whole micro-batch's mean, also with replicas (the shard losses combined before
+   * this hook). Owned by the kernel; valid during the hook only; read it on the device.
+   */
+  readonly loss: tf.Scalar;
+}
+
 /** Passed after an optimizer step and after each micro-batch. */
 export interface AfterStepContext extends StepContext {
   /** The micro-batch's loss (owned by the kernel; valid during the hook only). */

@@ -30,6 +30,8 @@ export const STAGE = {
   ADD_LOSS_TERM: 100,
 
   // afterBackward (waterfall over the gradients)
+  /** afterBackward: flip each micro-batch's gradients by sign(loss − b) (flooding), before accumulation sums them. */
+  FLOOD_GRADIENTS: -200,
   /** afterBackward: accumulate micro-batches first, so later taps see only a whole window's mean gradient. */
   ACCUMULATE_GRADIENTS: -100,
   /** afterBackward: layer-wise rescaling (LARC), after accumulation and default-stage gradient taps. */

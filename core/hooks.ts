@@ -2,6 +2,7 @@ import { AsyncSeriesHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapa
 import type * as tf from '@tensorflow/tfjs';
 import type {
   AfterStepContext,
+  BackwardContext,
   Batch,
   EpochContext,
   EvalContext,
@@ -38,8 +39,8 @@ export function createHooks() {
     beforeStep: new SyncHook<[StepContext]>(['step']),
     /** Transforms the scalar loss inside the gradient tape (distillation's term). */
     loss: new SyncWaterfallHook<[tf.Scalar, LossContext]>(['loss', 'context']),
-    /** Transforms the gradients (accumulation, LARC); the kernel disposes replaced tensors. */
-    afterBackward: new SyncWaterfallHook<[GradientMap, StepContext]>(['gradients', 'step']),
+    /** Transforms the gradients (flooding, accumulation, LARC), given the step's loss; the kernel disposes replaced tensors. */
+    afterBackward: new SyncWaterfallHook<[GradientMap, BackwardContext]>(['gradients', 'step']),
     /** A tap returning false holds the optimizer step (gradient accumulation). */
     shouldApplyGradients: new SyncBailHook<[StepContext], boolean | undefined>(['step']),
     /** After the optimizer changed the weights (EMA, SWA per-step collection). */

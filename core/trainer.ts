@@ -47,7 +47,7 @@ export type { RunOptions, RunSummary } from './run-summary.js';
  *   for each host batch: batch = hooks.batch(batch); hooks.beforeStep(step)
  *     loss, grads = tape { hooks.loss(CE(targets, model(batch.x))) }   // shards over replicas
  *     watch loss and grads for NaN/Inf (device-side; read every few steps, asynchronously)
- *     grads = hooks.afterBackward(grads)
+ *     grads = hooks.afterBackward(grads, loss)
  *     if hooks.shouldApplyGradients(step) !== false: optimizer step; hooks.afterOptimizerStep
  *     hooks.afterStep(step, loss)
  *   settle the NaN watch (throws NUMERIC_INSTABILITY); await hooks.afterEpoch(epoch)
@@ -264,7 +264,7 @@ export class Trainer {
         })
       : local(batch);
     if (this.config.training.checkFinite) this.guard.observe(loss, grads, { epoch: ctx.epoch, step: ctx.step, lr: this.hyper.lr });
-    const finalGrads = this.hooks.afterBackward.call(grads, ctx);
+    const finalGrads = this.hooks.afterBackward.call(grads, { ...ctx, loss });
     disposeReplaced(grads, finalGrads);
     if (this.hooks.shouldApplyGradients.call(ctx) !== false) {
       this.optimizer!.apply(finalGrads, variables, { lr: this.hyper.lr, decayFor: (n) => this.hyper.optimizerDecayFor(n) });

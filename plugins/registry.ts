@@ -12,10 +12,11 @@ import { labelSmoothing } from './label-smoothing/index.js';
 import { mixupCutmix } from './mixup-cutmix/index.js';
 import { randomErasing } from './random-erasing/index.js';
 import { noBiasDecay } from './no-bias-decay/index.js';
+import { flooding } from './flooding/index.js';
 import type { PluginDefinition } from '../core/plugin-definition.js';
 
 /** Every built-in plugin, by the name a config uses. */
-export const builtinPlugins: readonly PluginDefinition[] = [lrSchedule, ema, swa, preciseBn, gradientAccumulation, larc, earlyStopping, reduceLrOnPlateau, fixres, distillation, labelSmoothing, mixupCutmix, randomErasing, noBiasDecay];
+export const builtinPlugins: readonly PluginDefinition[] = [lrSchedule, ema, swa, preciseBn, gradientAccumulation, larc, earlyStopping, reduceLrOnPlateau, fixres, distillation, labelSmoothing, mixupCutmix, randomErasing, noBiasDecay, flooding];
 
 /** The built-in plugin called `name`, if there is one. */
 export function findBuiltinPlugin(name: string): PluginDefinition | undefined {

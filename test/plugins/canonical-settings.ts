@@ -3,6 +3,7 @@ import { mixupCutmixClaim, labelSmoothingClaim, randomErasingClaim } from '../he
 import { distillationClaim, gradientAccumulationClaim, larcClaim } from '../helpers/contract-claims-grad.js';
 import { lrScheduleClaim, swaClaim } from '../helpers/contract-claims-lr.js';
 import { earlyStoppingClaim, plateauClaim } from '../helpers/contract-claims-metrics.js';
+import { floodingClaim } from '../helpers/contract-claims-flooding.js';
 import { emaClaim, fixresClaim, noBiasDecayClaim, preciseBnClaim } from '../helpers/contract-claims-weights.js';
 import { pluginConfig, type Claim } from '../helpers/contract-run.js';
 
@@ -61,6 +62,10 @@ export const canonicalSettings: Record<string, CanonicalSetting> = {
   'random-erasing': { options: { probability: 0.5, areaRange: [0.02, 1 / 3], aspectRange: [0.3, 3.3], value: 0 }, claim: randomErasingClaim },
   // A large decay, so that the decay term of one step stands far above float32 rounding.
   'no-bias-decay': { options: {}, config: { optimizer: { weightDecay: 0.01 } }, claim: noBiasDecayClaim },
+  // A level inside the loss's range over the first steps (2.57 at the first, about 1.2 by the 8th
+  // without flooding at lr 0.02; the base lr 0.1 overshoots to losses above 5 on 128 images), so the
+  // run has micro-batches on both sides of it.
+  flooding: { options: { level: 2.0 }, config: { optimizer: { lr: 0.02 } }, claim: floodingClaim },
 };
 
 /**

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
-import type { GradientMap, PluginState, StateBag, StepContext } from '../../core/contexts.js';
+import type { BackwardContext, GradientMap, PluginState, StateBag } from '../../core/contexts.js';
 import { ConfigError } from '../../core/errors.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
@@ -101,7 +101,7 @@ function gradients(model: tf.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D): Gradi
 /** What the kernel does with one micro-batch: afterBackward, shouldApplyGradients, maybe an SGD step. */
 function microStep(host: PluginHost, model: tf.LayersModel, opt: Sgd, x: tf.Tensor2D, y: tf.Tensor2D): boolean {
   const variables = trainableVariables(model);
-  const ctx = { epoch: 0, step: 0, microStep: 0, batchInEpoch: 0, variables, batchSize: x.shape[0] } as StepContext;
+  const ctx = { epoch: 0, step: 0, microStep: 0, batchInEpoch: 0, variables, batchSize: x.shape[0] } as BackwardContext;
   const raw = gradients(model, x, y);
   const out = host.hooks.afterBackward.call(raw, ctx);
   for (const [k, g] of Object.entries(raw)) if (out[k] !== g) g.dispose();
@@ -158,7 +158,7 @@ describe('gradient-accumulation taps', () => {
     plugin(2).apply(host);
     const { x, y } = data(4);
     const variables = trainableVariables(model);
-    const ctx = (n: number) => ({ epoch: 0, step: 0, microStep: 0, batchInEpoch: 0, variables, batchSize: n }) as StepContext;
+    const ctx = (n: number) => ({ epoch: 0, step: 0, microStep: 0, batchInEpoch: 0, variables, batchSize: n }) as BackwardContext;
     expect(host.hooks.afterBackward.call(gradients(model, x.slice([0, 0], [3, 3]), y.slice([0, 0], [3, 2])), ctx(3))).toEqual({});
     const mean = host.hooks.afterBackward.call(gradients(model, x.slice([3, 0], [1, 3]), y.slice([3, 0], [1, 2])), ctx(1));
     const full = gradients(model, x, y);
@@ -208,7 +208,7 @@ describe('gradient-accumulation taps', () => {
     const model = denseModel(5);
     const { x, y } = data(4);
     const variables = trainableVariables(model);
-    const ctx = { epoch: 0, step: 0, microStep: 0, batchInEpoch: 0, variables, batchSize: 2 } as StepContext;
+    const ctx = { epoch: 0, step: 0, microStep: 0, batchInEpoch: 0, variables, batchSize: 2 } as BackwardContext;
     const a = fakeHost(model);
     plugin(2).apply(a.host);
     a.host.hooks.afterBackward.call(gradients(model, x.slice([0, 0], [2, 3]), y.slice([0, 0], [2, 2])), ctx);

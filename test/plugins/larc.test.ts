@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
-import type { GradientMap, PluginState, StateBag, StepContext } from '../../core/contexts.js';
+import type { BackwardContext, GradientMap, PluginState, StateBag } from '../../core/contexts.js';
 import { ConfigError, PluginConflictError } from '../../core/errors.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
@@ -98,7 +98,7 @@ function plugin(options: Record<string, unknown> = {}): LarcPlugin {
 }
 
 const grads = (): GradientMap => ({ 'd/kernel': tf.tensor2d([[0.6, 0], [0.8, 0]]), 'd/bias': tf.tensor1d([0.6, 0.8]) });
-const stepCtx = (model: tf.LayersModel) => ({ epoch: 0, step: 0, microStep: 0, batchInEpoch: 0, variables: trainableVariables(model), batchSize: 1 }) as StepContext;
+const stepCtx = (model: tf.LayersModel) => ({ epoch: 0, step: 0, microStep: 0, batchInEpoch: 0, variables: trainableVariables(model), batchSize: 1 }) as BackwardContext;
 
 describe('larc taps', () => {
   it('absorbs weight decay: the optimizer decays nothing, SGD moves w by lr·(g + wd·w)·factor', async () => {
