@@ -1,9 +1,9 @@
-import path from 'node:path';
 import type { TricksterConfig } from './config/schema.js';
 import { isIdentityAugment, type AugmentOptions } from './data/augment.js';
 import { batchCount } from './data/batcher.js';
 import { InlineBatchSource, type BatchSource } from './data/batch-source.js';
-import { loadDataset, resolveDataDir } from './data/locate.js';
+import { findDataDir } from './data/find-data-dir.js';
+import { loadDataset } from './data/locate.js';
 import { checkBatchFits } from './data/check-batch-size.js';
 import { channelStats, type ChannelStats } from './data/normalize.js';
 import { limitDataset, validationSplit } from './data/split.js';
@@ -79,7 +79,7 @@ export class InMemoryTrainingData implements TrainingData {
   }
 }
 
-/** Finds and loads the dataset the config names (flag > config > TRICKSTER_DATA > default folder). */
+/** Finds and loads the dataset the config names (flag > config > TRICKSTER_DATA > default folder; see findDataDir). */
 export class DatasetProvider implements TrainingDataProvider {
   constructor(
     private readonly baseDir: string,
@@ -93,8 +93,7 @@ export class DatasetProvider implements TrainingDataProvider {
    */
   async load(config: TricksterConfig): Promise<TrainingData> {
     const { data, training } = config;
-    const configDir = data.dir !== undefined ? path.resolve(this.baseDir, data.dir) : undefined;
-    const dir = resolveDataDir({ cliDir: this.cliDir, configDir });
+    const dir = await findDataDir({ cliDir: this.cliDir, configDir: data.dir, baseDir: this.baseDir });
     const splits = loadDataset(dir, { size: data.size });
     const limited = data.limit !== undefined ? limitDataset(splits.train, data.limit, training.seed) : splits.train;
     const { train, validation } = validationSplit(limited, data.validationSplit, training.seed);

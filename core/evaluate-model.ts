@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeBatches } from './data/batcher.js';
-import { loadDataset, resolveDataDir } from './data/locate.js';
+import { findDataDir } from './data/find-data-dir.js';
+import { loadDataset } from './data/locate.js';
 import { resizeDataset } from './data/resize-dataset.js';
 import { limitDataset } from './data/split.js';
 import type { EvalMetrics } from './contexts.js';
@@ -26,7 +27,7 @@ export async function evaluateExportedModel(options: EvaluateModelOptions): Prom
   const model = await loadModelFromDir(options.modelPath);
   try {
     await assertFiniteWeights(model, `${options.modelPath} cannot give meaningful predictions; it comes from a run that diverged, retrain with a lower learning rate`);
-    const splits = loadDataset(resolveDataDir({ cliDir: options.dataDir }));
+    const splits = loadDataset(await findDataDir({ cliDir: options.dataDir }));
     const limited = options.limit ? limitDataset(splits.test, options.limit, 0) : splits.test;
     // At the input size the model was exported for (FixRes adapts a model to a test resolution), resized as in training.
     const test = resizeDataset(limited, meta.inputShape.height);

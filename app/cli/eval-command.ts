@@ -21,7 +21,7 @@ export function addEvalCommand(program: Command): void {
     .command('eval')
     .description('evaluate an exported model (RUN_DIR/model/model.json) on a dataset test split')
     .requiredOption('--model <file>', 'model.json written by trickster train')
-    .option('--data <dir>', 'dataset folder (default: $TRICKSTER_DATA, /usr/share/datasets/fashion-mnist)')
+    .option('--data <dir>', 'dataset folder, or fashion-mnist, mnist, cifar10 (default: $TRICKSTER_DATA, /usr/share/datasets/fashion-mnist, else fashion-mnist)')
     .option('--batch-size <n>', 'evaluation batch size', positiveInt, 500)
     .option('--limit <n>', 'evaluate on n test examples', positiveInt)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')

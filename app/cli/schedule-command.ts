@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { resolveConfig } from '../../core/config/load.js';
 import { consoleLogger } from '../../core/logger.js';
+import { findDataDir } from '../../core/data/find-data-dir.js';
 import { previewSchedule } from '../../core/schedule-preview/index.js';
 import { epochStartRates, sampledCurve } from '../../core/schedule-preview/curve.js';
 import { lrCurveSvg } from '../../core/schedule-plot.js';
@@ -18,7 +19,7 @@ export function addScheduleCommand(program: Command): void {
     .description('print the learning rate per epoch of a preset or config as training applies it (no training), and draw it as SVG')
     .option('--preset <name>', 'preset (built-in name or file)')
     .option('--config <file>', 'config file (default: found by cosmiconfig)')
-    .option('--data <dir>', 'dataset folder whose training images set the epoch length (default: as train finds it)')
+    .option('--data <dir>', 'dataset folder or name whose training images set the epoch length (default: as train finds it)')
     .option('--epochs <n>', 'number of epochs', positiveInt)
     .option('--steps-per-epoch <n>', 'optimizer steps per epoch (default: counted from the dataset as train counts them)', positiveInt)
     .option('--svg <file>', 'write the curve as an SVG image')
@@ -27,7 +28,9 @@ export function addScheduleCommand(program: Command): void {
       const overrides = flags.epochs ? { training: { epochs: flags.epochs } } : undefined;
       const { config, preset, baseDir } = await resolveConfig({ preset: flags.preset, configFile: flags.config, overrides });
       const plugins = await loadPlugins(config, baseDir);
-      const preview = previewSchedule(config, plugins, { stepsPerEpoch: flags.stepsPerEpoch, baseDir, dataDir: flags.data, logger: consoleLogger });
+      // The data folder is found (and a dataset named by --data fetched) before the synchronous preview reads it.
+      const dataDir = flags.stepsPerEpoch === undefined ? await findDataDir({ cliDir: flags.data, configDir: config.data.dir, baseDir }) : flags.data;
+      const preview = previewSchedule(config, plugins, { stepsPerEpoch: flags.stepsPerEpoch, baseDir, dataDir, logger: consoleLogger });
       const perEpoch = epochStartRates(preview);
       if (flags.json) process.stdout.write(`${JSON.stringify(perEpoch)}\n`);
       else for (const p of perEpoch) process.stdout.write(`epoch ${String(p.epoch + 1).padStart(3)}  lr ${p.lr.toPrecision(6)}\n`);

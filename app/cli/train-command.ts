@@ -58,7 +58,7 @@ export function addTrainCommand(program: Command): void {
     .description('train a model from a preset or config file and print its test accuracy')
     .option('--preset <name>', 'preset to start from (built-in name or file); see `trickster presets`')
     .option('--config <file>', 'config file (default: found by cosmiconfig from the current folder)')
-    .option('--data <dir>', 'dataset folder (default: config data.dir, $TRICKSTER_DATA, /usr/share/datasets/fashion-mnist)')
+    .option('--data <dir>', 'dataset folder, or fashion-mnist, mnist, cifar10 (fetched into the cache on first use) (default: config data.dir, $TRICKSTER_DATA, /usr/share/datasets/fashion-mnist, else fashion-mnist)')
     .option('--epochs <n>', 'number of epochs', positiveInt)
     .option('--batch-size <n>', 'training batch size', positiveInt)
     .option('--lr <x>', 'base learning rate', positiveNumber)
