@@ -6,6 +6,9 @@ import { addEvalCommand } from './eval-command.js';
 import { addPresetsCommand } from './presets-command.js';
 import { addScheduleCommand } from './schedule-command.js';
 import { addTrainCommand } from './train-command.js';
+import { addAblateCommand } from './ablate-command.js';
+import { addExperimentCommand } from './experiment-command.js';
+import { addSweepCommand } from './sweep-command.js';
 import { packageVersion } from './version.js';
 
 /** Runs the trickster CLI with `argv` (as process.argv); resolves to the exit code. */
@@ -22,6 +25,9 @@ export async function main(argv: string[]): Promise<number> {
   addEvalCommand(program);
   addPresetsCommand(program);
   addScheduleCommand(program);
+  addAblateCommand(program);
+  addSweepCommand(program);
+  addExperimentCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -1,0 +1,27 @@
+import { Option, type Command } from 'commander';
+import { experimentStatus, statusLines } from '../../core/experiments/experiment-status.js';
+import { ExperimentDir } from '../../core/experiments/manifest.js';
+import { experimentTable } from '../../core/experiments/table.js';
+import { formatTable, TABLE_FORMATS, type TableFormat } from '../../core/experiments/table-format.js';
+import { trialRecords } from './experiment-run.js';
+
+/** Adds `trickster experiment status|table DIR`. */
+export function addExperimentCommand(program: Command): void {
+  const experiment = program.command('experiment').description('inspect an experiment folder made by trickster ablate or sweep');
+  experiment
+    .command('status <dir>')
+    .description("each trial's state: done (test top-1), running or interrupted at epoch k, failed (its error line), pending")
+    .action((dir: string) => {
+      const exp = new ExperimentDir(dir);
+      process.stdout.write(`${statusLines(experimentStatus(exp, exp.read())).join('\n')}\n`);
+    });
+  experiment
+    .command('table <dir>')
+    .description('the results table: per variant test top-1 mean ± std over seeds, paired delta to its reference with a 95% t interval, wall time')
+    .addOption(new Option('--format <format>', 'md, csv or json').choices([...TABLE_FORMATS]).default('md'))
+    .action((dir: string, flags: { format: TableFormat }) => {
+      const exp = new ExperimentDir(dir);
+      const manifest = exp.read();
+      process.stdout.write(`${formatTable(experimentTable(manifest, trialRecords(exp, manifest)), flags.format)}\n`);
+    });
+}

@@ -1,0 +1,127 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { TricksterError } from '../../core/errors.js';
+import { DEFAULT_TRIAL_REPLICAS, defaultParallel } from '../../core/experiments/defaults.js';
+import { acquireLock } from '../../core/experiments/experiment-lock.js';
+import { ExperimentDir, type Manifest } from '../../core/experiments/manifest.js';
+import { runPool } from '../../core/experiments/pool.js';
+import { experimentTable } from '../../core/experiments/table.js';
+import { formatTable } from '../../core/experiments/table-format.js';
+import { readTrialRecord, type TrialRecord } from '../../core/experiments/trial-record.js';
+import { tricksterBin } from '../../core/experiments/trickster-bin.js';
+import { expandTrials, seedList } from '../../core/experiments/trials.js';
+import type { Variant } from '../../core/experiments/variant.js';
+import { newRunDirPath } from '../../core/run-dir.js';
+import { nonNegativeInt, positiveInt, replicasOption } from './parse.js';
+
+/** Flags every experiment command takes: what passes through to each trial and how the trials run. */
+export interface ExperimentFlags {
+  preset?: string;
+  config?: string;
+  data?: string;
+  epochs?: number;
+  batchSize?: number;
+  limit?: number;
+  testLimit?: number;
+  replicas?: number | 'auto';
+  backend: string;
+  seeds: number;
+  parallel?: number;
+  retries: number;
+  out?: string;
+}
+
+/** Adds the flags of ExperimentFlags to an experiment command. */
+export function addExperimentFlags(command: Command): Command {
+  return command
+    .option('--preset <name>', 'preset to start from (built-in name or file)')
+    .option('--config <file>', 'config file (default: found by cosmiconfig from the current folder)')
+    .option('--seeds <n>', 'train every variant with seeds 1..n (paired: the same seed is the same data order)', positiveInt, 3)
+    .option('--epochs <n>', 'epochs of every trial', positiveInt)
+    .option('--batch-size <n>', 'training batch size of every trial', positiveInt)
+    .option('--limit <n>', 'train every trial on the first n examples', positiveInt)
+    .option('--test-limit <n>', 'evaluate every trial on n test examples', positiveInt)
+    .option('--data <dir>', 'dataset folder of every trial')
+    .option('--replicas <n>', `replicas per trial (default ${DEFAULT_TRIAL_REPLICAS}: see bench/results/experiment-parallelism.json)`, replicasOption)
+    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
+    .option('--parallel <n>', `trials trained at once (default ${defaultParallel()}, one per core)`, positiveInt)
+    .option('--retries <n>', 'attempts beyond the first for a failing trial (each resumes from its checkpoint)', nonNegativeInt, 1)
+    .option('--out <dir>', 'experiment folder (default runs/exp-<time>-<name>); an existing one is continued');
+}
+
+/** The partial config the pass-through flags set on every trial. */
+export function trialOverrides(flags: ExperimentFlags): Record<string, unknown> {
+  const training: Record<string, unknown> = { replicas: flags.replicas ?? DEFAULT_TRIAL_REPLICAS };
+  if (flags.epochs !== undefined) training.epochs = flags.epochs;
+  if (flags.batchSize !== undefined) training.batchSize = flags.batchSize;
+  const data: Record<string, unknown> = {};
+  if (flags.limit !== undefined) data.limit = flags.limit;
+  if (flags.testLimit !== undefined) data.testLimit = flags.testLimit;
+  return Object.keys(data).length ? { training, data } : { training };
+}
+
+/** What an experiment command hands to runExperiment. */
+export interface ExperimentPlan {
+  readonly kind: Manifest['kind'];
+  /** Short name for the default folder, e.g. the preset. */
+  readonly label: string;
+  readonly variants: readonly Variant[];
+  readonly offMeans?: Record<string, string>;
+}
+
+/** The records of an experiment's trials that have one. */
+export function trialRecords(exp: ExperimentDir, manifest: Manifest): Map<string, TrialRecord> {
+  const records = new Map<string, TrialRecord>();
+  for (const t of manifest.trials) {
+    const r = readTrialRecord(exp.resultFile(t.id));
+    if (r) records.set(t.id, r);
+  }
+  return records;
+}
+
+/**
+ * Runs an experiment: its trials (variants × seeds) written to the manifest of the --out folder
+ * (or checked against the one there), trained by the local pool, then its table printed. SIGINT
+ * or SIGTERM stops the trials at once; their checkpoints stay and the same command continues.
+ * Trials that failed every attempt make it end with TRIALS_FAILED after the table.
+ */
+export async function runExperiment(plan: ExperimentPlan, flags: ExperimentFlags, argv: readonly string[]): Promise<void> {
+  const run = { dataDir: flags.data ? path.resolve(flags.data) : null, backend: flags.backend };
+  const { trials, byVariant } = expandTrials(plan.variants, seedList(flags.seeds), run);
+  const manifest: Manifest = {
+    version: 1,
+    kind: plan.kind,
+    command: ['trickster', ...argv].join(' '),
+    created: new Date().toISOString(),
+    seeds: seedList(flags.seeds),
+    variants: plan.variants.map((v) => ({ name: v.name, reference: v.reference, trials: byVariant[v.name]! })),
+    trials,
+    ...(plan.offMeans ? { offMeans: plan.offMeans } : {}),
+  };
+  const exp = new ExperimentDir(path.resolve(flags.out ?? newRunDirPath('runs', `exp-${plan.label}`)));
+  const opened = exp.openOrCreate(manifest);
+  const release = acquireLock(exp.dir);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`experiment ${exp.dir}: ${plan.variants.length} variants × ${flags.seeds} seeds`);
+  let result;
+  try {
+    result = await runPool(exp, opened, { parallel: flags.parallel ?? defaultParallel(), retries: flags.retries, bin: tricksterBin(), log, signal: abort.signal });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    release();
+  }
+  if (abort.signal.aborted) {
+    log(`stopped: ${result.interrupted.length} trials left; run the same command again to continue`);
+    process.exitCode = 130;
+    return;
+  }
+  process.stdout.write(`${formatTable(experimentTable(opened, trialRecords(exp, opened)), 'md')}\n`);
+  if (result.failed.length) {
+    throw new TricksterError('TRIALS_FAILED', `${result.failed.length} trials failed after ${flags.retries + 1} attempts (${result.failed.join(', ')}); see trickster experiment status ${exp.dir}, fix the cause and run the same command again`);
+  }
+}

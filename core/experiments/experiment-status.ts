@@ -1,0 +1,54 @@
+import { lockHolder } from './experiment-lock.js';
+import type { ExperimentDir, Manifest } from './manifest.js';
+import { hasCheckpoint, readRunProgress } from './run-progress.js';
+import { readTrialRecord } from './trial-record.js';
+
+/** Where one trial stands. */
+export interface TrialStatus {
+  readonly id: string;
+  readonly variants: readonly string[];
+  readonly seed: number;
+  readonly state: 'done' | 'running' | 'interrupted' | 'failed' | 'pending';
+  /** Epochs its run directory has logged, and the epochs it trains. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** done: the test top-1; failed: its error line. */
+  readonly top1?: number;
+  readonly error?: string;
+}
+
+/**
+ * Each trial's state from the experiment folder alone: done (a result), failed (its error line),
+ * running or interrupted at an epoch (a run directory without a result: running while a live
+ * process holds the folder's lock), or pending.
+ */
+export function experimentStatus(exp: ExperimentDir, manifest: Manifest): TrialStatus[] {
+  const live = lockHolder(exp.dir) !== null;
+  return manifest.trials.map((t) => {
+    const record = readTrialRecord(exp.resultFile(t.id));
+    const progress = readRunProgress(exp.runDir(t.id));
+    const base = { id: t.id, variants: manifest.variants.filter((v) => v.trials.includes(t.id)).map((v) => v.name), seed: t.seed, epoch: progress.epochs, epochs: t.config.training.epochs };
+    if (record?.status === 'done') return { ...base, state: 'done', top1: record.summary.top1 };
+    if (record?.status === 'failed' && !live) return { ...base, state: 'failed', error: record.error };
+    if (hasCheckpoint(exp.runDir(t.id)) || progress.epochs > 0) return { ...base, state: live ? 'running' : 'interrupted' };
+    return { ...base, state: 'pending' };
+  });
+}
+
+/** One line per trial, e.g. `no-ema-s2-1a2b3c4d5e  -ema  seed 2  interrupted at epoch 3/10`. */
+export function statusLines(statuses: readonly TrialStatus[]): string[] {
+  const counts = new Map<string, number>();
+  for (const s of statuses) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+  const lines = statuses.map((s) => {
+    const what =
+      s.state === 'done'
+        ? `done, test top-1 ${(100 * s.top1!).toFixed(2)}%`
+        : s.state === 'failed'
+          ? `failed at epoch ${s.epoch}/${s.epochs}: ${s.error}`
+          : s.state === 'pending'
+            ? 'pending'
+            : `${s.state} at epoch ${s.epoch}/${s.epochs}`;
+    return `${s.id}  ${s.variants.join(', ')}  seed ${s.seed}  ${what}`;
+  });
+  return [...lines, [...counts].map(([state, n]) => `${n} ${state}`).join(', ')];
+}

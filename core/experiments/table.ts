@@ -1,0 +1,93 @@
+import type { Manifest } from './manifest.js';
+import { excludesZero, mean, pairedInterval, sampleStd, type Interval } from './stats.js';
+import type { TrialRecord } from './trial-record.js';
+
+/** One row of an experiment table: a variant's test top-1 over seeds and its paired difference from its reference. */
+export interface TableRow {
+  readonly variant: string;
+  /** The variant the deltas are against (null for a reference itself). */
+  readonly reference: string | null;
+  /** Trials with a result, and all the variant's trials. */
+  readonly n: number;
+  readonly trials: number;
+  /** Test top-1 per seed (fractions), null where the trial has no result. */
+  readonly top1BySeed: ReadonlyArray<number | null>;
+  readonly mean: number;
+  readonly std: number;
+  /** Per-seed differences variant − reference (same seed, so the same data order), for seeds both have. */
+  readonly diffs: readonly number[];
+  /** Mean of `diffs` with its 95% paired t interval (NaN bounds for fewer than two pairs); null for a reference. */
+  readonly delta: Interval | null;
+  /** Whether the interval excludes zero. */
+  readonly significant: boolean;
+  /** Mean wall seconds of the variant's finished trials (all attempts). */
+  readonly wallSeconds: number;
+  /** Error lines of the variant's failed trials. */
+  readonly failures: readonly string[];
+}
+
+/** The table of an experiment: its rows in order and what the deltas are against. */
+export interface ExperimentTable {
+  readonly kind: Manifest['kind'];
+  /** ablation: each row's reference (full, or base for add-one-in rows); sweep: the grid point with the best mean top-1. */
+  readonly referenceNote: string;
+  readonly rows: readonly TableRow[];
+}
+
+function rowOf(name: string, trialIds: readonly string[], reference: string | null, refTop1: ReadonlyArray<number | null> | null, records: ReadonlyMap<string, TrialRecord>): TableRow {
+  const top1BySeed = trialIds.map((id) => {
+    const r = records.get(id);
+    return r?.status === 'done' ? r.summary.top1 : null;
+  });
+  const values = top1BySeed.filter((v): v is number => v !== null);
+  const diffs = refTop1 ? top1BySeed.flatMap((v, i) => (v !== null && refTop1[i] != null ? [v - refTop1[i]!] : [])) : [];
+  const delta = refTop1 && diffs.length > 0 ? pairedInterval(diffs) : null;
+  const done = trialIds.map((id) => records.get(id)).filter((r) => r?.status === 'done');
+  return {
+    variant: name,
+    reference,
+    n: values.length,
+    trials: trialIds.length,
+    top1BySeed,
+    mean: mean(values),
+    std: sampleStd(values),
+    diffs,
+    delta,
+    significant: delta !== null && excludesZero(delta),
+    wallSeconds: mean(done.map((r) => r!.wallSeconds)),
+    failures: trialIds.flatMap((id) => {
+      const r = records.get(id);
+      return r?.status === 'failed' ? [`${id}: ${r.error}`] : [];
+    }),
+  };
+}
+
+/** The variant with the best mean top-1 among those with results (the first one when none has any). */
+function bestVariant(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>): string {
+  const scored = manifest.variants.map((v) => ({ name: v.name, m: rowOf(v.name, v.trials, null, null, records).mean }));
+  return scored.reduce((best, s) => (Number.isNaN(best.m) || s.m > best.m ? s : best), scored[0]!).name;
+}
+
+/**
+ * The table of an experiment from its trials' records. Ablation rows are the full recipe, then the
+ * others by the effect of what they change, largest first (a leave-one-out row's effect is
+ * −Δ: what removing the trick costs; an add-one-in row's is +Δ: what adding it to the base gains).
+ * Sweep rows are each grid point against the best one, best first.
+ */
+export function experimentTable(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>): ExperimentTable {
+  const refOf = (v: Manifest['variants'][number], best: string) => (manifest.kind === 'sweep' ? (v.name === best ? null : best) : v.reference);
+  const best = manifest.kind === 'sweep' ? bestVariant(manifest, records) : '';
+  const trialsOf = new Map(manifest.variants.map((v) => [v.name, v.trials]));
+  const top1Of = (name: string) => rowOf(name, trialsOf.get(name)!, null, null, records).top1BySeed;
+  const rows = manifest.variants.map((v) => {
+    const reference = refOf(v, best);
+    return rowOf(v.name, v.trials, reference, reference ? top1Of(reference) : null, records);
+  });
+  const effect = (r: TableRow) => (r.delta === null ? Infinity : Number.isNaN(r.delta.mean) ? -Infinity : r.variant.startsWith('+') ? r.delta.mean : -r.delta.mean);
+  const sorted = manifest.kind === 'sweep' ? [...rows].sort((a, b) => (Number.isNaN(a.mean) ? 1 : Number.isNaN(b.mean) ? -1 : b.mean - a.mean)) : [...rows].sort((a, b) => effect(b) - effect(a));
+  const referenceNote =
+    manifest.kind === 'sweep'
+      ? `Δ: paired difference from the best grid point (${best}), chosen after seeing these results`
+      : 'Δ: paired difference from the full recipe (add-one-in rows +trick: from the base)';
+  return { kind: manifest.kind, referenceNote, rows: sorted };
+}
