@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { Manifest } from '../../core/experiments/manifest.js';
+import { experimentTable } from '../../core/experiments/table.js';
+import { tableCsv, tableJson, tableMarkdown } from '../../core/experiments/table-format.js';
+import type { TrialRecord } from '../../core/experiments/trial-record.js';
+import type { RunSummary } from '../../core/run-summary.js';
+
+/** A manifest with variants of trial ids `<variant>-<seed>` (trials themselves are not read by tables). */
+function manifest(kind: Manifest['kind'], variants: Array<[string, string | null]>, seeds = [1, 2, 3]): Manifest {
+  return {
+    version: 1, kind, command: 'test', created: '', seeds, trials: [],
+    variants: variants.map(([name, reference]) => ({ name, reference, trials: seeds.map((s) => `${name}-${s}`) })),
+  };
+}
+
+function records(top1: Record<string, Array<number | string>>): Map<string, TrialRecord> {
+  const out = new Map<string, TrialRecord>();
+  for (const [variant, values] of Object.entries(top1)) {
+    values.forEach((v, i) => {
+      const id = `${variant}-${i + 1}`;
+      out.set(id, typeof v === 'string'
+        ? { id, status: 'failed', attempts: 2, wallSeconds: 5, error: v }
+        : { id, status: 'done', attempts: 1, wallSeconds: 10 * (i + 1), summary: { top1: v } as RunSummary });
+    });
+  }
+  return out;
+}
+
+describe('experiment tables', () => {
+  const ablation = manifest('ablation', [['full', null], ['base', 'full'], ['-a', 'full'], ['-b', 'full'], ['+a', 'base']]);
+  const table = experimentTable(ablation, records({
+    full: [0.9, 0.91, 0.92], base: [0.85, 0.86, 0.86], '-a': [0.88, 0.89, 0.9], '-b': [0.905, 0.905, 0.925], '+a': [0.86, 0.87, 0.87],
+  }));
+
+  it('per variant: mean ± sample std over seeds, paired per-seed differences from its reference and a 95% t interval', () => {
+    const a = table.rows.find((r) => r.variant === '-a')!;
+    expect(a.mean).toBeCloseTo(0.89, 12);
+    expect(a.std).toBeCloseTo(0.01, 12);
+    expect(a.diffs.map((d) => +d.toFixed(6))).toEqual([-0.02, -0.02, -0.02]);
+    expect(a.delta!.mean).toBeCloseTo(-0.02, 12);
+    expect(a.delta!.high - a.delta!.low).toBeCloseTo(0, 12); // identical differences: sd 0
+    expect(a.significant).toBe(true);
+    const b = table.rows.find((r) => r.variant === '-b')!;
+    // diffs +0.005 +-0.005 +0.005: mean 0.001667, sd 0.005774, half width 4.302653 * 0.005774 / √3
+    expect(b.delta!.mean).toBeCloseTo(0.005 / 3, 10);
+    expect(b.delta!.high - b.delta!.mean).toBeCloseTo((4.302653 * 0.0057735) / Math.sqrt(3), 5);
+    expect(b.significant).toBe(false);
+    expect(table.rows.find((r) => r.variant === '+a')!.diffs.map((d) => +d.toFixed(6))).toEqual([0.01, 0.01, 0.01]);
+    expect(a.wallSeconds).toBe(20);
+  });
+
+  it('ablation rows: full first, then by the effect of what they change (−Δ for leave-one-out and base, +Δ for add-one-in)', () => {
+    expect(table.rows.map((r) => r.variant)).toEqual(['full', 'base', '-a', '+a', '-b']);
+  });
+
+  it('a sweep compares every point with the best one, best first, and says so', () => {
+    const sweep = experimentTable(manifest('sweep', [['lr=0.1', null], ['lr=0.2', null], ['lr=0.4', null]]), records({
+      'lr=0.1': [0.8, 0.82, 0.81], 'lr=0.2': [0.85, 0.86, 0.84], 'lr=0.4': [0.7, 0.72, 0.71],
+    }));
+    expect(sweep.rows.map((r) => [r.variant, r.reference])).toEqual([['lr=0.2', null], ['lr=0.1', 'lr=0.2'], ['lr=0.4', 'lr=0.2']]);
+    expect(sweep.referenceNote).toMatch(/best grid point \(lr=0\.2\)/);
+  });
+
+  it('failed and missing trials are counted and listed, never dropped silently', () => {
+    const t = experimentTable(manifest('ablation', [['full', null], ['-a', 'full']]), records({ full: [0.9, 0.91, 'error [NUMERIC_INSTABILITY]: loss NaN'], '-a': [0.88, 0.89] }));
+    const a = t.rows.find((r) => r.variant === '-a')!;
+    expect([a.n, a.trials, a.diffs.length]).toEqual([2, 3, 2]);
+    const md = tableMarkdown(t);
+    expect(md).toContain('| full |  | 2/3 | 90.50 ± 0.71 |');
+    expect(md).toContain('- failed: full-3: error [NUMERIC_INSTABILITY]: loss NaN');
+    expect(tableCsv(t).split('\n')[1]).toBe('full,,2,3,90.5000,0.7071,,,,false,90.0000 91.0000 NA,,15.0,1');
+  });
+
+  it('markdown marks intervals that exclude zero; JSON keeps fractions and writes NaN as null', () => {
+    const md = tableMarkdown(table).split('\n');
+    expect(md[0]).toBe('| variant | vs | n | top-1 % | Δ pp | 95% CI | per-seed Δ | wall s | sig |');
+    expect(md.find((l) => l.startsWith('| -a |'))).toBe('| -a | full | 3 | 89.00 ± 1.00 | -2.00 | [-2.00, -2.00] | -2.00 -2.00 -2.00 | 20 | * |');
+    const json = JSON.parse(tableJson(experimentTable(manifest('ablation', [['full', null]], [1]), records({ full: [0.9] })))) as { rows: Array<{ std: number | null; mean: number }> };
+    expect(json.rows[0]).toMatchObject({ mean: 0.9, std: null });
+  });
+});
