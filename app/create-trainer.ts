@@ -3,6 +3,8 @@ import path from 'node:path';
 import { container } from 'tsyringe';
 import { useBackend, type BackendChoice } from '../core/backends/resolve.js';
 import { resolveConfig, type ResolvedConfig } from '../core/config/load.js';
+import { findDataDir } from '../core/data/find-data-dir.js';
+import { augmentationsLine, withoutPresetFlip } from '../core/data/orientation.js';
 import { DatasetProvider } from '../core/dataset-provider.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import type { TricksterPlugin } from '../core/plugin.js';
@@ -37,6 +39,12 @@ function isResolved(c: TrainerConfigInput): c is ResolvedConfig {
   return 'config' in c && 'sources' in c && 'baseDir' in c;
 }
 
+/** Whether the user's own config layer (not a preset it extends) sets data.augment.flip. */
+function userSetsFlip(resolved: ResolvedConfig): boolean {
+  const data = resolved.userLayer?.['data'] as { augment?: { flip?: unknown } } | undefined;
+  return data?.augment?.flip !== undefined;
+}
+
 /**
  * Builds a trainer in its own tsyringe child container: resolves and validates the config,
  * activates the backend (its name is the first line printed), and registers the services and
@@ -47,7 +55,11 @@ export async function createTrainer(input: TrainerConfigInput, options: CreateTr
   const logger = options.logger ?? consoleLogger;
   const backend = await useBackend(options.backend ?? 'auto');
   logger.info(`trickster: backend ${backend}`);
-  const { config } = resolved;
+  // The data folder is found (a dataset by name fetched) first: what it holds decides the flip.
+  const dataDir = await findDataDir({ cliDir: options.dataDir, configDir: resolved.config.data.dir, baseDir: resolved.baseDir });
+  const { config, note } = withoutPresetFlip(resolved.config, dataDir, userSetsFlip(resolved));
+  if (note) logger.info(note);
+  logger.info(augmentationsLine(config));
   const label = resolved.preset && !resolved.preset.includes('/') ? resolved.preset : config.model.name;
   const runOptions: RunOptions = {
     outDir: path.resolve(options.outDir ?? newRunDirPath('runs', label)),
@@ -65,7 +77,7 @@ export async function createTrainer(input: TrainerConfigInput, options: CreateTr
   scope.register(TOKENS.config, { useValue: config });
   scope.register(TOKENS.runOptions, { useValue: runOptions });
   scope.register(TOKENS.logger, { useValue: logger });
-  scope.register(TOKENS.data, { useValue: new DatasetProvider(resolved.baseDir, options.dataDir) });
+  scope.register(TOKENS.data, { useValue: new DatasetProvider(resolved.baseDir, dataDir) });
   for (const plugin of plugins) scope.register(TOKENS.plugins, { useValue: plugin });
   return scope.resolve(Trainer);
 }

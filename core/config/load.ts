@@ -43,6 +43,8 @@ export interface ResolvedConfig {
   baseDir: string;
   /** The preset the chain starts from, if any. */
   preset?: string;
+  /** The user's own layer (config file, inline config or run config.json, then CLI overrides), before merging what it extends. */
+  userLayer?: Layer;
 }
 
 /**
@@ -126,5 +128,6 @@ export async function resolveConfig(options: ResolveOptions = {}): Promise<Resol
     throw new ConfigError(`invalid config${where}:\n  ${formatIssues(parsed.error.issues, merged, '', configSchema).join('\n  ')}`);
   }
   const preset = typeof userLayer.extends === 'string' ? userLayer.extends : undefined;
-  return { config: parsed.data, sources, baseDir, preset };
+  const own = options.overrides ? mergeLayers(userLayer, options.overrides) : userLayer;
+  return { config: parsed.data, sources, baseDir, preset, userLayer: own };
 }

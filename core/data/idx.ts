@@ -121,6 +121,11 @@ function readSplit(dir: string, prefix: string, classNames: readonly string[]): 
   };
 }
 
+/** Which IDX dataset a folder holds, by its name: 'fashion-mnist' if it contains "fashion" or "fmnist", else 'mnist'. */
+export function idxDatasetName(dir: string): IdxDatasetName {
+  return /fashion|fmnist/i.test(basename(dir)) ? 'fashion-mnist' : 'mnist';
+}
+
 /**
  * Loads an MNIST-layout folder (train-images-idx3-ubyte, train-labels-idx1-ubyte,
  * t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each optionally `.gz`). `name` selects the class
@@ -128,7 +133,7 @@ function readSplit(dir: string, prefix: string, classNames: readonly string[]): 
  * else 'mnist'.
  */
 export function loadIdxDataset(dir: string, opts: { name?: IdxDatasetName } = {}): DatasetSplits {
-  const name = opts.name ?? (/fashion|fmnist/i.test(basename(dir)) ? 'fashion-mnist' : 'mnist');
+  const name = opts.name ?? idxDatasetName(dir);
   const classNames = name === 'fashion-mnist' ? FASHION_MNIST_CLASSES : MNIST_CLASSES;
   return { name, train: readSplit(dir, 'train', classNames), test: readSplit(dir, 't10k', classNames) };
 }
