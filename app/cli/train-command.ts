@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
-import { createTrainer } from '../create-trainer.js';
+import { trainWithRefit } from '../refit.js';
 import { TricksterError } from '../../core/errors.js';
 import { RunDir } from '../../core/run-dir.js';
 import { nonNegativeInt, positiveInt, positiveNumber, replicasOption } from './parse.js';
@@ -78,18 +78,19 @@ export function addTrainCommand(program: Command): void {
         flags.resume && !flags.preset && !flags.config
           ? await resumedConfig(flags.resume, overrides)
           : await resolveConfig({ configFile: flags.config, preset: flags.preset, overrides });
-      const trainer = await createTrainer(resolved, {
+      const summary = await trainWithRefit(resolved, {
         backend: flags.backend,
         outDir: flags.resume ?? flags.out,
         resume: flags.resume !== undefined,
         dataDir: flags.data,
         progress: flags.progress,
       });
-      let summary;
-      try {
-        summary = await trainer.fit();
-      } finally {
-        trainer.dispose();
+      if ('refit' in summary) {
+        const { mode, epochs, trainImages, selection } = summary.refit;
+        process.stdout.write(
+          `refit (${mode}): ${epochs} epoch(s) on all ${trainImages} training images; early stopping's best epoch ${selection.bestEpoch} ` +
+            `of ${selection.epochs} on ${selection.trainImages} (selection run ${selection.runDir}); test metrics below are the refit model's\n`,
+        );
       }
       process.stdout.write(
         `test top1 ${(100 * summary.top1).toFixed(2)}%  top5 ${(100 * summary.top5).toFixed(2)}%  loss ${summary.testLoss.toFixed(4)}  ` +

@@ -13,13 +13,19 @@ import { defaultMode, monitorFields, monitoredValue } from '../../core/metric-mo
 /** Name under which this plugin taps hooks, requests the stop and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'early-stopping';
 
-/** Options, as Keras's EarlyStopping: monitor, mode, patience (evaluations), minDelta, restoreBestWeights. */
+/**
+ * Options, as Keras's EarlyStopping: monitor, mode, patience (evaluations), minDelta,
+ * restoreBestWeights; and `refit` (seed 003): after the stop, train again on all the training data
+ * ('epochs', 'steps') or go on training on it ('continue'), carried out by `trickster train`
+ * (app/refit.ts), not by this plugin.
+ */
 export const optionsSchema = z
   .object({
     ...monitorFields,
     patience: z.number().int().min(0).default(10),
     minDelta: z.number().min(0).default(0),
     restoreBestWeights: z.boolean().default(false),
+    refit: z.union([z.literal(false), z.enum(['epochs', 'steps', 'continue'])]).default(false),
   })
   .strict();
 export type EarlyStoppingOptions = z.output<typeof optionsSchema>;
