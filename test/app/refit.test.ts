@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REFIT_DIR, refitEpochs, SELECTION_FILE, trainWithRefit, type RefitSummary } from '../../app/refit.js';
@@ -82,6 +82,17 @@ describe('early stopping refit', () => {
     const saved = readFileSync(path.join(outDir, SELECTION_FILE), 'utf8');
     expect(Object.keys(JSON.parse(saved)).sort()).toEqual(['bestEpoch', 'epochs', 'runDir', 'steps', 'stopped', 'trainImages', 'validation', 'validationSplit']);
     expect(JSON.parse(saved)).toEqual(JSON.parse(JSON.stringify(refit.selection)));
+
+    // Resume after the selection phase (killed before the refit began): the refit alone runs, as it ran the first time.
+    const weights = readFileSync(path.join(summary.runDir, 'model', 'weights.bin'));
+    rmSync(summary.runDir, { recursive: true });
+    const again = probe();
+    const resolved = await resolveConfig({ inline: config('epochs') });
+    const resumed = (await trainWithRefit(resolved, { backend: 'wasm', progress: 'none', logger: silentLogger, outDir, resume: true, plugins: [again.plugin] })) as RefitSummary;
+    expect(again.evals).toHaveLength(1);
+    expect(resumed.refit).toEqual(JSON.parse(JSON.stringify(refit)));
+    expect(resumed.top1).toBe(summary.top1);
+    expect(readFileSync(path.join(summary.runDir, 'model', 'weights.bin')).equals(weights)).toBe(true);
   });
 
   it("'continue': the refit starts from the selection phase's exported weights", async () => {
