@@ -202,7 +202,7 @@ describe('early-stopping config', () => {
   it('is switched off by false, on with defaults by {}', async () => {
     expect((await plugins(false)).map((p) => p.name)).not.toContain(PLUGIN_NAME);
     expect((await plugins({})).map((p) => p.name)).toContain(PLUGIN_NAME);
-    expect(optionsSchema.parse({})).toEqual({ monitor: 'val_loss', patience: 10, minDelta: 0, restoreBestWeights: false });
+    expect(optionsSchema.parse({})).toEqual({ monitor: 'val_loss', patience: 10, minDelta: 0, restoreBestWeights: false, refit: false });
   });
 
   it('names the key path of a bad option', async () => {
