@@ -62,7 +62,7 @@ describe('early stopping refit', () => {
     expect(() => new EarlyStoppingPlugin({ refit: true as unknown as 'epochs' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
-  it("'epochs': stops at epoch 2, then trains best-epoch 1 epoch on all 512 images; test evaluated for the refit model only", async () => {
+  it("'epochs': stops at epoch 2, then trains best-epoch 1 epoch on all 512 images; selection on validation only, test metrics the refit model's", async () => {
     const p = probe();
     const { summary, outDir } = await refitRun('epochs', [p.plugin]);
     const { refit } = summary;
