@@ -1,9 +1,10 @@
 // Datasets by name: the catalog's published checksums, and the download into the cache for real,
 // over HTTP from a server on 127.0.0.1 serving the Debian package's Fashion-MNIST files.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namedDataset, type NamedDataset } from '../../core/data/datasets/catalog.js';
@@ -129,5 +130,20 @@ describe('findDataDir', () => {
     const configFolder = tempDir();
     mkdirSync(join(configFolder, 'mnist'));
     expect(await findDataDir({ configDir: 'mnist', baseDir: configFolder, env })).toBe(join(configFolder, 'mnist'));
+  });
+});
+
+describe('trickster train --data NAME', () => {
+  it('fails offline with one coded line naming the manual route, and leaves the cache empty', async () => {
+    const cache = tempDir();
+    const env = { ...process.env, TRICKSTER_CACHE: cache, TRICKSTER_DOWNLOAD_URL: await deadUrl() };
+    const err = (await promisify(execFile)(process.execPath, ['bin/trickster.js', 'train', '--data', 'mnist', '--epochs', '1', '--out', join(cache, 'run')], { env }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code: number; stderr: string };
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/^error \[DATA_DOWNLOAD_FAILED\]: cannot download http:\/\/127\.0\.0\.1:\d+\/mnist\/train-images-idx3-ubyte\.gz: ECONNREFUSED; to work offline download .* by hand into .*mnist, or pass --data DIR/m);
+    expect(err.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(join(cache, 'mnist'))).toEqual([]);
   });
 });

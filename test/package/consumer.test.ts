@@ -1,0 +1,119 @@
+// The package as a consumer gets it: `npm pack`, installed offline into a fresh project, then
+// imported, type-checked against and run through its bin, without the repository's sources or tsx.
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installPackedTrickster } from '../helpers/consumer-project.js';
+
+const run = promisify(execFile);
+const tsc = path.resolve('node_modules/typescript/bin/tsc');
+const nodeTypes = path.resolve('node_modules/@types');
+const FASHION = '/usr/share/datasets/fashion-mnist';
+
+const USER_CODE = `
+import { createTrainer, definePlugin, type AfterStepContext, type EpochContext, type TricksterPlugin } from 'trickster';
+import { z } from 'zod';
+
+const stepLogger = definePlugin({
+  name: 'step-logger',
+  summary: 'logs the step after each epoch',
+  schema: z.object({ every: z.number().int().positive() }),
+  create: ({ every }): TricksterPlugin => ({
+    name: 'step-logger',
+    apply(host) {
+      host.hooks.afterStep.tap('step-logger', (ctx: AfterStepContext) => { if (ctx.step % every === 0) host.logger.info(String(ctx.step)); });
+      host.hooks.afterEpoch.tap('step-logger', (ctx: EpochContext) => { host.logger.info(String(ctx.epoch)); });
+    },
+  }),
+});
+
+export async function train(): Promise<number> {
+  const trainer = await createTrainer({ extends: 'baseline', training: { epochs: 1 } }, { plugins: [stepLogger.create({ every: 10 })] });
+  const summary = await trainer.fit();
+  trainer.dispose();
+  return summary.top1;
+}
+`;
+
+let dir: string;
+
+async function inConsumer(cmd: string, args: string[]) {
+  try {
+    const { stdout, stderr } = await run(cmd, args, { cwd: dir, maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function tsconfig(module: 'node16' | 'esnext', moduleResolution: 'node16' | 'bundler'): string {
+  const file = `tsconfig.${moduleResolution}.json`;
+  // skipLibCheck as TF.js users need it (tfjs-core's own .d.ts do not check under strict); the wrong
+  // assignment below shows trickster's types still reach the user's code.
+  const compilerOptions = { module, moduleResolution, target: 'es2022', strict: true, skipLibCheck: true, noEmit: true, typeRoots: [nodeTypes], types: ['node'] };
+  writeFileSync(path.join(dir, file), JSON.stringify({ compilerOptions, files: ['user.ts'] }));
+  return file;
+}
+
+describe('the packed package, installed offline into a fresh project', () => {
+  beforeAll(async () => {
+    dir = await installPackedTrickster();
+  }, 180_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('holds the build and not the sources, and tsx is not installed', () => {
+    const pkg = path.join(dir, 'node_modules/trickster');
+    expect(existsSync(path.join(pkg, 'dist/app/index.js'))).toBe(true);
+    expect(existsSync(path.join(pkg, 'dist/app/index.d.ts'))).toBe(true);
+    expect(existsSync(path.join(pkg, 'dist/presets/baseline.yaml'))).toBe(true);
+    expect(existsSync(path.join(pkg, 'app/index.ts'))).toBe(false);
+    expect(existsSync(path.join(dir, 'node_modules/tsx'))).toBe(false);
+  });
+
+  it('imports as an ES module and gives createTrainer and definePlugin', async () => {
+    const r = await inConsumer(process.execPath, ['-e', "const m = await import('trickster'); console.log(typeof m.createTrainer, typeof m.definePlugin)"]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function function');
+  });
+
+  it('type-checks user code with createTrainer, definePlugin and the hook types (node16 and bundler resolution)', async () => {
+    writeFileSync(path.join(dir, 'user.ts'), USER_CODE);
+    for (const [module, resolution] of [['node16', 'node16'], ['esnext', 'bundler']] as const) {
+      const r = await inConsumer(process.execPath, [tsc, '-p', tsconfig(module, resolution)]);
+      expect(r.stdout, `moduleResolution ${resolution}`).toBe('');
+      expect(r.code, `moduleResolution ${resolution}`).toBe(0);
+    }
+    writeFileSync(path.join(dir, 'user.ts'), `${USER_CODE}\nexport const wrong: string = (await import('trickster')).STAGE;\n`);
+    const bad = await inConsumer(process.execPath, [tsc, '-p', tsconfig('node16', 'node16')]);
+    expect(bad.stdout).toMatch(/user\.ts.*error TS2322/);
+  });
+
+  it('runs `npx trickster` from the install: --version, --help and a short training on Fashion-MNIST', async () => {
+    const version = await inConsumer('npx', ['--offline', 'trickster', '--version']);
+    expect(version.stdout.trim()).toBe('0.1.0');
+    const help = await inConsumer('npx', ['--offline', 'trickster', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: trickster');
+    const args = ['--offline', 'trickster', 'train', '--data', FASHION, '--limit', '256', '--test-limit', '100', '--epochs', '1', '--batch-size', '64', '--progress', 'none', '--json', '--out', 'runs/one'];
+    const train = await inConsumer('npx', args);
+    expect(train.code, train.stderr).toBe(0);
+    const summary = JSON.parse(train.stdout.trim().split('\n').at(-1)!) as { top1: number; steps: number; replicas: number };
+    expect(summary.steps).toBe(4);
+    // Both worker entries ran from dist/: the data worker (data.worker is on) and, with two cores, a replica.
+    expect(summary.replicas).toBe(Math.min(2, availableParallelism()));
+    expect(summary.top1).toBeGreaterThan(0.1);
+    expect(existsSync(path.join(dir, 'runs/one/model/model.json'))).toBe(true);
+  });
+
+  it('names tsx when a TypeScript config is found and tsx is not installed (TS_LOADER_MISSING)', async () => {
+    writeFileSync(path.join(dir, 'trickster.config.ts'), "export default { extends: 'baseline' };\n");
+    const r = await inConsumer('npx', ['--offline', 'trickster', 'schedule']);
+    rmSync(path.join(dir, 'trickster.config.ts'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error \[TS_LOADER_MISSING\]: .*trickster\.config\.ts is TypeScript.*npm install --save-dev tsx/m);
+  });
+});
