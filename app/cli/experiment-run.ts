@@ -106,7 +106,7 @@ export async function runExperiment(plan: ExperimentPlan, flags: ExperimentFlags
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`experiment ${exp.dir}: ${plan.variants.length} variants × ${flags.seeds} seeds`);
+  log(`experiment ${exp.dir}: ${plan.variants.length} variants × ${flags.seeds} seeds = ${opened.trials.length} trials`);
   let result;
   try {
     result = await runPool(exp, opened, { parallel: flags.parallel ?? defaultParallel(), retries: flags.retries, bin: tricksterBin(), log, signal: abort.signal });
@@ -116,9 +116,7 @@ export async function runExperiment(plan: ExperimentPlan, flags: ExperimentFlags
     release();
   }
   if (abort.signal.aborted) {
-    log(`stopped: ${result.interrupted.length} trials left; run the same command again to continue`);
-    process.exitCode = 130;
-    return;
+    throw new TricksterError('EXPERIMENT_INTERRUPTED', `stopped by a signal: ${result.interrupted.length} trials left (their checkpoints kept); run the same command again to continue`);
   }
   process.stdout.write(`${formatTable(experimentTable(opened, trialRecords(exp, opened)), 'md')}\n`);
   if (result.failed.length) {
