@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { cosmiconfig, defaultLoaders, getDefaultSearchPlaces, type Loader } from 'cosmiconfig';
 import { importDefault } from '../import-module.js';
 import { ConfigError, LoaderError } from '../errors.js';
@@ -50,9 +51,11 @@ export interface ResolvedConfig {
 /**
  * What a config parser's error says, on one line: cosmiconfig's "YAML/JSON Error in FILE:" prefix,
  * the code excerpts and JSON's echo of the whole input are dropped; the reason and position stay.
+ * Terminal colours (parsers colour their code excerpts where they detect a CI or a colour terminal)
+ * are stripped first.
  */
 function parserReason(message: string): string {
-  const lines = message.replace(/^(YAML|JSON) Error in [^\n]*:/, '').split('\n').map((l) => l.trim());
+  const lines = stripVTControlCharacters(message).replace(/^(YAML|JSON) Error in [^\n]*:/, '').split('\n').map((l) => l.trim());
   const at = lines.findIndex((l) => l !== '' && !/^(>?\s*\d*\s*\||-*\^)/.test(l));
   if (at < 0) return 'syntax error';
   // "Transform failed with 1 error:" is followed by the error itself.

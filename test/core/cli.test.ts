@@ -1,8 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.js';
+import { cli, cliWithEnv } from '../helpers/cli.js';
 import { tempRunDir } from '../helpers/train-subset.js';
-
 
 describe('trickster CLI', () => {
   it('train --json: first line names the backend, last line is the summary; eval agrees', async () => {
@@ -43,6 +43,16 @@ describe('trickster CLI', () => {
     const backend = await cli('train', '--backend', 'node-gpu', '--limit', '64');
     expect(backend.code).toBe(1);
     expect(backend.stderr).toMatch(/backend "node-gpu" is not available.*npm install @tensorflow\/tfjs-node-gpu/);
+  });
+
+  it('a config syntax error is one plain line in a colour terminal or on CI too (parsers colour their excerpts there)', async () => {
+    const file = path.join(tempRunDir(), 'c.json');
+    writeFileSync(file, '{"extends": "baseline",}');
+    for (const env of [{ FORCE_COLOR: '1' }, { CI: 'true' }]) {
+      const r = await cliWithEnv(env, 'train', '--config', file);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`error [CONFIG_INVALID]: cannot read config file ${file}: Expected double-quoted property name in JSON at position 23; fix the syntax there`);
+    }
   });
 
   it('presets lists the built-ins and shows one resolved; every command has --help', async () => {
