@@ -20,17 +20,18 @@ function locate(packages: Record<string, LockEntry>, from: string, name: string)
 
 /**
  * The consumer's package-lock.json: trickster from the tarball plus the closure of its runtime
- * dependencies as the repository's lockfile pins them (no dev dependencies, no optional peers such
- * as tsx), so that `npm ci --offline` installs from the npm cache alone.
+ * dependencies as the repository's lockfile pins them (no dev dependencies), and tsx, the optional
+ * peer that loads TypeScript configs, as the consumer's dev dependency, so that
+ * `npm ci --offline` installs from the npm cache alone.
  */
-function consumerLock(tarball: string): object {
+function consumerLock(tarball: string, devDependencies: Record<string, string>): object {
   const lock = JSON.parse(readFileSync(path.join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const root = lock.packages['']!;
   const packages: Record<string, unknown> = {
-    '': { name: 'consumer', version: '1.0.0', dependencies: { trickster: `file:${tarball}` } },
+    '': { name: 'consumer', version: '1.0.0', dependencies: { trickster: `file:${tarball}` }, devDependencies },
     'node_modules/trickster': { version: root.version, resolved: `file:${tarball}`, dependencies: root.dependencies, bin: { trickster: 'bin/trickster.js' } },
   };
-  const queue: [string, Record<string, string>][] = [['', { ...root.dependencies }]];
+  const queue: [string, Record<string, string>][] = [['', { ...root.dependencies, ...devDependencies }]];
   while (queue.length) {
     const [from, deps] = queue.shift()!;
     for (const name of Object.keys(deps)) {
@@ -47,18 +48,21 @@ function consumerLock(tarball: string): object {
 
 /**
  * Packs this repository with `npm pack` (which builds dist/ through `prepare`) and installs the
- * tarball into a fresh project in a temporary folder with `npm ci --offline`: the dependencies come
- * from the npm cache the repository's own install filled. Returns the project's folder.
+ * tarball into a fresh project in a temporary folder with `npm ci --offline`, tsx as its dev
+ * dependency: the dependencies come from the npm cache the repository's own install filled.
+ * Returns the project's folder.
  */
 export async function installPackedTrickster(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'trickster-consumer-'));
   const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: repo, maxBuffer: 1 << 24 });
   const tarball = stdout.trim().split('\n').at(-1)!;
+  const tsx = (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['tsx']!;
+  const devDependencies = { tsx };
   writeFileSync(
     path.join(dir, 'package.json'),
-    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { trickster: `file:${tarball}` } }, null, 2),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { trickster: `file:${tarball}` }, devDependencies }, null, 2),
   );
-  writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify(consumerLock(tarball), null, 2));
+  writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify(consumerLock(tarball, devDependencies), null, 2));
   await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, maxBuffer: 1 << 24 });
   return dir;
 }

@@ -1,7 +1,8 @@
 // The package as a consumer gets it: `npm pack`, installed offline into a fresh project, then
-// imported, type-checked against and run through its bin, without the repository's sources or tsx.
+// imported, type-checked against and run through its bin, without the repository's sources; a
+// TypeScript config and plugin load through the project's tsx, and without tsx are refused.
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -65,13 +66,14 @@ describe('the packed package, installed offline into a fresh project', () => {
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('holds the build and not the sources, and tsx is not installed', () => {
+  it('holds the build and not the sources, and tsx is not a dependency of it', () => {
     const pkg = path.join(dir, 'node_modules/trickster');
     expect(existsSync(path.join(pkg, 'dist/app/index.js'))).toBe(true);
     expect(existsSync(path.join(pkg, 'dist/app/index.d.ts'))).toBe(true);
     expect(existsSync(path.join(pkg, 'dist/presets/baseline.yaml'))).toBe(true);
     expect(existsSync(path.join(pkg, 'app/index.ts'))).toBe(false);
-    expect(existsSync(path.join(dir, 'node_modules/tsx'))).toBe(false);
+    const manifest = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
   });
 
   it('imports as an ES module and gives createTrainer and definePlugin', async () => {
@@ -109,10 +111,22 @@ describe('the packed package, installed offline into a fresh project', () => {
     expect(existsSync(path.join(dir, 'runs/one/model/model.json'))).toBe(true);
   });
 
-  it('names tsx when a TypeScript config is found and tsx is not installed (TS_LOADER_MISSING)', async () => {
-    writeFileSync(path.join(dir, 'trickster.config.ts'), "export default { extends: 'baseline' };\n");
-    const r = await inConsumer('npx', ['--offline', 'trickster', 'schedule']);
-    rmSync(path.join(dir, 'trickster.config.ts'));
+  it("loads a TypeScript config and plugin through the project's tsx; without tsx names it (TS_LOADER_MISSING)", async () => {
+    writeFileSync(path.join(dir, 'trickster.config.ts'), "export default { extends: 'baseline', training: { epochs: 3 }, plugins: { './half-lr.ts': { factor: 0.5 } } };\n");
+    writeFileSync(
+      path.join(dir, 'half-lr.ts'),
+      "import { definePlugin } from 'trickster';\nimport { z } from 'zod';\n" +
+        "export default definePlugin({ name: 'half-lr', summary: 'scales the lr', schema: z.object({ factor: z.number() }),\n" +
+        "  create: ({ factor }) => ({ name: 'half-lr', apply(host) { host.hyper.setMultiplier('half-lr', factor); } }) });\n",
+    );
+    const loaded = await inConsumer('npx', ['--offline', 'trickster', 'schedule', '--steps-per-epoch', '10', '--json']);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    // Three epochs from the config; the baseline's 0.05 halved by the plugin.
+    const rates = JSON.parse(loaded.stdout.trim().split('\n').at(-1)!) as { epoch: number; lr: number }[];
+    expect(rates).toHaveLength(3);
+    expect(rates[0]!.lr).toBeCloseTo(0.025, 10);
+    rmSync(path.join(dir, 'node_modules/tsx'), { recursive: true });
+    const r = await inConsumer('npx', ['--offline', 'trickster', 'schedule', '--steps-per-epoch', '10']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error \[TS_LOADER_MISSING\]: .*trickster\.config\.ts is TypeScript.*npm install --save-dev tsx/m);
   });
