@@ -14,9 +14,9 @@ export const DEFAULT_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 export type DataFormat = 'idx' | 'cifar10' | 'image-folder';
 
 const GET_DATA =
-  'To get Fashion-MNIST run `apt-get install -y dataset-fashion-mnist` (it installs into ' +
-  `${DEFAULT_DATA_DIR}), or pass --data DIR naming a folder of MNIST/Fashion-MNIST IDX files, ` +
-  'CIFAR-10 binary batches, or class subfolders of PNG/JPEG images.';
+  'Pass --data fashion-mnist (or mnist, cifar10) to download a dataset into the cache, run ' +
+  `\`apt-get install -y dataset-fashion-mnist\` (it installs into ${DEFAULT_DATA_DIR}), or pass --data DIR naming ` +
+  'a folder of MNIST/Fashion-MNIST IDX files, CIFAR-10 binary batches, or class subfolders of PNG/JPEG images.';
 
 /**
  * Picks the data folder: the --data flag, else the config's `data.dir` (already resolved against

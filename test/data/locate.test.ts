@@ -35,6 +35,7 @@ describe('resolveDataDir', () => {
         expect((err as DataError).code).toBe('DATA_NOT_FOUND');
         expect((err as DataError).message).toContain(`${missing} (from ${source}) does not exist`);
         expect((err as DataError).message).toContain('apt-get install -y dataset-fashion-mnist');
+        expect((err as DataError).message).toContain('--data fashion-mnist (or mnist, cifar10) to download');
         expect((err as DataError).message).toContain('--data DIR');
       }
     }
