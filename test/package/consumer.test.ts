@@ -96,7 +96,7 @@ describe('the packed package, installed offline into a fresh project', () => {
 
   it('runs `npx trickster` from the install: --version, --help and a short training on Fashion-MNIST', async () => {
     const version = await inConsumer('npx', ['--offline', 'trickster', '--version']);
-    expect(version.stdout.trim()).toBe('0.1.0');
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
     const help = await inConsumer('npx', ['--offline', 'trickster', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: trickster');
