@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -54,6 +54,17 @@ function consumerLock(tarball: string, devDependencies: Record<string, string>):
  */
 export async function installPackedTrickster(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'trickster-consumer-'));
+  try {
+    await packAndInstall(dir);
+    return dir;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** `npm pack` into `dir`, then a package.json and lockfile naming the tarball, then `npm ci --offline` there. */
+async function packAndInstall(dir: string): Promise<void> {
   const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: repo, maxBuffer: 1 << 24 });
   const tarball = stdout.trim().split('\n').at(-1)!;
   const tsx = (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['tsx']!;
@@ -64,5 +75,4 @@ export async function installPackedTrickster(): Promise<string> {
   );
   writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify(consumerLock(tarball, devDependencies), null, 2));
   await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, maxBuffer: 1 << 24 });
-  return dir;
 }

@@ -64,7 +64,9 @@ describe('the packed package, installed offline into a fresh project', () => {
   beforeAll(async () => {
     dir = await installPackedTrickster();
   }, 180_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('holds the build and not the sources, and tsx is not a dependency of it', () => {
     const pkg = path.join(dir, 'node_modules/trickster');
