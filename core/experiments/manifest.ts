@@ -29,6 +29,7 @@ export interface Manifest {
 export class ExperimentDir {
   constructor(readonly dir: string) {}
 
+  /** manifest.json of the experiment. */
   get manifestFile(): string {
     return path.join(this.dir, 'manifest.json');
   }

@@ -2,6 +2,7 @@ import type { ExperimentTable, TableRow } from './table.js';
 
 /** Output formats of `trickster experiment table`. */
 export const TABLE_FORMATS = ['md', 'csv', 'json'] as const;
+/** One of TABLE_FORMATS. */
 export type TableFormat = (typeof TABLE_FORMATS)[number];
 
 const pp = (x: number, digits = 2) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : '');
