@@ -7,7 +7,7 @@ import { downloadFile } from './download-file.js';
 import { readTarGz } from './untar.js';
 
 /** Where the files of `dataset` come from: $TRICKSTER_DOWNLOAD_URL/NAME (tests, mirrors), else the official location. */
-export function downloadBase(dataset: NamedDataset, env: NodeJS.ProcessEnv = process.env): string {
+function downloadBase(dataset: NamedDataset, env: NodeJS.ProcessEnv = process.env): string {
   const base = env['TRICKSTER_DOWNLOAD_URL'];
   return base ? `${base.replace(/\/+$/, '')}/${dataset.name}` : dataset.url;
 }
