@@ -86,7 +86,8 @@ export class ExperimentDir {
 
 /** Why two manifests are not the same experiment, or null when they plan the same variants and trials. */
 export function manifestMismatch(existing: Manifest, planned: Manifest): string | null {
-  if (existing.kind !== planned.kind) return `it is a ${existing.kind}, this command makes a ${planned.kind}`;
+  const article = (kind: Manifest['kind']) => (kind === 'ablation' ? 'an ablation' : 'a sweep');
+  if (existing.kind !== planned.kind) return `it is ${article(existing.kind)}, this command makes ${article(planned.kind)}`;
   const names = (m: Manifest) => m.variants.map((v) => `${v.name}:${v.trials.join('+')}`).join(' ');
   const ids = new Set(existing.trials.map((t) => t.id));
   const missing = planned.trials.filter((t) => !ids.has(t.id)).length;
