@@ -48,7 +48,8 @@ describe('trickster CLI', () => {
   it('a config syntax error is one plain line in a colour terminal or on CI too (parsers colour their excerpts there)', async () => {
     const file = path.join(tempRunDir(), 'c.json');
     writeFileSync(file, '{"extends": "baseline",}');
-    for (const env of [{ FORCE_COLOR: '1' }, { CI: 'true' }]) {
+    const envs: Record<string, string>[] = [{ FORCE_COLOR: '1' }, { CI: 'true' }];
+    for (const env of envs) {
       const r = await cliWithEnv(env, 'train', '--config', file);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(`error [CONFIG_INVALID]: cannot read config file ${file}: Expected double-quoted property name in JSON at position 23; fix the syntax there`);
