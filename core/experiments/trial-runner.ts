@@ -49,12 +49,14 @@ export function runTrialAttempt(launch: TrialLaunch): Promise<AttemptOutcome> {
   const { args, fresh } = trainArgs(launch);
   if (fresh && existsSync(launch.runDir)) rmSync(launch.runDir, { recursive: true, force: true });
   const started = Date.now();
-  const child = spawn(process.execPath, [launch.bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C at the terminal reaches the experiment only, which stops the
+  // trials itself (through `signal`) and so tells an interruption from a failure.
+  const child = spawn(process.execPath, [launch.bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20000)));
-  let epochs = -1;
+  let epochs = readRunProgress(launch.runDir).epochs;
   const poll = setInterval(() => {
     const progress = readRunProgress(launch.runDir);
     if (progress.epochs !== epochs) {
