@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 
 export { createTrainer, type CreateTrainerOptions, type TrainerConfigInput } from './create-trainer.js';
+export { trainWithRefit, type RefitSummary, type RefitReport } from './refit.js';
 export { Trainer, type RunSummary, type RunOptions } from '../core/trainer.js';
 export { resolveConfig, type ResolveOptions, type ResolvedConfig } from '../core/config/load.js';
 export type { TricksterConfig, TricksterConfigInput } from '../core/config/schema.js';
@@ -24,6 +25,7 @@ export { DistillationPlugin } from '../plugins/distillation/index.js';
 export { EarlyStoppingPlugin } from '../plugins/early-stopping/index.js';
 export { EmaPlugin } from '../plugins/ema/index.js';
 export { FixResPlugin } from '../plugins/fixres/index.js';
+export { FloodingPlugin } from '../plugins/flooding/index.js';
 export { GradientAccumulationPlugin } from '../plugins/gradient-accumulation/index.js';
 export { LabelSmoothingPlugin } from '../plugins/label-smoothing/index.js';
 export { LarcPlugin } from '../plugins/larc/index.js';

@@ -55,6 +55,8 @@ export class EarlyStoppingPlugin implements TricksterPlugin {
     host.requireValidation(PLUGIN_NAME);
     const o = this.options;
     host.hooks.validate.tap(PLUGIN_NAME, (ctx) => {
+      // The refit is a second run, which only the caller can start: say so, so a createTrainer user is not misled.
+      if (o.refit) ctx.warn(`${PLUGIN_NAME}: this run selects the length; the refit ('${o.refit}') on all the training data follows only when the run is started by \`trickster train\` or trainWithRefit()`);
       if (!o.restoreBestWeights) return;
       if (ctx.has('swa')) {
         throw new PluginConflictError(
