@@ -1,12 +1,12 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { TricksterError } from '../../core/errors.js';
 import { DEFAULT_TRIAL_REPLICAS, defaultParallel } from '../../core/experiments/defaults.js';
 import { acquireLock } from '../../core/experiments/experiment-lock.js';
 import { ExperimentDir, type Manifest } from '../../core/experiments/manifest.js';
 import { runPool } from '../../core/experiments/pool.js';
 import { experimentTable } from '../../core/experiments/table.js';
-import { formatTable } from '../../core/experiments/table-format.js';
+import { formatTable, TABLE_FORMATS, type TableFormat } from '../../core/experiments/table-format.js';
 import { readTrialRecord, type TrialRecord } from '../../core/experiments/trial-record.js';
 import { tricksterBin } from '../../core/experiments/trickster-bin.js';
 import { expandTrials, seedList } from '../../core/experiments/trials.js';
@@ -29,6 +29,7 @@ export interface ExperimentFlags {
   parallel?: number;
   retries: number;
   out?: string;
+  format: TableFormat;
 }
 
 /** Adds the flags of ExperimentFlags to an experiment command. */
@@ -46,7 +47,8 @@ export function addExperimentFlags(command: Command): Command {
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
     .option('--parallel <n>', `trials trained at once (default ${defaultParallel()}, one per core)`, positiveInt)
     .option('--retries <n>', 'attempts beyond the first for a failing trial (each resumes from its checkpoint)', nonNegativeInt, 1)
-    .option('--out <dir>', 'experiment folder (default runs/exp-<time>-<name>); an existing one is continued');
+    .option('--out <dir>', 'experiment folder (default runs/exp-<time>-<name>); an existing one is continued')
+    .addOption(new Option('--format <format>', 'format of the table printed at the end').choices([...TABLE_FORMATS]).default('md'));
 }
 
 /** The partial config the pass-through flags set on every trial. */
@@ -118,7 +120,7 @@ export async function runExperiment(plan: ExperimentPlan, flags: ExperimentFlags
   if (abort.signal.aborted) {
     throw new TricksterError('EXPERIMENT_INTERRUPTED', `stopped by a signal: ${result.interrupted.length} trials left (their checkpoints kept); run the same command again to continue`);
   }
-  process.stdout.write(`${formatTable(experimentTable(opened, trialRecords(exp, opened)), 'md')}\n`);
+  process.stdout.write(`${formatTable(experimentTable(opened, trialRecords(exp, opened)), flags.format)}\n`);
   if (result.failed.length) {
     throw new TricksterError('TRIALS_FAILED', `${result.failed.length} trials failed after ${flags.retries + 1} attempts (${result.failed.join(', ')}); see trickster experiment status ${exp.dir}, fix the cause and run the same command again`);
   }

@@ -23,7 +23,7 @@ function cells(r: TableRow): Record<string, string> {
   };
 }
 
-/** A markdown table with a line saying what Δ is against, what * marks, and any failed trials. */
+/** A markdown table with a line saying what Δ is against and what * marks, what each trick's off means, and any failed trials. */
 export function tableMarkdown(table: ExperimentTable): string {
   const rows = table.rows.map(cells);
   const heads = Object.keys(cells(table.rows[0]!));
@@ -35,6 +35,7 @@ export function tableMarkdown(table: ExperimentTable): string {
     ...rows.map((r) => line(heads.map((h) => r[h]!))),
     '',
     `${table.referenceNote}; 95% CI: paired Student t over seeds (n − 1 df); * the interval excludes 0. top-1: test split, mean ± sample std over seeds; wall s: per trial.`,
+    ...(table.offMeans ? [`Off means: ${Object.entries(table.offMeans).map(([id, off]) => `${id}: ${off}`).join('; ')}.`] : []),
     ...failures,
   ].join('\n');
 }

@@ -32,6 +32,8 @@ export interface ExperimentTable {
   /** ablation: each row's reference (full, or base for add-one-in rows); sweep: the grid point with the best mean top-1. */
   readonly referenceNote: string;
   readonly rows: readonly TableRow[];
+  /** Ablation: what switching each trick off did (manifest's offMeans). */
+  readonly offMeans?: Readonly<Record<string, string>>;
 }
 
 function rowOf(name: string, trialIds: readonly string[], reference: string | null, refTop1: ReadonlyArray<number | null> | null, records: ReadonlyMap<string, TrialRecord>): TableRow {
@@ -89,5 +91,5 @@ export function experimentTable(manifest: Manifest, records: ReadonlyMap<string,
     manifest.kind === 'sweep'
       ? `Δ: paired difference from the best grid point (${best}), chosen after seeing these results`
       : 'Δ: paired difference from the full recipe (add-one-in rows +trick: from the base)';
-  return { kind: manifest.kind, referenceNote, rows: sorted };
+  return { kind: manifest.kind, referenceNote, rows: sorted, ...(manifest.offMeans ? { offMeans: manifest.offMeans } : {}) };
 }

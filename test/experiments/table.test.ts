@@ -73,6 +73,7 @@ describe('experiment tables', () => {
 
   it('markdown marks intervals that exclude zero; JSON keeps fractions and writes NaN as null', () => {
     const md = tableMarkdown(table).split('\n');
+    expect(tableMarkdown(experimentTable({ ...ablation, offMeans: { a: 'plugins.a: false', b: 'schedule.warmup removed' } }, new Map()))).toMatch(/\nOff means: a: plugins\.a: false; b: schedule\.warmup removed\.$/);
     expect(md[0]).toBe('| variant | vs | n | top-1 % | Δ pp | 95% CI | per-seed Δ | wall s | sig |');
     expect(md.find((l) => l.startsWith('| -a |'))).toBe('| -a | full | 3 | 89.00 ± 1.00 | -2.00 | [-2.00, -2.00] | -2.00 -2.00 -2.00 | 20 | * |');
     const json = JSON.parse(tableJson(experimentTable(manifest('ablation', [['full', null]], [1]), records({ full: [0.9] })))) as { rows: Array<{ std: number | null; mean: number }> };
