@@ -2,9 +2,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TricksterError } from '../errors.js';
 
-/** The pid holding `dir`'s lock, if that process is still alive. */
-export function lockHolder(dir: string): number | null {
-  const file = path.join(dir, 'lock');
+/** The pid written in `file`, if that process is still alive. */
+export function livePid(file: string): number | null {
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;
@@ -14,6 +13,11 @@ export function lockHolder(dir: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** The pid holding `dir`'s lock, if that process is still alive. */
+export function lockHolder(dir: string): number | null {
+  return livePid(path.join(dir, 'lock'));
 }
 
 /**

@@ -49,6 +49,11 @@ export class ExperimentDir {
     return path.join(this.dir, 'results', `${id}.json`);
   }
 
+  /** Holds the pid of the process training a trial while it runs (see pool.ts). */
+  pidFile(id: string): string {
+    return path.join(this.dir, 'running', `${id}.pid`);
+  }
+
   /** The manifest; EXPERIMENT_NOT_FOUND when the folder holds none. */
   read(): Manifest {
     if (!existsSync(this.manifestFile)) {

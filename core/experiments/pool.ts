@@ -1,3 +1,7 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TricksterError } from '../errors.js';
+import { livePid } from './experiment-lock.js';
 import type { ExperimentDir, Manifest } from './manifest.js';
 import { EtaClock } from './eta.js';
 import { readRunProgress } from './run-progress.js';
@@ -27,6 +31,19 @@ export interface PoolResult {
   readonly interrupted: readonly string[];
 }
 
+/**
+ * Refuses to start when a trial's training process from an earlier run is still alive (its
+ * experiment process was killed without stopping it): two processes would write one run directory.
+ */
+function assertNoLiveTrial(exp: ExperimentDir, trials: readonly Trial[]): void {
+  for (const t of trials) {
+    const pid = livePid(exp.pidFile(t.id));
+    if (pid !== null) {
+      throw new TricksterError('EXPERIMENT_BUSY', `trial ${t.id} is still being trained by process ${pid}, left by an experiment that was killed; stop that process and run the command again (if ${pid} is not a trickster train, delete ${exp.pidFile(t.id)})`);
+    }
+  }
+}
+
 const pct = (x: number | null) => (x === null ? '' : ` top-1 ${(100 * x).toFixed(2)}%`);
 
 /**
@@ -36,6 +53,7 @@ const pct = (x: number | null) => (x === null ? '' : ` top-1 ${(100 * x).toFixed
  */
 export async function runPool(exp: ExperimentDir, manifest: Manifest, options: PoolOptions): Promise<PoolResult> {
   const todo = manifest.trials.filter((t) => readTrialRecord(exp.resultFile(t.id))?.status !== 'done');
+  assertNoLiveTrial(exp, todo);
   const skipped = manifest.trials.length - todo.length;
   const startEpochs = new Map(todo.map((t) => [t.id, readRunProgress(exp.runDir(t.id)).epochs]));
   const eta = new EtaClock(todo.reduce((s, t) => s + t.config.training.epochs - startEpochs.get(t.id)!, 0));
@@ -62,12 +80,17 @@ export async function runPool(exp: ExperimentDir, manifest: Manifest, options: P
         runDir: exp.runDir(trial.id),
         run: trial.run,
         signal: options.signal,
+        onStart: (pid) => {
+          mkdirSync(path.dirname(exp.pidFile(trial.id)), { recursive: true });
+          writeFileSync(exp.pidFile(trial.id), `${pid}\n`);
+        },
         onProgress: ({ epochs, top1 }) => {
           if (epochs > seen) eta.add(epochs - seen);
           seen = Math.max(seen, epochs);
           if (epochs > 0) options.log(progressLine(trial, epochs, top1));
         },
       });
+      rmSync(exp.pidFile(trial.id), { force: true });
       wallSeconds += outcome.wallSeconds;
       if (outcome.ok) {
         eta.add(Math.max(outcome.summary.epochs - seen, 0));

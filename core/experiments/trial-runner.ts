@@ -13,6 +13,8 @@ export interface TrialLaunch {
   readonly run: TrialRunOptions;
   /** Called when the run directory logs another epoch. */
   readonly onProgress?: (progress: RunProgress) => void;
+  /** Called with the child's pid once it runs. */
+  readonly onStart?: (pid: number) => void;
   /** Aborting kills the child (SIGTERM); its last checkpoint stays for the next attempt. */
   readonly signal?: AbortSignal;
 }
@@ -52,6 +54,7 @@ export function runTrialAttempt(launch: TrialLaunch): Promise<AttemptOutcome> {
   // Its own process group: a Ctrl-C at the terminal reaches the experiment only, which stops the
   // trials itself (through `signal`) and so tells an interruption from a failure.
   const child = spawn(process.execPath, [launch.bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (child.pid !== undefined) launch.onStart?.(child.pid);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -5,6 +5,7 @@ import { resolveConfig } from '../../core/config/load.js';
 import { acquireLock } from '../../core/experiments/experiment-lock.js';
 import { experimentStatus, statusLines } from '../../core/experiments/experiment-status.js';
 import { ExperimentDir, type Manifest } from '../../core/experiments/manifest.js';
+import { runPool } from '../../core/experiments/pool.js';
 import { writeTrialRecord } from '../../core/experiments/trial-record.js';
 import { errorLine, trainArgs } from '../../core/experiments/trial-runner.js';
 import { expandTrials } from '../../core/experiments/trials.js';
@@ -64,10 +65,18 @@ describe('experiment folders', () => {
     expect(() => exp.openOrCreate({ ...manifest, kind: 'sweep' })).toThrow(/it is an ablation, this command makes a sweep/);
   });
 
-  it('a folder run by a live process is refused (EXPERIMENT_BUSY); a lock left by a dead one is taken over', async () => {
-    const { exp } = await experiment();
+  it('a folder run by a live process, or with a live trial process left by a killed one, is refused (EXPERIMENT_BUSY); a lock left by a dead one is taken over', async () => {
+    const { exp, manifest } = await experiment();
     writeFileSync(path.join(exp.dir, 'lock'), `${process.ppid}\n`);
     expect(() => acquireLock(exp.dir)).toThrow(expect.objectContaining({ code: 'EXPERIMENT_BUSY', message: expect.stringMatching(/is being run by process \d+; wait for it to end/) }));
+    const trial = manifest.trials[0]!.id;
+    mkdirSync(path.dirname(exp.pidFile(trial)), { recursive: true });
+    writeFileSync(exp.pidFile(trial), `${process.ppid}\n`);
+    const lines: string[] = [];
+    await expect(runPool(exp, manifest, { parallel: 1, retries: 0, bin: 'unused', log: (l) => lines.push(l) })).rejects.toThrow(
+      new RegExp(`^trial ${trial} is still being trained by process ${process.ppid}, left by an experiment that was killed`),
+    );
+    expect(lines).toEqual([]);
     writeFileSync(path.join(exp.dir, 'lock'), '999999999\n');
     const release = acquireLock(exp.dir);
     expect(readFileSync(path.join(exp.dir, 'lock'), 'utf8')).toBe(`${process.pid}\n`);
