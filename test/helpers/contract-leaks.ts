@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TricksterPlugin } from '../../core/plugin.js';
-import { contractTrainer } from './contract-run.js';
+import { canonicalConfig, canonicalSettings } from '../plugins/canonical-settings.js';
+import { contractTrainer, trainTeacher } from './contract-run.js';
 
 /** Optimizer steps between the two samples of the tensor count. */
 export const LEAK_SPAN = 200;
@@ -40,4 +42,28 @@ export async function tensorCountsOverSpan(config: Record<string, unknown>): Pro
   }
   if (from === undefined || !counts.has(from + LEAK_SPAN)) throw new Error(`the run ended before step ${(from ?? 0) + LEAK_SPAN}; lengthen it`);
   return { first: counts.get(from)!, later: counts.get(from + LEAK_SPAN)!, from };
+}
+
+/**
+ * Declares contract (c) for the built-in plugins `names` (one `it` each): no tensor leak over
+ * LEAK_SPAN optimizer steps of batch 8 (25 steps an epoch, so the span crosses epoch ends,
+ * evaluations and checkpoints). Split over two files so vitest's two forks share the work.
+ */
+export function describeLeakContract(names: readonly string[]): void {
+  describe('plugin contract: no tensor leaks over 200 optimizer steps', () => {
+    let teacher = '';
+    beforeAll(async () => {
+      if (names.includes('distillation')) teacher = await trainTeacher();
+    });
+    for (const name of names) {
+      it(name, async () => {
+        const s = canonicalSettings[name]!;
+        const split = (s.config?.data as { validationSplit?: number } | undefined)?.validationSplit ?? 0;
+        const limit = Math.round((LEAK_SPAN * (s.microBatchesPerStep ?? 1)) / (1 - split));
+        const config = canonicalConfig(name, { teacher, long: true, last: { data: { limit, testLimit: 32 }, training: { batchSize: 8, epochs: 10 } } });
+        const { first, later } = await tensorCountsOverSpan(config);
+        expect(later).toBe(first);
+      });
+    }
+  });
 }

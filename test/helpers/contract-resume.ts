@@ -1,7 +1,8 @@
-import { expect } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TricksterPlugin } from '../../core/plugin.js';
 import type { RunSummary } from '../../core/trainer.js';
-import { contractTrainer, exportedWeights, metricLines } from './contract-run.js';
+import { canonicalConfig } from '../plugins/canonical-settings.js';
+import { contractTrainer, exportedWeights, metricLines, trainTeacher } from './contract-run.js';
 import { tempRunDir } from './train-subset.js';
 
 /** Thrown by the kill probe; anything else failing the first leg is a real failure. */
@@ -51,4 +52,19 @@ export async function expectResumeIdentical(config: Record<string, unknown>): Pr
   const pick = (s: RunSummary) => ({ epochs: s.epochs, steps: s.steps, top1: s.top1, testLoss: s.testLoss, stopped: s.stopped, plugins: s.plugins });
   expect(pick(resumed)).toEqual(pick(straight));
   expect(metricLines(splitDir)).toEqual(metricLines(straightDir));
+}
+
+/** Declares contract (b) for the built-in plugins `names` (one `it` each); split over two files so vitest's two forks share the work. */
+export function describeResumeContract(names: readonly string[]): void {
+  describe('plugin contract: killed at an epoch boundary and resumed, a run ends bit-identical', () => {
+    let teacher = '';
+    beforeAll(async () => {
+      if (names.includes('distillation')) teacher = await trainTeacher();
+    });
+    for (const name of names) {
+      it(name, async () => {
+        await expectResumeIdentical(canonicalConfig(name, { teacher }));
+      });
+    }
+  });
 }

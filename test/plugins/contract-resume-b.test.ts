@@ -1,19 +1,5 @@
-import { beforeAll, describe, it } from 'vitest';
 import { builtinPlugins } from '../../plugins/registry.js';
-import { expectResumeIdentical } from '../helpers/contract-resume.js';
-import { trainTeacher } from '../helpers/contract-run.js';
-import { canonicalConfig } from './canonical-settings.js';
+import { describeResumeContract } from '../helpers/contract-resume.js';
 
-/** Plugin contract (b), second half of the built-in plugins (the first: contract-resume-a). */
-describe('plugin contract: killed at an epoch boundary and resumed, a run ends bit-identical', () => {
-  const names = builtinPlugins.map((p) => p.name).slice(7);
-  let teacher = '';
-  beforeAll(async () => {
-    if (names.includes('distillation')) teacher = await trainTeacher();
-  });
-  for (const name of names) {
-    it(name, async () => {
-      await expectResumeIdentical(canonicalConfig(name, { teacher }));
-    });
-  }
-});
+/** Plugin contract (b), second half of the built-in plugins (the other half: contract-resume-a). */
+describeResumeContract(builtinPlugins.map((p) => p.name).slice(7));
