@@ -46,7 +46,7 @@ export function resolveReplicas(option: ReplicasOption, context: ReplicaContext)
   if (option > cores) {
     context.warn?.(
       `training.replicas: ${option} is more than the ${cores} cores of this machine; replicas beyond the cores time-slice them ` +
-        `and every step slows down (64 replicas on 2 cores measured about 100x slower), so ${cores} replicas are used. Set training.replicas to at most ${cores} or auto.`,
+        `and every step slows down (64 replicas on 2 cores: steps 9x slower than 2 replicas, a 10-step run 52x longer with the threads' start-up), so ${cores} replicas are used. Set training.replicas to at most ${cores} or auto.`,
     );
     return resolveReplicas(cores, context);
   }

@@ -181,6 +181,6 @@ describe('the fixes at work on good inputs', () => {
     const cores = availableParallelism();
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!).replicas).toBe(Math.min(64, cores));
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: training.replicas'));
-    expect(warnings).toEqual(cores < 64 ? [expect.stringMatching(/64 is more than the \d+ cores .*about 100x slower.*so \d+ replicas are used/)] : []);
+    expect(warnings).toEqual(cores < 64 ? [expect.stringMatching(/64 is more than the \d+ cores .*steps 9x slower.*so \d+ replicas are used/)] : []);
   });
 });

@@ -25,7 +25,7 @@ describe('resolveReplicas', () => {
     const warnings: string[] = [];
     expect(resolveReplicas(64, { ...wasm, cores: 2, warn: (m) => warnings.push(m) })).toBe(2);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^training.replicas: 64 is more than the 2 cores of this machine; .*about 100x slower\), so 2 replicas are used\. Set training.replicas to at most 2 or auto\.$/);
+    expect(warnings[0]).toMatch(/^training.replicas: 64 is more than the 2 cores of this machine; .*steps 9x slower than 2 replicas, .*\), so 2 replicas are used\. Set training.replicas to at most 2 or auto\.$/);
     expect(resolveReplicas(3, { ...wasm, cores: 1 })).toBe(1);
   });
 
