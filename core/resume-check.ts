@@ -1,6 +1,7 @@
 import type { TricksterConfig } from './config/schema.js';
 import { TricksterError } from './errors.js';
-import type { RunRecord } from './run-dir.js';
+import type { RunDir, RunRecord } from './run-dir.js';
+import type { RunSummary } from './run-summary.js';
 
 /**
  * Config keys a resumed run may change without changing its results: how long it runs (more
@@ -68,4 +69,19 @@ export function checkResumeRecord(runDir: string, before: RunRecord, now: RunRec
     .filter((k) => before[k] !== now[k])
     .map((k) => ({ key: k === 'replicas' ? 'training.replicas (resolved)' : 'data (folder read)', before: before[k], after: now[k] }));
   if (differences.length > 0) throw resumeMismatch(runDir, differences);
+}
+
+/**
+ * A resume of a run that has finished (its summary.json exists) and would train no further (it was
+ * stopped, or `config` asks for as many epochs as it ran; fewer are refused) trains nothing: running afterTrain again
+ * would apply SWA's swap, FixRes or a final precise-BN pass a second time. Returns the recorded
+ * summary and the line that says so, or null when there is training left.
+ */
+export function finishedRun(runDir: RunDir, config: TricksterConfig): { summary: RunSummary; note: string } | null {
+  const summary = runDir.readSummary();
+  if (!summary) return null;
+  checkResumeConfig(runDir.dir, config, config, summary.epochs);
+  if (!summary.stopped && config.training.epochs > summary.epochs) return null;
+  const how = summary.stopped ? `was stopped by ${summary.stopped.plugin} after epoch ${summary.epochs}` : `finished its ${summary.epochs} epochs`;
+  return { summary, note: `${runDir.dir} ${how}; nothing to train, its recorded summary is returned (pass --epochs above ${summary.epochs} to train on)` };
 }

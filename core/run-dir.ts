@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CheckpointError, TricksterError } from './errors.js';
+import type { RunSummary } from './run-summary.js';
 
 /** What a run records about itself beside its config (run.json), so a resume continues it exactly. */
 export interface RunRecord {
@@ -16,7 +17,7 @@ export interface RunRecord {
   readonly backend: string;
 }
 
-/** Files of one run: config.json, run.json, metrics.jsonl, checkpoint.ckpt, model/. */
+/** Files of one run: config.json, run.json, metrics.jsonl, checkpoint.ckpt, model/, summary.json (once finished). */
 export class RunDir {
   constructor(readonly dir: string) {}
 
@@ -61,6 +62,22 @@ export class RunDir {
     const config = parse(this.configFile) as Record<string, unknown>;
     const record = existsSync(this.recordFile) ? (parse(this.recordFile) as RunRecord) : null;
     return { config, record };
+  }
+
+  /** The summary a finished run wrote (summary.json), or null while it has not finished. */
+  readSummary(): RunSummary | null {
+    const file = path.join(this.dir, 'summary.json');
+    if (!existsSync(file)) return null;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as RunSummary;
+    } catch (err) {
+      throw new CheckpointError(`${file} is not valid JSON (${(err as Error).message}); the run directory is damaged, start a new run`);
+    }
+  }
+
+  /** Writes the summary of a finished run (summary.json, last of its files). */
+  writeSummary(summary: RunSummary): void {
+    writeFileSync(path.join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   }
 
   /** Appends one JSON object as a line to metrics.jsonl. */

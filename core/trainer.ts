@@ -22,7 +22,7 @@ import { startReplicas } from './parallel/start-replicas.js';
 import type { TricksterPlugin } from './plugin.js';
 import { createPluginHost, PluginDeclarations } from './plugin-host.js';
 import { RandomStreams } from './random-streams.js';
-import { checkResumeConfig, checkResumeRecord } from './resume-check.js';
+import { checkResumeConfig, checkResumeRecord, finishedRun } from './resume-check.js';
 import type { RunOptions, RunSummary } from './run-summary.js';
 import { RunDir, type RunRecord } from './run-dir.js';
 import { disposeAll, disposeReplaced } from './tensor-ownership.js';
@@ -130,16 +130,16 @@ export class Trainer {
     else runDir.assertNoRun();
     this.dataRef = await this.dataProvider.load(this.config);
     try {
+      const finished = previous ? finishedRun(runDir, this.config) : null;
+      if (finished) {
+        this.logger.info(finished.note);
+        return finished.summary;
+      }
       this.modelRef = buildModel({ ...this.config.model, seed: this.config.training.seed }, this.data.inputShape, this.data.numClasses);
       this.optimizer = createOptimizer(this.config.optimizer);
-      ({ count: this.replicas, pool: this.replicaPool } = await startReplicas({
-        config: this.config,
-        model: this.model,
-        input: this.data.inputShape,
-        numClasses: this.data.numClasses,
-        lossTaps: this.hooks.loss.taps.map((t) => t.name),
-        logger: this.logger,
-      }));
+      const { inputShape: input, numClasses } = this.data;
+      const lossTaps = this.hooks.loss.taps.map((t) => t.name);
+      ({ count: this.replicas, pool: this.replicaPool } = await startReplicas({ config: this.config, model: this.model, input, numClasses, lossTaps, logger: this.logger }));
       const { preset, configDir, backend } = this.options;
       const record: RunRecord = { preset: preset ?? previous?.record?.preset ?? null, replicas: this.replicas, dataDir: this.data.dir, configDir: configDir ?? null, backend };
       if (previous?.record) checkResumeRecord(this.options.outDir, previous.record, record);
@@ -201,7 +201,9 @@ export class Trainer {
     const summary = { backend, preset: record.preset, model: config.model.name, replicas: this.replicas, epochs: this.pos.epoch, steps: this.pos.step };
     const test = { top1: final.top1, top5: final.top5, testLoss: final.loss, inputSize, validation };
     const speed = { imgPerSec: trainedImages / Math.max(trainSeconds, 1e-9), wallSeconds: (Date.now() - started) / 1000 };
-    return { ...summary, ...test, ...speed, runDir: outDir, stopped, plugins: this.declared.reports };
+    const result = { ...summary, ...test, ...speed, runDir: outDir, stopped, plugins: this.declared.reports };
+    runDir.writeSummary(result);
+    return result;
   }
 
   /**

@@ -90,6 +90,18 @@ describe('resume', () => {
     await expect(run(2, dir)).rejects.toMatchObject({ code: 'RUN_DIR_EXISTS' });
   });
 
+  it('a resume of a finished run trains nothing and returns its recorded summary; with more epochs it trains on', async () => {
+    const dir = tempRunDir();
+    const done = await run(2, dir);
+    const before = snapshot(dir);
+    // Running afterTrain again would apply SWA, FixRes or a final precise-BN pass twice: nothing runs.
+    expect(await resumeWith(dir, { training: { epochs: 2, replicas: 1 } })).toEqual(done);
+    expect(snapshot(dir)).toEqual(before);
+    const longer = await resumeWith(dir, { training: { epochs: 3, replicas: 1 } });
+    expect(longer.epochs).toBe(3);
+    expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
   it('a resumed run reports the preset of the run it continues, from the run directory alone', async () => {
     const dir = tempRunDir();
     const train = async (inline: Record<string, unknown>, epochs: number, resume: boolean) => {
