@@ -52,8 +52,8 @@ export async function writeCheckpoint(file: string, data: CheckpointData): Promi
   renameSync(tmp, file);
 }
 
-/** Reads a checkpoint written by writeCheckpoint; the caller owns (and disposes) the tensors. */
-export function readCheckpoint(file: string): CheckpointData {
+/** A checkpoint file's bytes, header and where its tensor data starts, checked whole (magic, header, every tensor's extent). */
+function parseCheckpoint(file: string): { buf: Buffer; header: { version: number; json: Record<string, unknown>; tensors: TensorEntry[] }; dataStart: number } {
   if (!existsSync(file)) throw new CheckpointError(`no checkpoint at ${file}; pass the run directory of a run that finished at least one epoch`);
   const buf = readFileSync(file);
   if (buf.byteLength < MAGIC.length + 4 || buf.toString('ascii', 0, MAGIC.length) !== MAGIC) {
@@ -69,11 +69,24 @@ export function readCheckpoint(file: string): CheckpointData {
     throw new CheckpointError(`${file} has a corrupt header`);
   }
   const dataStart = start + headerLength;
-  const tensors: Record<string, tf.Tensor> = {};
   for (const e of header.tensors) {
     if (dataStart + e.offset + e.length > buf.byteLength) {
       throw new CheckpointError(`${file} is truncated: tensor "${e.key}" needs ${e.length} bytes at ${e.offset}, file has ${buf.byteLength - dataStart}`);
     }
+  }
+  return { buf, header, dataStart };
+}
+
+/** Checks a checkpoint file whole (as readCheckpoint does) without making tensors; throws CheckpointError naming what is wrong. */
+export function verifyCheckpoint(file: string): void {
+  parseCheckpoint(file);
+}
+
+/** Reads a checkpoint written by writeCheckpoint; the caller owns (and disposes) the tensors. */
+export function readCheckpoint(file: string): CheckpointData {
+  const { buf, header, dataStart } = parseCheckpoint(file);
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const e of header.tensors) {
     const bytes = buf.subarray(dataStart + e.offset, dataStart + e.offset + e.length);
     const copy = new Uint8Array(bytes).buffer;
     const values = e.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);

@@ -1,4 +1,5 @@
 import type { TricksterConfig } from './config/schema.js';
+import { verifyCheckpoint } from './checkpoint.js';
 import { TricksterError } from './errors.js';
 import type { RunDir, RunRecord } from './run-dir.js';
 import type { RunSummary } from './run-summary.js';
@@ -81,6 +82,8 @@ export function finishedRun(runDir: RunDir, config: TricksterConfig): { summary:
   const summary = runDir.readSummary();
   if (!summary) return null;
   checkResumeConfig(runDir.dir, config, config, summary.epochs);
+  // A damaged run directory is reported even when there is nothing left to train.
+  verifyCheckpoint(runDir.checkpointFile);
   if (!summary.stopped && config.training.epochs > summary.epochs) return null;
   const how = summary.stopped ? `was stopped by ${summary.stopped.plugin} after epoch ${summary.epochs}` : `finished its ${summary.epochs} epochs`;
   return { summary, note: `${runDir.dir} ${how}; nothing to train, its recorded summary is returned (pass --epochs above ${summary.epochs} to train on)` };
