@@ -51,17 +51,20 @@ export function resumeMismatch(runDir: string, differences: readonly ConfigDiffe
 /**
  * Refuses a resume whose effective config differs from the run's config.json in a key that
  * changes results (model, data, limit, seed, batch size, optimizer, schedule, plugins and their
- * options), listing every difference; refuses fewer epochs than the run has completed.
+ * options), listing every difference.
  */
-export function checkResumeConfig(runDir: string, previous: unknown, next: TricksterConfig, completedEpochs?: number): void {
+export function checkResumeConfig(runDir: string, previous: unknown, next: TricksterConfig): void {
   const differences = configDifferences(previous, next);
   if (differences.length > 0) throw resumeMismatch(runDir, differences);
-  if (completedEpochs !== undefined && next.training.epochs < completedEpochs) {
-    throw new TricksterError(
-      'RESUME_MISMATCH',
-      `--resume ${runDir}: training.epochs ${next.training.epochs} is fewer than the ${completedEpochs} epochs the run has completed; pass --epochs ${completedEpochs} or more`,
-    );
-  }
+}
+
+/** Refuses a resume that asks for fewer epochs than the run has completed. */
+export function checkResumeEpochs(runDir: string, next: TricksterConfig, completedEpochs: number): void {
+  if (next.training.epochs >= completedEpochs) return;
+  throw new TricksterError(
+    'RESUME_MISMATCH',
+    `--resume ${runDir}: training.epochs ${next.training.epochs} is fewer than the ${completedEpochs} epochs the run has completed; pass --epochs ${completedEpochs} or more`,
+  );
 }
 
 /** A resume must split batches over as many replicas and read the same data folder as the run did. */
@@ -81,7 +84,7 @@ export function checkResumeRecord(runDir: string, before: RunRecord, now: RunRec
 export function finishedRun(runDir: RunDir, config: TricksterConfig): { summary: RunSummary; note: string } | null {
   const summary = runDir.readSummary();
   if (!summary) return null;
-  checkResumeConfig(runDir.dir, config, config, summary.epochs);
+  checkResumeEpochs(runDir.dir, config, summary.epochs);
   // A damaged run directory is reported even when there is nothing left to train.
   verifyCheckpoint(runDir.checkpointFile);
   if (!summary.stopped && config.training.epochs > summary.epochs) return null;

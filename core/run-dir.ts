@@ -52,27 +52,15 @@ export class RunDir {
     if (!existsSync(this.configFile)) {
       throw new CheckpointError(`${this.dir} is not a trickster run directory (no config.json); pass the --out folder of an earlier run`);
     }
-    const parse = (file: string) => {
-      try {
-        return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-      } catch (err) {
-        throw new CheckpointError(`${file} is not valid JSON (${(err as Error).message}); the run directory is damaged, start a new run`);
-      }
-    };
-    const config = parse(this.configFile) as Record<string, unknown>;
-    const record = existsSync(this.recordFile) ? (parse(this.recordFile) as RunRecord) : null;
+    const config = readRunJson(this.configFile) as Record<string, unknown>;
+    const record = existsSync(this.recordFile) ? (readRunJson(this.recordFile) as RunRecord) : null;
     return { config, record };
   }
 
   /** The summary a finished run wrote (summary.json), or null while it has not finished. */
   readSummary(): RunSummary | null {
     const file = path.join(this.dir, 'summary.json');
-    if (!existsSync(file)) return null;
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as RunSummary;
-    } catch (err) {
-      throw new CheckpointError(`${file} is not valid JSON (${(err as Error).message}); the run directory is damaged, start a new run`);
-    }
+    return existsSync(file) ? (readRunJson(file) as RunSummary) : null;
   }
 
   /** Writes the summary of a finished run (summary.json, last of its files). */
@@ -90,6 +78,15 @@ export class RunDir {
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.configFile, `${JSON.stringify(config, null, 2)}\n`);
     writeFileSync(this.recordFile, `${JSON.stringify(record, null, 2)}\n`);
+  }
+}
+
+/** A JSON file of a run directory; unreadable JSON means a damaged run (CHECKPOINT_INVALID). */
+function readRunJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (err) {
+    throw new CheckpointError(`${file} is not valid JSON (${(err as Error).message}); the run directory is damaged, start a new run`);
   }
 }
 

@@ -22,7 +22,7 @@ import { startReplicas } from './parallel/start-replicas.js';
 import type { TricksterPlugin } from './plugin.js';
 import { createPluginHost, PluginDeclarations } from './plugin-host.js';
 import { RandomStreams } from './random-streams.js';
-import { checkResumeConfig, checkResumeRecord, finishedRun } from './resume-check.js';
+import { checkResumeConfig, checkResumeEpochs, checkResumeRecord, finishedRun } from './resume-check.js';
 import type { RunOptions, RunSummary } from './run-summary.js';
 import { RunDir, type RunRecord } from './run-dir.js';
 import { disposeAll, disposeReplaced } from './tensor-ownership.js';
@@ -163,7 +163,7 @@ export class Trainer {
     let startEpoch = 0;
     if (resume) {
       startEpoch = restoreTrainerState(runDir.checkpointFile, this.stateParts());
-      checkResumeConfig(this.options.outDir, config, config, startEpoch);
+      checkResumeEpochs(this.options.outDir, config, startEpoch);
       runDir.writeConfig(config, record);
       this.logger.info(`resumed from ${runDir.checkpointFile} after epoch ${startEpoch}`);
     }
