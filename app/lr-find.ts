@@ -29,6 +29,8 @@ export interface LrFindResult {
   valley: LrSuggestion | null;
   /** Steepest descent of the smoothed loss against log(lr). */
   steep: LrSuggestion | null;
+  /** `optimizer.lr` per rate of the curve (1 unless a scaling rule such as lr-schedule's linear rule changes the base rate). */
+  configLrPerRate: number;
   /** The `optimizer.lr` that makes the run train at the valley rate (differs from it under a scaling rule); null without a suggestion. */
   suggestedConfigLr: number | null;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { BackendChoice } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
+import { TricksterError } from '../../core/errors.js';
 import { lrFindSvg } from '../../core/lr-find/plot.js';
 import type { LrSuggestion } from '../../core/lr-find/suggest.js';
 import { applyLrToConfigFile } from '../apply-config-lr.js';
@@ -76,8 +77,7 @@ export function addLrFindCommand(program: Command): void {
       }
       if (flags.apply) {
         if (r.suggestedConfigLr === null) {
-          process.stderr.write(`--apply ${flags.apply}: nothing written, there is no suggestion\n`);
-          process.exitCode = 1;
+          throw new TricksterError('USAGE', `--apply ${flags.apply}: nothing written, the curve is too short for a suggestion; raise --steps or lower --start-lr`);
         } else {
           const lr = Number(r.suggestedConfigLr.toPrecision(3));
           const how = applyLrToConfigFile(flags.apply, lr, extendsRefFor(flags.apply, flags, resolved.preset));

@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { reportError } from './errors.js';
 import { addEvalCommand } from './eval-command.js';
 import { addLrFindCommand } from './lr-find-command.js';
+import { addPredictCommand } from './predict-command.js';
 import { addPresetsCommand } from './presets-command.js';
 import { addScheduleCommand } from './schedule-command.js';
 import { addTrainCommand } from './train-command.js';
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   addSweepCommand(program);
   addExperimentCommand(program);
   addLrFindCommand(program);
+  addPredictCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;
