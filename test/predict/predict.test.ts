@@ -6,6 +6,8 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { loadDataset } from '../../core/data/locate.js';
+import { limitDataset } from '../../core/data/split.js';
+import { evaluateExportedModel } from '../../core/evaluate-model.js';
 import type { ImageDataset } from '../../core/data/types.js';
 import { loadModelFromDir, readModelMetadata } from '../../core/model-io.js';
 import { loadClassifier, type Classifier, type Prediction } from '../../core/predict/classifier.js';
@@ -118,6 +120,52 @@ describe('predict with a model exported by a real training (Fashion-MNIST subset
     expect(ok.code, ok.stderr).toBe(0);
     const [p] = JSON.parse(ok.stdout) as Prediction[];
     expect(p!.ok && p!.top).toHaveLength(3);
+  });
+
+  it('eval --tta flip equals the manual average of the softmax of the image and its mirror; no tensor leaks', async () => {
+    const modelJson = path.join(runDir, 'model', 'model.json');
+    const meta = readModelMetadata(modelJson);
+    const before = tf.memory().numTensors;
+    const none = await evaluateExportedModel({ modelPath: modelJson, limit: 300, batchSize: 128 });
+    const flip = await evaluateExportedModel({ modelPath: modelJson, limit: 300, batchSize: 128, tta: 'flip' });
+    const crops = await evaluateExportedModel({ modelPath: modelJson, limit: 300, batchSize: 128, tta: 'flip+crops' });
+    expect(tf.memory().numTensors).toBe(before);
+    // The same 300 images evaluate picks (limitDataset, seed 0), by hand.
+    const subset = limitDataset(test, 300, 0);
+    const model = await loadModelFromDir(modelJson);
+    const x = Float32Array.from(subset.images, (v) => (v / 255 - meta.normalization.mean[0]!) / meta.normalization.std[0]!);
+    // Log-probabilities (float32 softmax underflows to 0 for confident mistakes), averaged on the host in float64.
+    const logp = tf.tidy(() => {
+      const t = tf.tensor4d(x, [300, 28, 28, 1]);
+      return [tf.logSoftmax(model.predict(t) as tf.Tensor2D).arraySync() as number[][], tf.logSoftmax(model.predict(tf.reverse(t, 2)) as tf.Tensor2D).arraySync() as number[][]];
+    });
+    model.dispose();
+    const logMean = (a: number, b: number) => Math.max(a, b) + Math.log((Math.exp(a - Math.max(a, b)) + Math.exp(b - Math.max(a, b))) / 2);
+    const probs = { plain: logp[0]!, averaged: logp[0]!.map((row, i) => row.map((a, c) => logMean(a, logp[1]![i]![c]!))) };
+    const metrics = (rows: number[][]) => ({
+      top1: rows.filter((r, i) => r.indexOf(Math.max(...r)) === subset.labels[i]).length / rows.length,
+      loss: rows.reduce((s, r, i) => s - r[subset.labels[i]!]!, 0) / rows.length,
+    });
+    expect(none.top1).toBeCloseTo(metrics(probs.plain).top1, 10);
+    expect(none.loss).toBeCloseTo(metrics(probs.plain).loss, 4);
+    expect(flip.top1).toBeCloseTo(metrics(probs.averaged).top1, 10);
+    expect(flip.loss).toBeCloseTo(metrics(probs.averaged).loss, 4);
+    // The views change the result (a real averaging, not the plain pass).
+    expect(flip.loss).not.toBeCloseTo(none.loss, 4);
+    expect(crops.loss).not.toBeCloseTo(flip.loss, 4);
+    expect(crops.count).toBe(300);
+  });
+
+  it('a mirror-symmetric image gets the same probabilities with --tta flip as without', async () => {
+    const px = pixelOf(test, 4);
+    const sym = writePng(path.join(dir, 'sym.png'), 28, 28, 0, (x, y) => {
+      const v = px(Math.min(x, 27 - x), y);
+      return [v, v, v, 255];
+    });
+    const [plain] = await classifier.predict([sym], { topK: 10 });
+    const [flipped] = await classifier.predict([sym], { topK: 10, tta: 'flip' });
+    const a = probabilitiesOf(plain!);
+    probabilitiesOf(flipped!).forEach((v, c) => expect(v).toBeCloseTo(a[c]!, 5));
   });
 
   it('a --model without a model and an unknown --tta are coded errors', async () => {
