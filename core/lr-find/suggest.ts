@@ -26,9 +26,9 @@ export function suggestionWindow(points: readonly LrLossPoint[], plannedSteps: n
 }
 
 /**
- * Steepest descent (fastai's `steep`; Lightning's default suggestion up to its trimming): the rate
- * at the left end of the segment where the smoothed loss falls fastest against log(lr).
- * Null with fewer than 2 points.
+ * Steepest descent (fastai's `steep`): the rate at the left end of the segment where the smoothed
+ * loss falls fastest against log(lr). (Lightning's default takes the steepest gradient against lr
+ * itself.) Null with fewer than 2 points.
  */
 export function steepSuggestion(points: readonly LrLossPoint[]): LrSuggestion | null {
   if (points.length < 2) return null;
