@@ -6,7 +6,7 @@ import { resolveConfig } from '../../core/config/load.js';
 import { TricksterError } from '../../core/errors.js';
 import { lrFindSvg } from '../../core/lr-find/plot.js';
 import type { LrSuggestion } from '../../core/lr-find/suggest.js';
-import { applyLrToConfigFile } from '../apply-config-lr.js';
+import { prepareLrWriter } from '../apply-config-lr.js';
 import { findLearningRate } from '../lr-find.js';
 import { positiveInt, positiveNumber } from './parse.js';
 
@@ -61,6 +61,8 @@ export function addLrFindCommand(program: Command): void {
       if (flags.limit !== undefined) overrides['data'] = { limit: flags.limit };
       if (flags.batchSize !== undefined) overrides['training'] = { batchSize: flags.batchSize };
       const resolved = await resolveConfig({ configFile: flags.config, preset: flags.preset, overrides });
+      // A bad --apply target is refused before the test runs.
+      const writeLr = flags.apply ? prepareLrWriter(flags.apply, extendsRefFor(flags.apply, flags, resolved.preset)) : undefined;
       const r = await findLearningRate(resolved, { steps: flags.steps, startLr: flags.startLr, endLr: flags.endLr, backend: flags.backend, dataDir: flags.data });
       const last = r.points.at(-1);
       const stop = r.diverged ? 'stopped: smoothed loss above 4x its best' : 'ran every planned step';
@@ -75,12 +77,12 @@ export function addLrFindCommand(program: Command): void {
         writeFileSync(flags.svg, lrFindSvg(r.points, marks, `${flags.preset ?? flags.config ?? 'config'}: LR range test`));
         process.stderr.write(`wrote ${flags.svg}\n`);
       }
-      if (flags.apply) {
+      if (flags.apply && writeLr) {
         if (r.suggestedConfigLr === null) {
           throw new TricksterError('USAGE', `--apply ${flags.apply}: nothing written, the curve is too short for a suggestion; raise --steps or lower --start-lr`);
         } else {
           const lr = Number(r.suggestedConfigLr.toPrecision(3));
-          const how = applyLrToConfigFile(flags.apply, lr, extendsRefFor(flags.apply, flags, resolved.preset));
+          const how = writeLr(lr);
           process.stdout.write(`${how} ${flags.apply}: optimizer.lr ${lr}\n`);
         }
       }

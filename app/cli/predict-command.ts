@@ -45,7 +45,7 @@ export function addPredictCommand(program: Command): void {
       const files = expandImageArgs(images);
       if (files.length === 0) throw new UsageError(`no PNG or JPEG files in ${images.join(', ')}; pass image files or folders holding some`);
       const backend = await useBackend(flags.backend);
-      process.stderr.write(`trickster: backend ${backend}\n`);
+      process.stdout.write(`trickster: backend ${backend}\n`);
       const classifier = await loadClassifier(flags.model);
       try {
         const predictions = await classifier.predict(files, { topK: flags.topK, tta: flags.tta, batchSize: flags.batchSize });

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyLrToConfigFile } from '../../app/apply-config-lr.js';
+import { prepareLrWriter } from '../../app/apply-config-lr.js';
+
+/** Prepares the writer for `file` and writes `lr` at once. */
+const applyLrToConfigFile = (file: string, lr: number, extendsRef: string | undefined) => prepareLrWriter(file, extendsRef)(lr);
 import { TricksterError } from '../../core/errors.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 

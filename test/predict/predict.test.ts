@@ -112,13 +112,14 @@ describe('predict with a model exported by a real training (Fashion-MNIST subset
     const r = await cli('predict', '--model', path.join(runDir, 'model'), folder, path.join(folder, 'missing.jpg'), '--top-k', '2', '--backend', 'wasm');
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
+    expect(lines.shift()).toBe('trickster: backend wasm');
     expect(lines[0]).toMatch(new RegExp(`^${folder}/one\\.png {2}\\S.* 0\\.\\d{4} {2}\\S.* 0\\.\\d{4}$`));
     expect(r.stderr).toMatch(/^error \[DATA_NOT_FOUND\]: .*missing\.jpg does not exist\. Check the path\.$/m);
     expect(r.stderr).toMatch(/^error \[DATA_NOT_FOUND\]: 1 of 3 image\(s\) could not be classified/m);
     const ok = await cli('predict', '--model', runDir, path.join(folder, 'one.png'), '--json', '--tta', 'flip', '--backend', 'wasm');
     expect(ok.code, ok.stderr).toBe(0);
-    const [p] = JSON.parse(ok.stdout) as Prediction[];
+    const [p] = JSON.parse(ok.stdout.trim().split('\n').at(-1)!) as Prediction[];
     expect(p!.ok && p!.top).toHaveLength(3);
   });
 
