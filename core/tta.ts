@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { namedDataset } from './data/datasets/catalog.js';
 import { UsageError } from './errors.js';
 
 /** Test-time augmentation modes. */
@@ -72,4 +73,10 @@ export function ttaLogProbabilities(forward: (x: tf.Tensor4D) => tf.Tensor2D, x:
 /** The normalised value of a black pixel per channel: (0 − mean) / std. */
 export function normalizedBlack(normalization: { mean: readonly number[]; std: readonly number[] }): number[] {
   return normalization.mean.map((m, c) => -m / normalization.std[c]!);
+}
+
+/** A warning when `mode` mirrors images of a dataset whose meaning mirroring changes (digits: MNIST), else null. */
+export function ttaFlipWarning(mode: TtaMode, dataset: string): string | null {
+  if (mode === 'none' || namedDataset(dataset)?.orientationSensitive !== true) return null;
+  return `--tta ${mode} mirrors the images, but the model was trained on ${dataset}, whose images mirroring changes (digits) and which trains without the flip; use --tta none`;
 }

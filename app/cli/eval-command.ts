@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { useBackend, type BackendChoice } from '../../core/backends/resolve.js';
 import { CheckpointError } from '../../core/errors.js';
 import { evaluateExportedModel } from '../../core/evaluate-model.js';
-import { parseTtaMode, ttaViewCount, type TtaMode } from '../../core/tta.js';
+import { readModelMetadata } from '../../core/model-io.js';
+import { parseTtaMode, ttaFlipWarning, ttaViewCount, type TtaMode } from '../../core/tta.js';
 import { positiveInt } from './parse.js';
 
 /** Refuses a --model that is not an existing file, saying what to pass (the run's model.json when given its folder). */
@@ -30,6 +31,8 @@ export function addEvalCommand(program: Command): void {
     .option('--json', 'print the metrics as one JSON line')
     .action(async (flags: { model: string; data?: string; batchSize: number; limit?: number; backend: BackendChoice; tta: TtaMode; json?: boolean }) => {
       checkModelFile(flags.model);
+      const warning = ttaFlipWarning(flags.tta, readModelMetadata(flags.model).dataset);
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
       const backend = await useBackend(flags.backend);
       process.stdout.write(`trickster: backend ${backend}\n`);
       const m = await evaluateExportedModel({ modelPath: flags.model, dataDir: flags.data, batchSize: flags.batchSize, limit: flags.limit, tta: flags.tta });

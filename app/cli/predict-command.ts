@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { useBackend, type BackendChoice } from '../../core/backends/resolve.js';
 import { TricksterError, UsageError, type ErrorCode } from '../../core/errors.js';
 import { loadClassifier, type Prediction } from '../../core/predict/classifier.js';
-import { parseTtaMode, type TtaMode } from '../../core/tta.js';
+import { parseTtaMode, ttaFlipWarning, type TtaMode } from '../../core/tta.js';
 import { oneLine } from './errors.js';
 import { positiveInt } from './parse.js';
 
@@ -47,6 +47,8 @@ export function addPredictCommand(program: Command): void {
       const backend = await useBackend(flags.backend);
       process.stdout.write(`trickster: backend ${backend}\n`);
       const classifier = await loadClassifier(flags.model);
+      const warning = ttaFlipWarning(flags.tta, classifier.metadata.dataset);
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
       try {
         const predictions = await classifier.predict(files, { topK: flags.topK, tta: flags.tta, batchSize: flags.batchSize });
         for (const p of predictions) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
-import { normalizedBlack, parseTtaMode, shiftImages, ttaLogProbabilities, ttaViewCount, ttaViews } from '../../core/tta.js';
+import { normalizedBlack, parseTtaMode, ttaFlipWarning, shiftImages, ttaLogProbabilities, ttaViewCount, ttaViews } from '../../core/tta.js';
 
 describe('test-time augmentation views', () => {
   beforeAll(async () => {
@@ -50,6 +50,13 @@ describe('test-time augmentation views', () => {
     got.forEach((v, c) => expect(v).toBeCloseTo((p0[c]! + p1[c]!) / 2, 6));
     expect(got.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     tf.dispose([x, out]);
+  });
+
+  it('warns about mirroring a model of digits (MNIST) only', () => {
+    expect(ttaFlipWarning('flip', 'mnist')).toMatch(/^--tta flip mirrors the images, but the model was trained on mnist/);
+    expect(ttaFlipWarning('none', 'mnist')).toBeNull();
+    expect(ttaFlipWarning('flip+crops', 'fashion-mnist')).toBeNull();
+    expect(ttaFlipWarning('flip', 'my-image-folder')).toBeNull();
   });
 
   it('a black pixel normalises to -mean/std; an unknown mode is a USAGE error', () => {
