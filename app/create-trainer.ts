@@ -7,6 +7,7 @@ import { findDataDir } from '../core/data/find-data-dir.js';
 import { augmentationsLine, withoutPresetFlip } from '../core/data/orientation.js';
 import { DatasetProvider } from '../core/dataset-provider.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
+import type { TricksterConfig } from '../core/config/schema.js';
 import type { TricksterPlugin } from '../core/plugin.js';
 import { loadPlugins } from './plugin-loader.js';
 import { ProgressPlugin } from '../core/progress.js';
@@ -45,12 +46,22 @@ function userSetsFlip(resolved: ResolvedConfig): boolean {
   return data?.augment?.flip !== undefined;
 }
 
+/** A run's parts before a trainer exists: the effective config, its backend, data folder, data provider and configured plugins. */
+export interface PreparedRun {
+  readonly resolved: ResolvedConfig;
+  readonly config: TricksterConfig;
+  readonly backend: string;
+  readonly dataDir: string;
+  readonly data: DatasetProvider;
+  readonly plugins: TricksterPlugin[];
+  readonly logger: Logger;
+}
+
 /**
- * Builds a trainer in its own tsyringe child container: resolves and validates the config,
- * activates the backend (its name is the first line printed), and registers the services and
- * every plugin (configured and given) under the plugins token.
+ * Resolves the config, activates the backend (printed first), finds the data folder and applies
+ * its flip rule, and loads the configured plugins: what createTrainer and the LR range test share.
  */
-export async function createTrainer(input: TrainerConfigInput, options: CreateTrainerOptions = {}): Promise<Trainer> {
+export async function prepareRun(input: TrainerConfigInput, options: Pick<CreateTrainerOptions, 'backend' | 'logger' | 'dataDir'> = {}): Promise<PreparedRun> {
   const resolved = isResolved(input) ? input : await resolveConfig({ inline: input });
   const logger = options.logger ?? consoleLogger;
   const backend = await useBackend(options.backend ?? 'auto');
@@ -60,6 +71,17 @@ export async function createTrainer(input: TrainerConfigInput, options: CreateTr
   const { config, note } = withoutPresetFlip(resolved.config, dataDir, userSetsFlip(resolved));
   if (note) logger.info(note);
   logger.info(augmentationsLine(config));
+  const plugins = await loadPlugins(config, resolved.baseDir);
+  return { resolved, config, backend, dataDir, data: new DatasetProvider(resolved.baseDir, dataDir), plugins, logger };
+}
+
+/**
+ * Builds a trainer in its own tsyringe child container: resolves and validates the config,
+ * activates the backend (its name is the first line printed), and registers the services and
+ * every plugin (configured and given) under the plugins token.
+ */
+export async function createTrainer(input: TrainerConfigInput, options: CreateTrainerOptions = {}): Promise<Trainer> {
+  const { resolved, config, backend, data, plugins: configured, logger } = await prepareRun(input, options);
   const label = resolved.preset && !resolved.preset.includes('/') ? resolved.preset : config.model.name;
   const runOptions: RunOptions = {
     outDir: path.resolve(options.outDir ?? newRunDirPath('runs', label)),
@@ -69,7 +91,7 @@ export async function createTrainer(input: TrainerConfigInput, options: CreateTr
     configDir: resolved.baseDir,
     exportModel: options.exportModel,
   };
-  const plugins = [...(await loadPlugins(config, resolved.baseDir)), ...(options.plugins ?? [])];
+  const plugins = [...configured, ...(options.plugins ?? [])];
   const progress = options.progress ?? (process.stderr.isTTY ? 'bar' : 'lines');
   plugins.push(new ProgressPlugin(progress));
 
@@ -77,7 +99,7 @@ export async function createTrainer(input: TrainerConfigInput, options: CreateTr
   scope.register(TOKENS.config, { useValue: config });
   scope.register(TOKENS.runOptions, { useValue: runOptions });
   scope.register(TOKENS.logger, { useValue: logger });
-  scope.register(TOKENS.data, { useValue: new DatasetProvider(resolved.baseDir, dataDir) });
+  scope.register(TOKENS.data, { useValue: data });
   for (const plugin of plugins) scope.register(TOKENS.plugins, { useValue: plugin });
   return scope.resolve(Trainer);
 }

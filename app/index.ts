@@ -17,6 +17,9 @@ export { HyperParams } from '../core/hyper-params.js';
 export { useBackend, type BackendChoice } from '../core/backends/resolve.js';
 export { saveModelToDir, loadModelFromDir } from '../core/model-io.js';
 export { evaluateExportedModel } from '../core/evaluate-model.js';
+export { loadClassifier, Classifier, type Prediction, type PredictInput, type PredictOptions, type ClassProbability } from '../core/predict/classifier.js';
+export { TTA_MODES, type TtaMode } from '../core/tta.js';
+export { findLearningRate, type FindLrOptions, type LrFindResult } from './lr-find.js';
 export * from '../core/errors.js';
 export { definePlugin, type PluginDefinition } from '../core/plugin-definition.js';
 

@@ -9,6 +9,7 @@ import { DataError } from './errors.js';
 import { assertFiniteWeights } from './finite-weights.js';
 import { MetricAccumulator } from './metrics.js';
 import { loadModelFromDir, readModelMetadata } from './model-io.js';
+import { normalizedBlack, ttaLogProbabilities, type TtaMode } from './tta.js';
 
 /** What `trickster eval` needs: an exported model.json and a dataset folder. */
 export interface EvaluateModelOptions {
@@ -16,6 +17,8 @@ export interface EvaluateModelOptions {
   dataDir?: string;
   batchSize?: number;
   limit?: number;
+  /** Test-time augmentation: softmax probabilities averaged over the views (core/tta.ts; default none). */
+  tta?: TtaMode;
 }
 
 /**
@@ -38,9 +41,14 @@ export async function evaluateExportedModel(options: EvaluateModelOptions): Prom
       );
     }
     const acc = new MetricAccumulator();
+    const tta = options.tta ?? 'none';
+    const fill = normalizedBlack(meta.normalization);
+    const forward = (x: tf.Tensor4D) => model.predict(x) as tf.Tensor2D;
     for (const b of makeBatches(test, { batchSize: options.batchSize ?? 500, shuffle: false, ...meta.normalization })) {
       tf.tidy(() => {
-        const logits = model.predict(tf.tensor4d(b.x, [b.size, b.height, b.width, b.channels])) as tf.Tensor2D;
+        const x = tf.tensor4d(b.x, [b.size, b.height, b.width, b.channels]);
+        // Without TTA the logits themselves; with it, log mean probabilities, which metrics read as logits.
+        const logits = tta === 'none' ? forward(x) : ttaLogProbabilities(forward, x, tta, fill);
         acc.add(logits, tf.tensor1d(b.labels, 'int32'));
       });
     }

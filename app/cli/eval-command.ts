@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { useBackend, type BackendChoice } from '../../core/backends/resolve.js';
 import { CheckpointError } from '../../core/errors.js';
 import { evaluateExportedModel } from '../../core/evaluate-model.js';
+import { readModelMetadata } from '../../core/model-io.js';
+import { parseTtaMode, ttaFlipWarning, ttaViewCount, type TtaMode } from '../../core/tta.js';
 import { positiveInt } from './parse.js';
 
 /** Refuses a --model that is not an existing file, saying what to pass (the run's model.json when given its folder). */
@@ -25,13 +27,17 @@ export function addEvalCommand(program: Command): void {
     .option('--batch-size <n>', 'evaluation batch size', positiveInt, 500)
     .option('--limit <n>', 'evaluate on n test examples', positiveInt)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
+    .option('--tta <mode>', 'test-time augmentation: none | flip (original + mirror) | flip+crops (those, each also shifted 2 px 4 ways: 10 views); softmax probabilities averaged', parseTtaMode, 'none' as TtaMode)
     .option('--json', 'print the metrics as one JSON line')
-    .action(async (flags: { model: string; data?: string; batchSize: number; limit?: number; backend: BackendChoice; json?: boolean }) => {
+    .action(async (flags: { model: string; data?: string; batchSize: number; limit?: number; backend: BackendChoice; tta: TtaMode; json?: boolean }) => {
       checkModelFile(flags.model);
+      const warning = ttaFlipWarning(flags.tta, readModelMetadata(flags.model).dataset);
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
       const backend = await useBackend(flags.backend);
       process.stdout.write(`trickster: backend ${backend}\n`);
-      const m = await evaluateExportedModel({ modelPath: flags.model, dataDir: flags.data, batchSize: flags.batchSize, limit: flags.limit });
-      process.stdout.write(`top1 ${(100 * m.top1).toFixed(2)}%  top5 ${(100 * m.top5).toFixed(2)}%  loss ${m.loss.toFixed(4)}  (${m.count} images)\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify({ top1: m.top1, top5: m.top5, testLoss: m.loss, count: m.count })}\n`);
+      const m = await evaluateExportedModel({ modelPath: flags.model, dataDir: flags.data, batchSize: flags.batchSize, limit: flags.limit, tta: flags.tta });
+      const views = flags.tta === 'none' ? '' : `, tta ${flags.tta}: ${ttaViewCount(flags.tta)} views`;
+      process.stdout.write(`top1 ${(100 * m.top1).toFixed(2)}%  top5 ${(100 * m.top5).toFixed(2)}%  loss ${m.loss.toFixed(4)}  (${m.count} images${views})\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ top1: m.top1, top5: m.top5, testLoss: m.loss, count: m.count, tta: flags.tta })}\n`);
     });
 }

@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { reportError } from './errors.js';
 import { addEvalCommand } from './eval-command.js';
+import { addLrFindCommand } from './lr-find-command.js';
+import { addPredictCommand } from './predict-command.js';
 import { addPresetsCommand } from './presets-command.js';
 import { addScheduleCommand } from './schedule-command.js';
 import { addTrainCommand } from './train-command.js';
@@ -28,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
   addAblateCommand(program);
   addSweepCommand(program);
   addExperimentCommand(program);
+  addLrFindCommand(program);
+  addPredictCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

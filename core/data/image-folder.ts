@@ -39,13 +39,21 @@ interface Entry {
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 const FIX_FILE = 'Re-export it as PNG or JPEG, or remove it from the dataset folder.';
 
-/** Decodes a PNG or JPEG file (recognised by its magic bytes) to RGBA; failures name the file. */
-export function decodeImageFile(file: string): RgbaImage {
-  const bytes = readDataFile(file, 'Check the dataset folder.');
+/** What a decoding error tells the user to do: about a missing file, and about one that is not a PNG/JPEG. */
+export interface DecodeHints {
+  readonly missing: string;
+  readonly fix: string;
+}
+
+const DATASET_HINTS: DecodeHints = { missing: 'Check the dataset folder.', fix: FIX_FILE };
+
+/** Decodes a PNG or JPEG file (recognised by its magic bytes) to RGBA; failures name the file (hints: a dataset folder's by default). */
+export function decodeImageFile(file: string, hints: DecodeHints = DATASET_HINTS): RgbaImage {
+  const bytes = readDataFile(file, hints.missing);
   const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) {
-    throw new DataError(`${file} is neither a PNG nor a JPEG (it does not start with their magic bytes). ${FIX_FILE}`);
+    throw new DataError(`${file} is neither a PNG nor a JPEG (it does not start with their magic bytes). ${hints.fix}`);
   }
   try {
     if (isPng) {
@@ -56,13 +64,13 @@ export function decodeImageFile(file: string): RgbaImage {
     return { width: jpeg.width, height: jpeg.height, rgba: jpeg.data };
   } catch (err) {
     throw new DataError(
-      `${file} cannot be decoded as ${isPng ? 'PNG' : 'JPEG'} (${(err as Error).message}). ${FIX_FILE}`,
+      `${file} cannot be decoded as ${isPng ? 'PNG' : 'JPEG'} (${(err as Error).message}). ${hints.fix}`,
     );
   }
 }
 
 /** Writes the pixels of an RGBA image as 1 (luma) or 3 (RGB) channels into `out` at `offset`. */
-function rgbaToChannels(rgba: Uint8Array, channels: 1 | 3, out: Uint8Array, offset: number): void {
+export function rgbaToChannels(rgba: Uint8Array, channels: 1 | 3, out: Uint8Array, offset: number): void {
   const pixels = rgba.length / 4;
   for (let p = 0; p < pixels; p++) {
     const r = rgba[4 * p]!;

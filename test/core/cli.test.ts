@@ -62,7 +62,7 @@ describe('trickster CLI', () => {
     const show = await cli('presets', '--show', 'baseline');
     expect(show.stdout).toMatch(/name: small-cnn/);
     expect(show.stdout).toMatch(/\* lr-schedule/);
-    for (const cmd of ['train', 'eval', 'presets']) {
+    for (const cmd of ['train', 'eval', 'presets', 'lr-find', 'predict']) {
       const help = await cli(cmd, '--help');
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`Usage: trickster ${cmd}`));
