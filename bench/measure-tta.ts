@@ -8,10 +8,13 @@
  *
  *   npx tsx bench/measure-tta.ts                      # the measurement: 3 seeds, 10 epochs, full splits
  *   npx tsx bench/measure-tta.ts --seeds 1 --epochs 1 --limit 512 --test-limit 500 --out /tmp/tta.json   # a smoke run
+ *
+ * Resumable: the runs live in --work (default runs/tta-baseline-<epochs>ep); re-running the same
+ * command reuses each seed's finished run (summary.json) and resumes an interrupted one
+ * (`trickster train --resume`) instead of training it again.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { machineInfo } from './machine.js';
 
@@ -37,15 +40,21 @@ function cliJson(cliArgs: string[]): Record<string, unknown> {
 const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const sd = (v: readonly number[]) => (v.length < 2 ? null : Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1)));
 
-const work = mkdtempSync(path.join(os.tmpdir(), 'trickster-tta-'));
+const work = path.resolve(flag('--work') ?? `runs/tta-baseline-${epochs}ep${limit ? `-limit${limit}` : ''}`);
 const perSeed: { seed: number; trainTop1: number; wallSeconds: number; eval: Record<string, { top1: number; testLoss: number; seconds: number }> }[] = [];
-try {
+{
   for (let seed = 1; seed <= seedCount; seed++) {
     const runDir = path.join(work, `seed-${seed}`);
-    const train = ['train', '--preset', 'baseline', '--seed', String(seed), '--epochs', String(epochs), '--out', runDir, '--progress', 'none', '--json'];
-    if (limit) train.push('--limit', limit);
-    if (testLimit) train.push('--test-limit', testLimit);
-    const summary = cliJson(train);
+    const summaryFile = path.join(runDir, 'summary.json');
+    let summary: Record<string, unknown>;
+    if (existsSync(summaryFile)) summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown>;
+    else if (existsSync(path.join(runDir, 'checkpoint.ckpt'))) summary = cliJson(['train', '--resume', runDir, '--progress', 'none', '--json']);
+    else {
+      const train = ['train', '--preset', 'baseline', '--seed', String(seed), '--epochs', String(epochs), '--out', runDir, '--progress', 'none', '--json'];
+      if (limit) train.push('--limit', limit);
+      if (testLimit) train.push('--test-limit', testLimit);
+      summary = cliJson(train);
+    }
     const evals: (typeof perSeed)[number]['eval'] = {};
     for (const mode of modes) {
       const started = Date.now();
@@ -55,8 +64,6 @@ try {
     }
     perSeed.push({ seed, trainTop1: summary['top1'] as number, wallSeconds: summary['wallSeconds'] as number, eval: evals });
   }
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }
 
 const byMode = Object.fromEntries(
