@@ -1,3 +1,5 @@
+import { SVG_CHART, svgChartFrame } from './svg-frame.js';
+
 /** One point of a learning-rate curve: time in epochs and the rate. */
 export interface LrPoint {
   epoch: number;
@@ -9,9 +11,7 @@ export interface LrPoint {
  * boundary up to 10 labels, the curve as a polyline).
  */
 export function lrCurveSvg(points: readonly LrPoint[], title: string): string {
-  const width = 640;
-  const height = 360;
-  const m = { left: 70, right: 20, top: 36, bottom: 44 };
+  const { width, height, margin: m } = SVG_CHART;
   const maxEpoch = Math.max(...points.map((p) => p.epoch), 1);
   const maxLr = Math.max(...points.map((p) => p.lr), 1e-12);
   const x = (e: number) => m.left + ((width - m.left - m.right) * e) / maxEpoch;
@@ -25,18 +25,11 @@ export function lrCurveSvg(points: readonly LrPoint[], title: string): string {
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map(
     (f) => `<text x="${m.left - 8}" y="${(y(f * maxLr) + 4).toFixed(1)}" text-anchor="end">${(f * maxLr).toPrecision(3)}</text>`,
   );
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`,
-    `<line x1="${m.left}" y1="${height - m.bottom}" x2="${width - m.right}" y2="${height - m.bottom}" stroke="black"/>`,
-    `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${height - m.bottom}" stroke="black"/>`,
-    ...xTicks,
-    ...yTicks,
-    `<text x="${width / 2}" y="${height - 8}" text-anchor="middle">epoch</text>`,
-    `<text x="16" y="${height / 2}" text-anchor="middle" transform="rotate(-90 16 ${height / 2})">learning rate</text>`,
-    `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line}"/>`,
-    `</svg>`,
-  ].join('\n');
+  return svgChartFrame({
+    title,
+    xLabel: 'epoch',
+    yLabel: 'learning rate',
+    ticks: [...xTicks, ...yTicks],
+    marks: [`<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line}"/>`],
+  });
 }

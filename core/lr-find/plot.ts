@@ -1,5 +1,6 @@
 import type { RangeTestPoint } from './curve-recorder.js';
 import type { LrSuggestion } from './suggest.js';
+import { SVG_CHART, svgChartFrame } from '../svg-frame.js';
 
 const COLORS: Record<LrSuggestion['rule'], string> = { valley: '#d62728', steep: '#2ca02c' };
 
@@ -9,9 +10,7 @@ const COLORS: Record<LrSuggestion['rule'], string> = { valley: '#d62728', steep:
  * axis stops at 4x the lowest smoothed loss so a blow-up does not flatten the curve.
  */
 export function lrFindSvg(points: readonly RangeTestPoint[], suggestions: readonly LrSuggestion[], title: string): string {
-  const width = 640;
-  const height = 360;
-  const m = { left: 70, right: 20, top: 36, bottom: 44 };
+  const { width, height, margin: m } = SVG_CHART;
   const finite = points.filter((p) => Number.isFinite(p.smoothed) && p.lr > 0);
   const logs = finite.map((p) => Math.log10(p.lr));
   const lo = Math.floor(Math.min(...logs, 0));
@@ -38,20 +37,15 @@ export function lrFindSvg(points: readonly RangeTestPoint[], suggestions: readon
       `<circle cx="${x(s.lr).toFixed(1)}" cy="${y(s.loss).toFixed(1)}" r="5" fill="${COLORS[s.rule]}"/>` +
       `<text x="${width - m.right - 4}" y="${m.top + 14 + 16 * i}" text-anchor="end" fill="${COLORS[s.rule]}">${s.rule}: ${s.lr.toPrecision(3)}</text>`,
   );
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`,
-    `<line x1="${m.left}" y1="${height - m.bottom}" x2="${width - m.right}" y2="${height - m.bottom}" stroke="black"/>`,
-    `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${height - m.bottom}" stroke="black"/>`,
-    ...xTicks,
-    ...yTicks,
-    `<text x="${width / 2}" y="${height - 8}" text-anchor="middle">learning rate (log scale)</text>`,
-    `<text x="16" y="${height / 2}" text-anchor="middle" transform="rotate(-90 16 ${height / 2})">training loss</text>`,
-    `<polyline fill="none" stroke="#1f77b4" stroke-opacity="0.3" stroke-width="1" points="${line('loss')}"/>`,
-    `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line('smoothed')}"/>`,
-    ...marks,
-    `</svg>`,
-  ].join('\n');
+  return svgChartFrame({
+    title,
+    xLabel: 'learning rate (log scale)',
+    yLabel: 'training loss',
+    ticks: [...xTicks, ...yTicks],
+    marks: [
+      `<polyline fill="none" stroke="#1f77b4" stroke-opacity="0.3" stroke-width="1" points="${line('loss')}"/>`,
+      `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line('smoothed')}"/>`,
+      ...marks,
+    ],
+  });
 }
