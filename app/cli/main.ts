@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { reportError } from './errors.js';
+import { addDoctorCommand } from './doctor-command.js';
 import { addEvalCommand } from './eval-command.js';
 import { addPresetsCommand } from './presets-command.js';
 import { addScheduleCommand } from './schedule-command.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   addAblateCommand(program);
   addSweepCommand(program);
   addExperimentCommand(program);
+  addDoctorCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -46,3 +46,20 @@ export function pct(fraction: number): string {
 export function lrChange(lr: number, factor: number): string {
   return `optimizer.lr: ${fmt(lr)} -> ${fmt(Number((lr * factor).toPrecision(3)))}`;
 }
+
+/** Least-squares line through (i, values[i]): its value at the first and last index, and the t statistic of its slope. */
+export function linearTrend(values: readonly number[]): { start: number; end: number; t: number } {
+  const n = values.length;
+  const xm = (n - 1) / 2;
+  const ym = values.reduce((s, v) => s + v, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  values.forEach((y, x) => {
+    sxx += (x - xm) ** 2;
+    sxy += (x - xm) * (y - ym);
+  });
+  const slope = sxy / sxx;
+  const residual = values.reduce((s, y, x) => s + (y - (ym + slope * (x - xm))) ** 2, 0);
+  const se = Math.sqrt(residual / Math.max(n - 2, 1) / sxx);
+  return { start: ym - slope * xm, end: ym + slope * xm, t: se > 0 ? slope / se : slope < 0 ? -Infinity : slope > 0 ? Infinity : 0 };
+}
