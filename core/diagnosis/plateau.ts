@@ -5,13 +5,16 @@ import type { Diagnosis, RunCurves } from './types.js';
 export const PLATEAU_PATIENCE = 3;
 /** An improvement lowers the best loss so far by more than this fraction (ReduceLROnPlateau's relative threshold). */
 export const PLATEAU_THRESHOLD = 0.01;
+/** Flat, not rising: no epoch of the stretch is more than this fraction above the best (a rise is overfitting's reading). */
+export const PLATEAU_BAND = 0.03;
 /** The learning rate counts as unchanged while its highest and lowest value in the stretch differ by at most this fraction. */
 export const PLATEAU_LR_TOLERANCE = 0.01;
 
 /**
  * A plateau a schedule or ReduceLROnPlateau would have caught: PLATEAU_PATIENCE epochs or more in
  * a row in which the monitored loss (validation, else training) never beat its best by more than
- * PLATEAU_THRESHOLD, all at the same learning rate, with the reduce-lr-on-plateau plugin off.
+ * PLATEAU_THRESHOLD nor rose above it by more than PLATEAU_BAND, all at the same learning rate,
+ * with the reduce-lr-on-plateau plugin off.
  * Change: switch that plugin on (patience 2, factor 0.1).
  */
 export function diagnosePlateau(curves: RunCurves): Diagnosis | null {
@@ -28,13 +31,14 @@ export function diagnosePlateau(curves: RunCurves): Diagnosis | null {
     }
     const stretch = e.slice(best + 1, i + 1);
     const lrs = stretch.map((p) => p.lr);
-    if (stretch.length < PLATEAU_PATIENCE || Math.max(...lrs) > Math.min(...lrs) * (1 + PLATEAU_LR_TOLERANCE)) continue;
+    const rose = values.slice(best + 1, i + 1).some((v) => v > values[best]! * (1 + PLATEAU_BAND));
+    if (rose || stretch.length < PLATEAU_PATIENCE || Math.max(...lrs) > Math.min(...lrs) * (1 + PLATEAU_LR_TOLERANCE)) continue;
     const name = useVal ? 'validation' : 'training';
     return {
       id: 'plateau',
       title: 'plateau at a constant learning rate',
       evidence:
-        `${name} loss best ${fmt(values[best]!)} at epoch ${e[best]!.epoch}; epochs ${stretch[0]!.epoch}-${e[i]!.epoch} never improved on it by more than ${pct(PLATEAU_THRESHOLD).slice(1)} ` +
+        `${name} loss best ${fmt(values[best]!)} at epoch ${e[best]!.epoch}; epochs ${stretch[0]!.epoch}-${e[i]!.epoch} stayed within -${pct(PLATEAU_THRESHOLD).slice(1)}/+${pct(PLATEAU_BAND).slice(1)} of it ` +
         `(${stretch.map((p, k) => fmt(values[best + 1 + k]!)).join(', ')}) while the lr stayed ${fmt(lrs[0]!)}`,
       change: 'plugins: { reduce-lr-on-plateau: { patience: 2, factor: 0.1 } }',
     };

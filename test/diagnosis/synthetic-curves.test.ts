@@ -115,7 +115,8 @@ describe('plateau', () => {
     expect(d?.evidence).toMatch(/validation loss best 0\.7 at epoch 3; epochs 4-6/);
     expect(d?.change).toBe('plugins: { reduce-lr-on-plateau: { patience: 2, factor: 0.1 } }');
   });
-  it('does not fire when the rate changed within the stretch, on two flat epochs, or with reduce-lr-on-plateau on', () => {
+  it('does not fire when the rate changed within the stretch, on two flat epochs, on a rising loss, or with reduce-lr-on-plateau on', () => {
+    expect(diagnosePlateau(curves({ epochs: epochs([1, 0.7, 0.6, 0.5, 0.4, 0.3], [1, 0.8, 0.7, 0.75, 0.8, 0.85]) }))).toBeNull();
     const flat = epochs([1, 0.7, 0.6, 0.6, 0.6, 0.6], [1, 0.8, 0.7, 0.699, 0.701, 0.7], (e) => (e < 4 ? 0.1 : 0.01));
     expect(diagnosePlateau(curves({ epochs: flat }))).toBeNull();
     expect(diagnosePlateau(curves({ epochs: epochs([1, 0.7, 0.6, 0.6, 0.6]) }))).toBeNull();
