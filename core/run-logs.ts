@@ -6,6 +6,7 @@ import type { DivergenceRecord } from './diagnosis/types.js';
 import type { TrainerHooks } from './hooks.js';
 import type { Logger } from './logger.js';
 import type { Position } from './contexts.js';
+import type { NumericError } from './errors.js';
 import { STEP_COLUMNS, StepLog, type StepRecord } from './step-log.js';
 import { TableLog, writeAtomically } from './table-log.js';
 
@@ -78,12 +79,14 @@ export class RunLogs {
 }
 
 /**
- * Leaves divergence.json in the run directory when a run stops with NUMERIC_INSTABILITY (the
- * message, where the run was and its rate), so `trickster doctor` can name it; nothing when the
- * folder was never made.
+ * Leaves divergence.json in the run directory when a run stops with NUMERIC_INSTABILITY: the
+ * message, and the step that diverged with its rate (the NaN watch's place), else where the run
+ * was (`position`, `lr`: a check after the steps, as of the exported weights); so `trickster
+ * doctor` can name it. Nothing when the folder was never made.
  */
-export function recordDivergence(dir: string, message: string, position: Position, lr: number): void {
+export function recordDivergence(dir: string, err: NumericError, position: Position, lr: number): void {
   if (!existsSync(dir)) return;
-  const record: DivergenceRecord = { code: 'NUMERIC_INSTABILITY', message, epochsCompleted: position.epoch, step: position.step, lr };
+  const at = err.place ? { epochsCompleted: err.place.epoch, step: err.place.step + 1, lr: err.place.lr } : { epochsCompleted: position.epoch, step: position.step, lr };
+  const record: DivergenceRecord = { code: 'NUMERIC_INSTABILITY', message: err.message, ...at };
   writeAtomically(path.join(dir, DIVERGENCE_FILE), `${JSON.stringify(record, null, 2)}\n`);
 }

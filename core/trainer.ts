@@ -146,7 +146,7 @@ export class Trainer {
       if (previous?.record) checkResumeRecord(this.options.outDir, previous.record, record);
       return await this.trainAndEvaluate(runDir, record, previous !== undefined, started);
     } catch (err) {
-      if (err instanceof NumericError) recordDivergence(this.options.outDir, err.message, this.position, this.hyper.lr);
+      if (err instanceof NumericError) recordDivergence(this.options.outDir, err, this.position, this.hyper.lr);
       throw explainBackendFailure(err, { batchSize: this.config.training.batchSize, backend: this.options.backend });
     } finally {
       await this.replicaPool?.close();

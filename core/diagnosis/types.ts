@@ -22,7 +22,7 @@ export interface DivergenceRecord {
   readonly message: string;
   /** Epochs finished before it stopped (the epoch in progress is this + 1, unless training had ended). */
   readonly epochsCompleted: number;
-  /** Optimizer steps taken. */
+  /** Optimizer steps counted through the step that diverged (or taken, for a check after the steps). */
   readonly step: number;
   /** The learning rate at that moment. */
   readonly lr: number;

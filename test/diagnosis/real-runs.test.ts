@@ -35,6 +35,16 @@ describe('diagnoses of real runs', () => {
     expect(run.warnings.filter((w) => w.startsWith('initial learning rate too high'))).toHaveLength(1);
   }, 60_000);
 
+  it('--lr 1e7: the NaN watch stops the run in its first steps; divergence.json holds its message, the doctor a tenth of the rate', async () => {
+    const run = await realRun(1e7, { data: { limit: 256, testLimit: 100 }, training: { epochs: 1, batchSize: 32, replicas: 1 } });
+    expect(run.error?.message).toMatch(/^training diverged at epoch 1, step \d+: the (loss|gradient) became NaN or infinite/);
+    const record = JSON.parse(readFileSync(path.join(run.outDir, 'divergence.json'), 'utf8'));
+    const step = Number(/step (\d+):/.exec(run.error!.message)![1]);
+    expect(record).toMatchObject({ code: 'NUMERIC_INSTABILITY', message: run.error!.message, epochsCompleted: 0, step, lr: 1e7 });
+    expect(run.findings[0]).toMatchObject({ id: 'divergence', change: 'optimizer.lr: 1.00e+7 -> 1.00e+6' });
+    expect(run.findings[0]!.evidence).toContain('after 0 finished epoch(s)');
+  }, 60_000);
+
   it('--lr 1e-5 at a constant rate: a slow steady fall, a rate ten times higher suggested', async () => {
     const run = await realRun(1e-5, { schedule: { name: 'constant' }, data: { limit: 512, testLimit: 100 }, training: { epochs: 3, batchSize: 16, replicas: 1, logEverySteps: 4 } });
     expect(run.error).toBeNull();
