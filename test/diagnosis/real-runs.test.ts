@@ -54,6 +54,15 @@ describe('diagnoses of real runs', () => {
     expect(existsSync(path.join(run.outDir, 'divergence.json'))).toBe(false);
   }, 60_000);
 
+  it('--lr 0.5 at a constant rate: a fast drop, then a flat, noisy loss at the same rate; a cosine schedule suggested', async () => {
+    const run = await realRun(0.5, { schedule: { name: 'constant' }, data: { limit: 512, testLimit: 100 }, training: { epochs: 4, batchSize: 32, replicas: 1, logEverySteps: 2 } });
+    expect(run.error).toBeNull();
+    const late = run.findings.find((d) => d.id === 'late-lr-too-high');
+    expect(late?.change).toBe('schedule: { name: cosine }');
+    expect(late?.evidence).toMatch(/while the lr is still 0\.5 at step 64/);
+    expect(run.warnings.filter((w) => w.startsWith('learning rate too high late'))).toHaveLength(1);
+  }, 60_000);
+
   it('a well-set rate: neither learning-rate finding, no divergence', async () => {
     const run = await realRun(0.01, { data: { limit: 768, testLimit: 100 }, training: { epochs: 2, batchSize: 32, replicas: 1, logEverySteps: 2 } });
     expect(run.error).toBeNull();
