@@ -17,6 +17,8 @@ export { HyperParams } from '../core/hyper-params.js';
 export { useBackend, type BackendChoice } from '../core/backends/resolve.js';
 export { saveModelToDir, loadModelFromDir } from '../core/model-io.js';
 export { evaluateExportedModel } from '../core/evaluate-model.js';
+export { diagnoseRun, type Diagnosis, type DiagnosisId, type RunCurves } from '../core/diagnosis/index.js';
+export { readRunCurves } from '../core/diagnosis/read-run.js';
 export * from '../core/errors.js';
 export { definePlugin, type PluginDefinition } from '../core/plugin-definition.js';
 
