@@ -23,7 +23,7 @@ export const DIAGNOSIS_CHECKS: readonly DiagnosisCheck[] = [
 
 /** The findings the curves support; without any, one `healthy` finding saying what was checked. */
 export function diagnoseRun(curves: RunCurves): Diagnosis[] {
-  const found = DIAGNOSIS_CHECKS.map((check) => check(curves)).filter((d): d is Diagnosis => d !== null);
+  const found = findProblems(curves);
   if (found.length > 0) return found;
   const e = curves.epochs;
   const lossText = e.length > 0 ? `training loss ${fmt(e[0]!.trainLoss)} -> ${fmt(e[e.length - 1]!.trainLoss)} over ${e.length} epoch(s)` : `${curves.steps.length} step line(s)`;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it, vi } from 'vitest';
 import { createTrainer } from '../../app/create-trainer.js';
 import { resolveConfig } from '../../core/config/load.js';
 import { silentLogger } from '../../core/logger.js';
@@ -65,6 +66,21 @@ describe('step log and CSV logs', () => {
     const mcsv = lines(dir, 'metrics.csv');
     expect(mcsv[0]).toBe('epoch,step,lr,trainLoss,valLoss,valTop1,valTop5,testLoss,testTop1,testTop5,imgPerSec');
     expect(mcsv.slice(1)).toEqual(metrics.map((m) => `${m.epoch},${m.step},${m.lr},${m.trainLoss},,,,,,,${m.imgPerSec}`));
+  });
+
+  it('adds no synchronous device read: dataSync/arraySync are called as often with a line every step as with no step log', async () => {
+    const syncReads = async (logEverySteps: number) => {
+      const dataSync = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+      const arraySync = vi.spyOn(tf.Tensor.prototype, 'arraySync');
+      try {
+        await train(tempRunDir(), { epochs: 1, overrides: { training: { epochs: 1, logEverySteps } } });
+        return dataSync.mock.calls.length + arraySync.mock.calls.length;
+      } finally {
+        dataSync.mockRestore();
+        arraySync.mockRestore();
+      }
+    };
+    expect(await syncReads(1)).toBe(await syncReads(0));
   });
 
   it('logEverySteps 0 writes no step log; a negative or fractional value is CONFIG_INVALID', async () => {
