@@ -53,7 +53,7 @@ export type { RunOptions, RunSummary } from './run-summary.js';
  *     hooks.afterStep(step, loss)
  *   settle the NaN watch (throws NUMERIC_INSTABILITY); await hooks.afterEpoch(epoch)
  *   if validation split (or training.testEachEpoch): beforeEval; evaluate; afterEval(validation metrics)
- *   metrics line, live diagnosis (run-logs.ts); hooks.saveState(bag); write checkpoint atomically
+ *   log the epoch; metrics line, live diagnosis (run-logs.ts); hooks.saveState(bag); write checkpoint atomically
  *   if hooks.shouldStop(epoch) returns a request: stop
  * await hooks.afterTrain(run)
  * test split, once: beforeEval/afterEval (phase 'final', no metrics for plugins); export if finite
@@ -185,8 +185,8 @@ export class Trainer {
       await this.hooks.afterEpoch.promise({ ...this.position, epochs, trainLoss: meanLoss });
       const evals = await evaluateEpoch(this.hooks, this.evaluator, this.position, { validation: this.data.validationCount > 0, test: config.training.testEachEpoch });
       validation = evals.validation ?? null;
-      logs.endEpoch({ epoch: epoch + 1, step: this.pos.step, lr: this.hyper.lr, trainLoss: meanLoss, ...metricFields('val', evals.validation), ...metricFields('test', evals.test), imgPerSec: images / Math.max(seconds, 1e-9) });
       this.logger.info(`epoch ${epoch + 1}/${epochs}  train loss ${meanLoss.toFixed(4)}${metricText('val', evals.validation)}${metricText('test', evals.test)}`);
+      logs.endEpoch({ epoch: epoch + 1, step: this.pos.step, lr: this.hyper.lr, trainLoss: meanLoss, ...metricFields('val', evals.validation), ...metricFields('test', evals.test), imgPerSec: images / Math.max(seconds, 1e-9) });
       this.pos = { ...this.pos, epoch: epoch + 1, batchInEpoch: 0 };
       await saveTrainerState(runDir.checkpointFile, this.stateParts());
       stopped = this.hooks.shouldStop.call({ ...this.position, epoch, epochs }) ?? null;
