@@ -58,7 +58,7 @@ export class RunLogs {
   private readonly steps: TableLog<StepRecord>;
   private readonly live: LiveDiagnosis;
 
-  constructor(private readonly options: RunLogsOptions) {
+  constructor(options: RunLogsOptions) {
     const { dir, completedEpochs, config } = options;
     const every = config.training.logEverySteps;
     const kept = (r: { epoch: number }) => r.epoch <= completedEpochs;
