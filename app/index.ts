@@ -20,6 +20,8 @@ export { evaluateExportedModel } from '../core/evaluate-model.js';
 export { loadClassifier, Classifier, type Prediction, type PredictInput, type PredictOptions, type ClassProbability } from '../core/predict/classifier.js';
 export { TTA_MODES, type TtaMode } from '../core/tta.js';
 export { findLearningRate, type FindLrOptions, type LrFindResult } from './lr-find.js';
+export { diagnoseRun, type Diagnosis, type DiagnosisId, type RunCurves } from '../core/diagnosis/index.js';
+export { readRunCurves } from '../core/diagnosis/read-run.js';
 export * from '../core/errors.js';
 export { definePlugin, type PluginDefinition } from '../core/plugin-definition.js';
 

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'MODEL_NOT_FOUND'
   | 'RUN_DIR_EXISTS'
   | 'RESUME_MISMATCH'
+  | 'RUN_LOGS_MISSING'
   | 'NUMERIC_INSTABILITY'
   | 'RESOURCE_EXHAUSTED'
   | 'PREVIEW_UNSUPPORTED'
@@ -100,9 +101,15 @@ export class CheckpointError extends TricksterError {
   }
 }
 
-/** A loss, gradient or statistic became NaN or infinite. */
+/**
+ * A loss, gradient or statistic became NaN or infinite; `place` is where, when a training step was
+ * caught (zero-based epoch, optimizer steps before it, its learning rate).
+ */
 export class NumericError extends TricksterError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly place?: { readonly epoch: number; readonly step: number; readonly lr: number },
+  ) {
     super('NUMERIC_INSTABILITY', message);
   }
 }

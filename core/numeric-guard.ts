@@ -105,7 +105,7 @@ export class NumericGuard {
         continue;
       }
       const place = places[i]!;
-      throw new NumericError(divergenceMessage({ ...place, what: Number.isFinite(loss) ? 'gradient' : 'loss', lastFiniteLoss: this.lastFiniteLoss }));
+      throw new NumericError(divergenceMessage({ ...place, what: Number.isFinite(loss) ? 'gradient' : 'loss', lastFiniteLoss: this.lastFiniteLoss }), place);
     }
   }
 }

@@ -6,10 +6,10 @@ import type { RunSummary } from './run-summary.js';
 
 /**
  * Config keys a resumed run may change without changing its results: how long it runs (more
- * epochs continue the schedules with the new length), how evaluation is batched and logged, and
+ * epochs continue the schedules with the new length), how evaluation is batched and how the run is logged, and
  * where batches are made. Replicas are compared as resolved counts, not as written.
  */
-const FREE_KEYS = ['description', 'training.epochs', 'training.evalBatchSize', 'training.testEachEpoch', 'training.replicas', 'data.worker', 'data.prefetch'];
+const FREE_KEYS = ['description', 'training.epochs', 'training.evalBatchSize', 'training.testEachEpoch', 'training.logEverySteps', 'training.replicas', 'data.worker', 'data.prefetch'];
 
 /** One config value that differs between a run and its resume. */
 export interface ConfigDifference {

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CheckpointError, TricksterError } from './errors.js';
 import type { RunSummary } from './run-summary.js';
@@ -17,7 +17,7 @@ export interface RunRecord {
   readonly backend: string;
 }
 
-/** Files of one run: config.json, run.json, metrics.jsonl, checkpoint.ckpt, model/, summary.json (once finished). */
+/** Files of one run: config.json, run.json, checkpoint.ckpt, model/, summary.json (once finished); the curves are core/run-logs.ts's. */
 export class RunDir {
   constructor(readonly dir: string) {}
 
@@ -66,11 +66,6 @@ export class RunDir {
   /** Writes the summary of a finished run (summary.json, last of its files). */
   writeSummary(summary: RunSummary): void {
     writeFileSync(path.join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  }
-
-  /** Appends one JSON object as a line to metrics.jsonl. */
-  appendMetrics(record: Record<string, unknown>): void {
-    appendFileSync(path.join(this.dir, 'metrics.jsonl'), `${JSON.stringify(record)}\n`);
   }
 
   /** Writes the resolved config the run uses and its run record (creating the folder). */

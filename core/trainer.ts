@@ -5,7 +5,7 @@ import type { Batch, EvalMetrics, Position, StepContext, StopRequest } from './c
 import type { HostBatch } from './data/types.js';
 import { explainBackendFailure } from './backend-failure.js';
 import { metricFields, metricText } from './epoch-log.js';
-import { PluginConflictError } from './errors.js';
+import { NumericError, PluginConflictError } from './errors.js';
 import { Evaluator, evaluateEpoch, evaluateFinal } from './evaluation.js';
 import { assertFiniteWeights } from './finite-weights.js';
 import { createHooks, type RunContext } from './hooks.js';
@@ -25,6 +25,7 @@ import { RandomStreams } from './random-streams.js';
 import { checkResumeConfig, checkResumeEpochs, checkResumeRecord, finishedRun } from './resume-check.js';
 import type { RunOptions, RunSummary } from './run-summary.js';
 import { RunDir, type RunRecord } from './run-dir.js';
+import { recordDivergence, RunLogs } from './run-logs.js';
 import { disposeAll, disposeReplaced } from './tensor-ownership.js';
 import { TOKENS } from './tokens.js';
 import type { TrainingData, TrainingDataProvider } from './training-data.js';
@@ -52,7 +53,7 @@ export type { RunOptions, RunSummary } from './run-summary.js';
  *     hooks.afterStep(step, loss)
  *   settle the NaN watch (throws NUMERIC_INSTABILITY); await hooks.afterEpoch(epoch)
  *   if validation split (or training.testEachEpoch): beforeEval; evaluate; afterEval(validation metrics)
- *   write metrics line; hooks.saveState(bag); write checkpoint atomically
+ *   log the epoch; metrics line, live diagnosis (run-logs.ts); hooks.saveState(bag); write checkpoint atomically
  *   if hooks.shouldStop(epoch) returns a request: stop
  * await hooks.afterTrain(run)
  * test split, once: beforeEval/afterEval (phase 'final', no metrics for plugins); export if finite
@@ -145,6 +146,7 @@ export class Trainer {
       if (previous?.record) checkResumeRecord(this.options.outDir, previous.record, record);
       return await this.trainAndEvaluate(runDir, record, previous !== undefined, started);
     } catch (err) {
+      if (err instanceof NumericError) recordDivergence(this.options.outDir, err, this.position, this.hyper.lr);
       throw explainBackendFailure(err, { batchSize: this.config.training.batchSize, backend: this.options.backend });
     } finally {
       await this.replicaPool?.close();
@@ -167,6 +169,7 @@ export class Trainer {
       runDir.writeConfig(config, record);
       this.logger.info(`resumed from ${runDir.checkpointFile} after epoch ${startEpoch}`);
     }
+    const logs = new RunLogs({ dir: this.options.outDir, hooks: this.hooks, logger: this.logger, config, lr: () => this.hyper.lr, started, completedEpochs: startEpoch });
     let stopped: StopRequest | null = null;
     let validation: EvalMetrics | null = null;
     let trainedImages = 0;
@@ -182,8 +185,8 @@ export class Trainer {
       await this.hooks.afterEpoch.promise({ ...this.position, epochs, trainLoss: meanLoss });
       const evals = await evaluateEpoch(this.hooks, this.evaluator, this.position, { validation: this.data.validationCount > 0, test: config.training.testEachEpoch });
       validation = evals.validation ?? null;
-      runDir.appendMetrics({ epoch: epoch + 1, step: this.pos.step, lr: this.hyper.lr, trainLoss: meanLoss, ...metricFields('val', evals.validation), ...metricFields('test', evals.test), imgPerSec: images / Math.max(seconds, 1e-9) });
       this.logger.info(`epoch ${epoch + 1}/${epochs}  train loss ${meanLoss.toFixed(4)}${metricText('val', evals.validation)}${metricText('test', evals.test)}`);
+      logs.endEpoch({ epoch: epoch + 1, step: this.pos.step, lr: this.hyper.lr, trainLoss: meanLoss, ...metricFields('val', evals.validation), ...metricFields('test', evals.test), imgPerSec: images / Math.max(seconds, 1e-9) });
       this.pos = { ...this.pos, epoch: epoch + 1, batchInEpoch: 0 };
       await saveTrainerState(runDir.checkpointFile, this.stateParts());
       stopped = this.hooks.shouldStop.call({ ...this.position, epoch, epochs }) ?? null;

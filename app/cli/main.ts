@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { reportError } from './errors.js';
+import { addDoctorCommand } from './doctor-command.js';
 import { addEvalCommand } from './eval-command.js';
 import { addLrFindCommand } from './lr-find-command.js';
 import { addPredictCommand } from './predict-command.js';
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   addExperimentCommand(program);
   addLrFindCommand(program);
   addPredictCommand(program);
+  addDoctorCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

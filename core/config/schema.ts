@@ -147,6 +147,11 @@ export const trainingSchema = z
     testEachEpoch: z.boolean().default(false),
     /** Stop with NUMERIC_INSTABILITY when a loss or gradient becomes NaN or infinite (device-side check, read asynchronously). */
     checkFinite: z.boolean().default(true),
+    /**
+     * Write a line to steps.jsonl / steps.csv every this many optimizer steps (mean train loss, LR,
+     * img/s since the previous line; each epoch's last steps get a line too). 0: no step log.
+     */
+    logEverySteps: z.number().int().min(0).default(10),
   })
   .strict();
 
@@ -158,7 +163,7 @@ export const configSchema = z
     data: dataSchema.default({ validationSplit: 0, normalize: true, worker: true, prefetch: 4, augment: { flip: false, crop: false } }),
     optimizer: optimizerSchema,
     schedule: scheduleSchema.default({ name: 'constant' }),
-    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42, replicas: 'auto', testEachEpoch: false, checkFinite: true }),
+    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42, replicas: 'auto', testEachEpoch: false, checkFinite: true, logEverySteps: 10 }),
     plugins: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();

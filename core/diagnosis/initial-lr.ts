@@ -1,0 +1,44 @@
+import { fmt, lrChange, trainCurve } from './curve.js';
+import type { Diagnosis, RunCurves } from './types.js';
+
+/** The early loss peaks at this many times its first logged value or more: it rose or exploded. */
+export const INITIAL_RISE_FACTOR = 1.5;
+/**
+ * A training loss at or above this has exploded: cross-entropy 1000 means the true class got a
+ * probability below e^-1000 (a fresh classifier starts near ln(classes), about 2.3 for 10).
+ */
+export const EXPLODED_LOSS = 1e3;
+/** At least this many training-loss points are needed (step lines, else epochs). */
+export const INITIAL_MIN_POINTS = 3;
+
+/**
+ * Initial learning rate too high (seed 003: "explodes at the start"): within the first epoch's
+ * points (the first half of the curve when all points are in one epoch) the training loss peaks at
+ * INITIAL_RISE_FACTOR x the first logged loss or more, or is NaN/infinite there; or the first
+ * logged loss is EXPLODED_LOSS or more already (an explosion inside the first logged window).
+ * Change: a tenth of optimizer.lr.
+ */
+export function diagnoseInitialLr(curves: RunCurves): Diagnosis | null {
+  const curve = trainCurve(curves);
+  const title = 'initial learning rate too high: the loss rises or explodes at the start';
+  const change = lrChange(curves.config.optimizer.lr, 0.1);
+  const first = curve.losses[0];
+  if (first !== undefined && first >= EXPLODED_LOSS) {
+    return { id: 'initial-lr-too-high', title, change, evidence: `training loss ${fmt(first)} at ${curve.labels[0]} (epoch ${curve.epochs[0]}, lr ${fmt(curve.lrs[0]!)}) already: exploded (>= ${fmt(EXPLODED_LOSS)})` };
+  }
+  if (first === undefined || curve.losses.length < INITIAL_MIN_POINTS) return null;
+  const inFirstEpoch = curve.epochs.filter((e) => e === curve.epochs[0]).length;
+  const early = inFirstEpoch === curve.losses.length ? Math.ceil(curve.losses.length / 2) : Math.max(inFirstEpoch, 2);
+  const window = curve.losses.slice(1, early);
+  const nonFinite = window.findIndex((v) => !Number.isFinite(v));
+  const peak = 1 + (nonFinite >= 0 ? nonFinite : window.indexOf(Math.max(...window)));
+  const value = curve.losses[peak]!;
+  if (!Number.isFinite(first) || (Number.isFinite(value) && value < INITIAL_RISE_FACTOR * first)) return null;
+  const rise = Number.isFinite(value) ? `rose to ${fmt(value)} (${fmt(value / first)}x)` : `became ${value}`;
+  return {
+    id: 'initial-lr-too-high',
+    title,
+    evidence: `training loss ${fmt(first)} at ${curve.labels[0]}, ${rise} at ${curve.labels[peak]} (epoch ${curve.epochs[peak]}, lr ${fmt(curve.lrs[peak]!)}); threshold ${INITIAL_RISE_FACTOR}x`,
+    change,
+  };
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { diagnoseRun, type DiagnosisConfig, type EpochPoint, type RunCurves, type StepPoint } from '../../core/diagnosis/index.js';
+import { diagnoseDivergence } from '../../core/diagnosis/divergence.js';
+import { diagnoseInitialLr } from '../../core/diagnosis/initial-lr.js';
+import { diagnoseLateLr } from '../../core/diagnosis/late-lr.js';
+import { diagnoseLrTooLow } from '../../core/diagnosis/lr-too-low.js';
+import { diagnoseOverfitting } from '../../core/diagnosis/overfitting.js';
+import { diagnosePlateau } from '../../core/diagnosis/plateau.js';
+import { diagnoseUnderfitting } from '../../core/diagnosis/underfitting.js';
+
+const config: DiagnosisConfig = { optimizer: { lr: 0.1, weightDecay: 5e-4 }, schedule: { name: 'constant' }, model: { width: 1 }, training: { epochs: 10 }, plugins: {} };
+
+/** Step lines from a loss function of the step index, 10 lines an epoch, a constant rate unless given. */
+function steps(loss: (i: number) => number, n = 40, lr: (i: number) => number = () => 0.1): StepPoint[] {
+  return Array.from({ length: n }, (_, i) => ({ epoch: Math.floor(i / 10) + 1, step: 10 * (i + 1), loss: loss(i), lr: lr(i) }));
+}
+
+/** Epoch lines from training and validation losses. */
+function epochs(train: number[], val?: number[], lr: (e: number) => number = () => 0.1): EpochPoint[] {
+  return train.map((t, i) => ({ epoch: i + 1, step: 100 * (i + 1), lr: lr(i), trainLoss: t, ...(val ? { valLoss: val[i]!, valTop1: 0.5 } : {}) }));
+}
+
+const curves = (over: Partial<RunCurves>): RunCurves => ({ steps: [], epochs: [], config, divergence: null, finished: true, ...over });
+/** A small deterministic wobble (batch noise) of relative size `a`. */
+const wobble = (i: number, a = 0.01) => 1 + a * Math.sin(1.7 * i);
+/** A healthy curve: a fast fall that keeps going, on a decayed rate. */
+const healthySteps = steps((i) => 0.4 + 2 * Math.exp(-i / 6) - 0.005 * i, 40, (i) => (i < 20 ? 0.1 : i < 30 ? 0.01 : 0.001));
+
+describe('initial learning rate too high', () => {
+  it('finds a loss that rises in the first epoch and names the step, the rise and a tenth of the rate', () => {
+    const d = diagnoseInitialLr(curves({ steps: steps((i) => (i < 5 ? 2.3 * 1.6 ** i : 2.3)) }));
+    expect(d?.id).toBe('initial-lr-too-high');
+    expect(d?.evidence).toMatch(/training loss 2\.3 at step 10, rose to 15\.07 \(6\.554x\) at step 50/);
+    expect(d?.change).toBe('optimizer.lr: 0.1 -> 0.01');
+  });
+  it('finds a NaN in the first epoch, and a first logged loss that has exploded already', () => {
+    expect(diagnoseInitialLr(curves({ steps: steps((i) => (i === 3 ? NaN : 2.3)) }))?.evidence).toMatch(/became NaN at step 40/);
+    expect(diagnoseInitialLr(curves({ steps: steps((i) => (i === 0 ? 5e6 : 2.3)) }))?.evidence).toMatch(/5\.00e\+6 at step 10 .* already: exploded/);
+  });
+  it('does not fire on a falling curve, on a rise below 1.5x, or on a rise after the first epoch', () => {
+    expect(diagnoseInitialLr(curves({ steps: healthySteps }))).toBeNull();
+    expect(diagnoseInitialLr(curves({ steps: steps((i) => (i === 4 ? 2.3 * 1.4 : 2.3 - 0.01 * i)) }))).toBeNull();
+    expect(diagnoseInitialLr(curves({ steps: steps((i) => (i === 25 ? 50 : 2.3 - 0.01 * i)) }))).toBeNull();
+  });
+  it('reads the epoch curve when there are no step lines', () => {
+    expect(diagnoseInitialLr(curves({ epochs: epochs([2.3, 9, 4, 3]) }))?.evidence).toMatch(/at epoch 1, rose to 9 .* at epoch 2/);
+  });
+});
+
+describe('late learning rate too high', () => {
+  const fastThenFlat = steps((i) => (i < 10 ? 2.3 - 0.17 * i : 0.6) * wobble(i, 0.005));
+  it('finds a fast drop then a flat loss at an undecayed rate; the change is a cosine schedule', () => {
+    const d = diagnoseLateLr(curves({ steps: fastThenFlat }));
+    expect(d?.id).toBe('late-lr-too-high');
+    expect(d?.evidence).toMatch(/while the lr is still 0\.1 at step 400/);
+    expect(d?.change).toBe('schedule: { name: cosine }');
+  });
+  it('does not fire once the rate was decayed, when the loss keeps falling, or live under a schedule yet to decay', () => {
+    expect(diagnoseLateLr(curves({ steps: steps((i) => (i < 10 ? 2.3 - 0.17 * i : 0.6), 40, (i) => (i < 20 ? 0.1 : 0.01)) }))).toBeNull();
+    expect(diagnoseLateLr(curves({ steps: healthySteps }))).toBeNull();
+    expect(diagnoseLateLr(curves({ steps: fastThenFlat, finished: false, config: { ...config, schedule: { name: 'multistep' } } }))).toBeNull();
+  });
+});
+
+describe('learning rate too low', () => {
+  it('finds a slow steady fall (noise and all) and suggests ten times the rate', () => {
+    const d = diagnoseLrTooLow(curves({ steps: steps((i) => (2.3 - 0.004 * i) * wobble(i)) }));
+    expect(d?.id).toBe('lr-too-low');
+    expect(d?.change).toBe('optimizer.lr: 0.1 -> 1');
+  });
+  it('does not fire on a fast fall, a flat noisy curve, or a curve that rose', () => {
+    expect(diagnoseLrTooLow(curves({ steps: healthySteps }))).toBeNull();
+    expect(diagnoseLrTooLow(curves({ steps: steps((i) => 2.3 * wobble(i, 0.03)) }))).toBeNull();
+    expect(diagnoseLrTooLow(curves({ steps: steps((i) => (i === 2 ? 3 : 2.3 - 0.004 * i)) }))).toBeNull();
+  });
+});
+
+describe('overfitting', () => {
+  const train = [1.2, 0.8, 0.6, 0.45, 0.35, 0.28];
+  it('finds validation loss rising off its low while training loss falls and the gap widens', () => {
+    const d = diagnoseOverfitting(curves({ epochs: epochs(train, [1.25, 0.9, 0.8, 0.82, 0.88, 0.95]) }));
+    expect(d?.id).toBe('overfitting');
+    expect(d?.evidence).toMatch(/validation loss lowest at epoch 3 \(0\.8\), 0\.95 at epoch 6 \(\+18\.7%/);
+    expect(d?.change).toMatch(/early-stopping/);
+  });
+  it('with early stopping on, suggests twice the weight decay', () => {
+    const d = diagnoseOverfitting(curves({ epochs: epochs(train, [1.25, 0.9, 0.8, 0.82, 0.88, 0.95]), config: { ...config, plugins: { 'early-stopping': {} } } }));
+    expect(d?.change).toBe('optimizer.weightDecay: 5.00e-4 -> 0.001');
+  });
+  it('does not fire while validation loss still falls, on a rise under 5%, or without a validation split', () => {
+    expect(diagnoseOverfitting(curves({ epochs: epochs(train, [1.25, 0.9, 0.8, 0.7, 0.65, 0.6]) }))).toBeNull();
+    expect(diagnoseOverfitting(curves({ epochs: epochs(train, [1.25, 0.9, 0.8, 0.81, 0.82, 0.83]) }))).toBeNull();
+    expect(diagnoseOverfitting(curves({ epochs: epochs(train) }))).toBeNull();
+  });
+});
+
+describe('underfitting', () => {
+  it('finds training and validation loss both high and flat, and suggests a wider model', () => {
+    const d = diagnoseUnderfitting(curves({ epochs: epochs([2.0, 1.9, 1.89, 1.885, 1.884], [2.0, 1.95, 1.94, 1.94, 1.939]) }));
+    expect(d?.id).toBe('underfitting');
+    expect(d?.change).toBe('model.width: 1 -> 2');
+  });
+  it('does not fire when the loss is low, still falling, or the flatness is a slow steady fall (too low a rate)', () => {
+    expect(diagnoseUnderfitting(curves({ epochs: epochs([2.0, 0.9, 0.6, 0.59, 0.589], [2.0, 0.95, 0.7, 0.69, 0.69]) }))).toBeNull();
+    expect(diagnoseUnderfitting(curves({ epochs: epochs([2.0, 1.8, 1.6, 1.45, 1.3]) }))).toBeNull();
+    const slow = steps((i) => (2.3 - 0.004 * i) * wobble(i));
+    expect(diagnoseUnderfitting(curves({ steps: slow, epochs: epochs([2.28, 2.24, 2.2, 2.16]) }))).toBeNull();
+  });
+});
+
+describe('plateau', () => {
+  it('finds three epochs without a 1% improvement at one rate, and suggests reduce-lr-on-plateau', () => {
+    const d = diagnosePlateau(curves({ epochs: epochs([1, 0.7, 0.6, 0.6, 0.6, 0.6], [1, 0.8, 0.7, 0.699, 0.701, 0.7]) }));
+    expect(d?.id).toBe('plateau');
+    expect(d?.evidence).toMatch(/validation loss best 0\.7 at epoch 3; epochs 4-6/);
+    expect(d?.change).toBe('plugins: { reduce-lr-on-plateau: { patience: 2, factor: 0.1 } }');
+  });
+  it('does not fire when the rate changed within the stretch, on two flat epochs, on a rising loss, or with reduce-lr-on-plateau on', () => {
+    expect(diagnosePlateau(curves({ epochs: epochs([1, 0.7, 0.6, 0.5, 0.4, 0.3], [1, 0.8, 0.7, 0.75, 0.8, 0.85]) }))).toBeNull();
+    const flat = epochs([1, 0.7, 0.6, 0.6, 0.6, 0.6], [1, 0.8, 0.7, 0.699, 0.701, 0.7], (e) => (e < 4 ? 0.1 : 0.01));
+    expect(diagnosePlateau(curves({ epochs: flat }))).toBeNull();
+    expect(diagnosePlateau(curves({ epochs: epochs([1, 0.7, 0.6, 0.6, 0.6]) }))).toBeNull();
+    const caught = epochs([1, 0.7, 0.6, 0.6, 0.6, 0.6]);
+    expect(diagnosePlateau(curves({ epochs: caught, config: { ...config, plugins: { 'reduce-lr-on-plateau': {} } } }))).toBeNull();
+  });
+});
+
+describe('divergence', () => {
+  const record = { code: 'NUMERIC_INSTABILITY' as const, message: 'training diverged at epoch 3', epochsCompleted: 2, step: 230, lr: 0.1 };
+  it('reports the divergence record; after a calm first epoch at a constant rate, the change is a cosine schedule', () => {
+    const d = diagnoseDivergence(curves({ divergence: record, steps: healthySteps.slice(0, 20), epochs: epochs([1.5, 0.9]) }));
+    expect(d?.evidence).toMatch(/NUMERIC_INSTABILITY after 2 finished epoch\(s\), at step 230 \(lr 0\.1\): training diverged at epoch 3/);
+    expect(d?.change).toBe('schedule: { name: cosine }');
+  });
+  it('in the first epoch (or after an exploding one) the change is a tenth of the rate', () => {
+    expect(diagnoseDivergence(curves({ divergence: { ...record, epochsCompleted: 0 } }))?.change).toBe('optimizer.lr: 0.1 -> 0.01');
+    expect(diagnoseDivergence(curves({ divergence: record, epochs: epochs([3e12, 5]) }))?.change).toBe('optimizer.lr: 0.1 -> 0.01');
+  });
+  it('finds a NaN training loss without a record, and nothing on finite curves', () => {
+    expect(diagnoseDivergence(curves({ steps: steps((i) => (i === 33 ? NaN : 1)) }))?.evidence).toMatch(/NaN or infinite at epoch 4, step 340/);
+    expect(diagnoseDivergence(curves({ steps: healthySteps, epochs: epochs([1.5, 0.9, 0.6, 0.5]) }))).toBeNull();
+  });
+});
+
+describe('diagnoseRun', () => {
+  it('says healthy, with what it read, when no check applies', () => {
+    const found = diagnoseRun(curves({ steps: healthySteps, epochs: epochs([1.5, 0.9, 0.6, 0.5], [1.6, 1.0, 0.7, 0.6], (e) => (e < 2 ? 0.1 : 0.01)) }));
+    expect(found.map((d) => d.id)).toEqual(['healthy']);
+    expect(found[0]!.evidence).toMatch(/training loss 1\.5 -> 0\.5 over 4 epoch\(s\)/);
+  });
+  it('reports every finding the curves support, in order', () => {
+    const found = diagnoseRun(curves({ steps: steps((i) => (i < 5 ? 2.3 * 1.6 ** i : NaN)), divergence: null }));
+    expect(found.map((d) => d.id)).toEqual(['divergence', 'initial-lr-too-high']);
+  });
+});
