@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { reportError } from './errors.js';
 import { addEvalCommand } from './eval-command.js';
 import { addPresetsCommand } from './presets-command.js';
+import { addReportCommand } from './report-command.js';
 import { addScheduleCommand } from './schedule-command.js';
 import { addTrainCommand } from './train-command.js';
 import { addAblateCommand } from './ablate-command.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   addAblateCommand(program);
   addSweepCommand(program);
   addExperimentCommand(program);
+  addReportCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

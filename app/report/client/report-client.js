@@ -1,0 +1,52 @@
+// Runs in the browser, inlined into report.html after uPlot: draws each chart described in the
+// JSON of #report-data into its <div id="chart-ID">, then records on that div how many points each
+// series drew (data-points, a JSON list) and keeps the uPlot objects in window.tricksterCharts.
+(function () {
+  'use strict';
+  var PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+  var INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000];
+  var report = JSON.parse(document.getElementById('report-data').textContent);
+  var charts = {};
+
+  function options(spec, width) {
+    return {
+      title: spec.title,
+      width: width,
+      height: 300,
+      scales: { x: { time: false } },
+      // Epochs and steps are whole numbers: ticks only at integers.
+      axes: [{ label: spec.xLabel, incrs: INTEGER_STEPS }, { label: spec.yLabel, size: 70 }],
+      legend: { live: true },
+      series: [{ label: spec.xLabel }].concat(
+        spec.series.map(function (s, i) {
+          var color = s.color || PALETTE[i % PALETTE.length];
+          return {
+            label: s.label,
+            stroke: color,
+            width: s.dash ? 1 : 2,
+            dash: s.dash ? [4, 4] : undefined,
+            alpha: s.dash ? 0.6 : 1,
+            spanGaps: true,
+            points: { show: spec.x.length <= 60, fill: color },
+          };
+        }),
+      ),
+    };
+  }
+
+  report.charts.forEach(function (spec) {
+    var el = document.getElementById('chart-' + spec.id);
+    var width = Math.max(320, Math.min(el.clientWidth || 640, 900));
+    var data = [spec.x].concat(spec.series.map(function (s) { return s.values; }));
+    var chart = new uPlot(options(spec, width), data, el);
+    charts[spec.id] = chart;
+    el.setAttribute(
+      'data-points',
+      JSON.stringify(chart.data.slice(1).map(function (values) {
+        return values.filter(function (v) { return v !== null && v !== undefined; }).length;
+      })),
+    );
+  });
+  window.tricksterCharts = charts;
+  document.body.setAttribute('data-charts-ready', String(report.charts.length));
+})();
