@@ -64,7 +64,9 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
   if (source.kind === 'experiment') {
     const { experiment, manifest } = source;
     const started = manifest.trials.filter((t) => isRunDir(experiment.runDir(t.id)));
-    const runs = started.map((t) => readRunData(experiment.runDir(t.id)));
+    // Labelled by variant and seed (a trial shared by variants, as base and a single trick left out, names both).
+    const label = (id: string, seed: number) => `${manifest.variants.filter((v) => v.trials.includes(id)).map((v) => v.name).join(' = ')} s${seed}`;
+    const runs = started.map((t) => ({ ...readRunData(experiment.runDir(t.id)), name: label(t.id, t.seed) }));
     const notStarted = manifest.trials.filter((t) => !started.includes(t)).map((t) => t.id);
     const table = experimentTable(manifest, trialRecords(experiment, manifest));
     const title = `trickster report: ${manifest.kind} ${path.basename(path.resolve(dir))}`;
