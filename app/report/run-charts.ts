@@ -44,7 +44,7 @@ export function runCharts(run: RunData): ChartSpec[] {
   const lrFrom = steps.length > 0 ? steps : epochs;
   if (lrFrom.length > 0) {
     const label = steps.length > 0 ? 'lr' : 'lr at the end of each epoch';
-    charts.push({ id: 'lr', title: 'Learning rate', xLabel: 'step', yLabel: 'learning rate', x: lrFrom.map((r) => r.step), series: [{ label, values: lrFrom.map((r) => r.lr) }] });
+    charts.push({ id: 'lr', title: 'Learning rate', xLabel: 'step', yLabel: 'learning rate', x: lrFrom.map((r) => r.step), series: [{ label, values: lrFrom.map((r) => r.lr), pointsOnly: steps.length === 0 }] });
   }
   const speed = epochSeries(epochs, [['imgPerSec', 'img/s']], keep);
   if (speed.length > 0) charts.push({ id: 'speed', title: 'Training throughput per epoch', xLabel: 'epoch', yLabel: 'images / s', x, series: speed });

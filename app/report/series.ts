@@ -5,6 +5,8 @@ export interface Series {
   /** Dashed line (e.g. the raw values under a smoothed curve). */
   readonly dash?: boolean;
   readonly color?: string;
+  /** Points without a line between them (values known only at those xs, e.g. the lr at each epoch's end). */
+  readonly pointsOnly?: boolean;
 }
 
 /** What the page draws with uPlot: a shared x axis and its series. */

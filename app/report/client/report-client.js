@@ -5,6 +5,8 @@
   'use strict';
   var PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
   var INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000];
+  // Three significant digits: small learning rates (5e-4) keep their value on the axis and in the legend.
+  function short(v) { return String(Number(v.toPrecision(3))); }
   var report = JSON.parse(document.getElementById('report-data').textContent);
   var charts = {};
 
@@ -15,7 +17,7 @@
       height: 300,
       scales: { x: { time: false } },
       // Epochs and steps are whole numbers: ticks only at integers.
-      axes: [{ label: spec.xLabel, incrs: INTEGER_STEPS }, { label: spec.yLabel, size: 70 }],
+      axes: [{ label: spec.xLabel, incrs: INTEGER_STEPS }, { label: spec.yLabel, size: 70, values: function (u, ticks) { return ticks.map(short); } }],
       legend: { live: true },
       series: [{ label: spec.xLabel }].concat(
         spec.series.map(function (s, i) {
@@ -27,7 +29,9 @@
             dash: s.dash ? [4, 4] : undefined,
             alpha: s.dash ? 0.6 : 1,
             spanGaps: true,
-            points: { show: spec.x.length <= 60, fill: color },
+            value: function (u, v) { return v === null || v === undefined ? '--' : short(v); },
+            paths: s.pointsOnly ? function () { return null; } : undefined,
+            points: { show: s.pointsOnly || spec.x.length <= 60, size: s.pointsOnly ? 8 : 5, fill: color },
           };
         }),
       ),
