@@ -17,6 +17,7 @@ export { HyperParams } from '../core/hyper-params.js';
 export { useBackend, type BackendChoice } from '../core/backends/resolve.js';
 export { saveModelToDir, loadModelFromDir } from '../core/model-io.js';
 export { evaluateExportedModel } from '../core/evaluate-model.js';
+export { writeReport, type ReportOptions, type WrittenReport } from './report/write-report.js';
 export * from '../core/errors.js';
 export { definePlugin, type PluginDefinition } from '../core/plugin-definition.js';
 
