@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { makeBatches } from '../../core/data/batcher.js';
 import { findDataDir } from '../../core/data/find-data-dir.js';
@@ -51,7 +52,11 @@ export interface TestEvaluationOptions {
 async function runTestSplit(run: RunData, dataDir: string | undefined): Promise<{ dir: string; test: ImageDataset }> {
   const data = (run.config.data ?? {}) as { dir?: string; size?: number; testLimit?: number };
   const seed = ((run.config.training ?? {}) as { seed?: number }).seed ?? 0;
-  const dir = await findDataDir({ cliDir: dataDir ?? run.record?.dataDir, configDir: data.dir, baseDir: run.record?.configDir ?? undefined });
+  const recorded = run.record?.dataDir;
+  if (dataDir === undefined && recorded !== undefined && !existsSync(recorded)) {
+    throw new DataError(`${recorded} (where the run read its data, in run.json) does not exist; pass the run's dataset folder with --data`, 'DATA_NOT_FOUND');
+  }
+  const dir = await findDataDir({ cliDir: dataDir ?? recorded, configDir: data.dir, baseDir: run.record?.configDir ?? undefined });
   const splits = loadDataset(dir, { size: data.size });
   return { dir, test: data.testLimit !== undefined ? limitDataset(splits.test, data.testLimit, seed) : splits.test };
 }

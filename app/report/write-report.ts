@@ -1,5 +1,6 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { TricksterError } from '../../core/errors.js';
 import { experimentTable } from '../../core/experiments/table.js';
 import { trialRecords } from '../cli/experiment-run.js';
 import { renderComparisonReport } from './render-comparison.js';
@@ -55,6 +56,9 @@ function writeAtomically(file: string, text: string): void {
 export async function writeReport(dir: string, options: ReportOptions = {}): Promise<WrittenReport> {
   const source = reportSource(dir);
   const file = options.out ?? path.join(dir, 'report.html');
+  if (!existsSync(path.dirname(path.resolve(file)))) {
+    throw new TricksterError('USAGE', `--out ${file}: folder ${path.dirname(path.resolve(file))} does not exist; create it or write the report elsewhere`);
+  }
   if (source.kind === 'run') {
     const run = readRunData(dir);
     const outcome = await evaluationOf(run, options);

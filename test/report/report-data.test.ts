@@ -126,6 +126,29 @@ describe('trickster report: bad inputs', () => {
         writeFileSync(path.join(d, 'metrics.jsonl'), '{"epoch":1,"step":1,"lr":0.1,"trainLoss":1}\n{"epoch":2,"st\n');
       },
     },
+    {
+      name: 'a run whose data folder (run.json) is gone',
+      code: 'DATA_NOT_FOUND',
+      exit: 1,
+      says: /\/gone\/fashion-mnist \(where the run read its data, in run\.json\) does not exist; pass the run's dataset folder with --data/,
+      args: (d) => ['report', d],
+      setup: (d) => {
+        writeFileSync(path.join(d, 'config.json'), config);
+        writeFileSync(path.join(d, 'run.json'), JSON.stringify({ preset: null, replicas: 1, dataDir: '/gone/fashion-mnist', configDir: null, backend: 'cpu' }));
+        mkdirSync(path.join(d, 'model'));
+        writeFileSync(path.join(d, 'model', 'model.json'), '{}');
+        const meta = { dataset: 'fashion-mnist', classNames: ['a', 'b'], inputShape: { height: 28, width: 28, channels: 1 }, normalization: { mean: [0], std: [1] } };
+        writeFileSync(path.join(d, 'model', 'trickster.json'), JSON.stringify(meta));
+      },
+    },
+    {
+      name: '--out in a folder that does not exist',
+      code: 'USAGE',
+      exit: 2,
+      says: /--out \S+\/no\/such\/r\.html: folder \S+\/no\/such does not exist; create it/,
+      args: (d) => ['report', d, '--out', path.join(d, 'no', 'such', 'r.html')],
+      setup: (d) => void writeFileSync(path.join(d, 'config.json'), config),
+    },
     { name: '--hardest 0', code: 'USAGE', exit: 2, says: /--hardest.*expected a positive integer, found "0"/, args: (d) => ['report', d, '--hardest', '0'] },
   ];
   for (const c of cases) {

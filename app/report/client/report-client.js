@@ -15,7 +15,8 @@
       title: spec.title,
       width: width,
       height: 300,
-      scales: { x: { time: false } },
+      // Steps count from the start of training, so a curve known only at epoch ends does not start at the axis.
+      scales: { x: { time: false, range: spec.xLabel === 'step' ? function (u, min, max) { return [0, Math.max(max, 1)]; } : undefined } },
       // Epochs and steps are whole numbers: ticks only at integers.
       axes: [{ label: spec.xLabel, incrs: INTEGER_STEPS }, { label: spec.yLabel, size: 70, values: function (u, ticks) { return ticks.map(short); } }],
       legend: { live: true },
