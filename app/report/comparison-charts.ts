@@ -1,5 +1,5 @@
 import type { EpochRecord, RunData } from './run-data.js';
-import { SMOOTHING } from './run-charts.js';
+import { smoothingWeight } from './run-charts.js';
 import { alignOnX, emaSmooth, type ChartSpec } from './series.js';
 
 /** A chart of one per-epoch metric with a curve per run that recorded it; null when none did. */
@@ -19,8 +19,10 @@ export function comparisonCharts(runs: readonly RunData[]): ChartSpec[] {
   const charts: (ChartSpec | null)[] = [];
   const stepped = runs.filter((r) => (r.steps?.length ?? 0) > 0);
   if (stepped.length > 0) {
-    const curves = stepped.map((r) => ({ label: r.name, x: r.steps!.map((s) => s.step), y: emaSmooth(r.steps!.map((s) => s.loss), SMOOTHING) }));
-    charts.push({ id: 'cmp-loss-step', title: `Training loss per step (EMA ${SMOOTHING})`, xLabel: 'step', yLabel: 'loss', ...alignOnX(curves) });
+    // One weight for all runs (that of the longest), so their curves are smoothed alike.
+    const weight = smoothingWeight(Math.max(...stepped.map((r) => r.steps!.length)));
+    const curves = stepped.map((r) => ({ label: r.name, x: r.steps!.map((s) => s.step), y: emaSmooth(r.steps!.map((s) => s.loss), weight) }));
+    charts.push({ id: 'cmp-loss-step', title: `Training loss per step (EMA ${weight})`, xLabel: 'step', yLabel: 'loss', ...alignOnX(curves) });
   }
   charts.push(
     epochChart(runs, 'cmp-train-loss', 'Training loss per epoch', 'loss', 'trainLoss'),

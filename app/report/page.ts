@@ -18,9 +18,13 @@ function clientScript(): string {
   return readFileSync(new URL('./client/report-client.js', import.meta.url), 'utf8');
 }
 
-/** JSON safe inside a <script> element: no `<` that could close it. */
+/**
+ * JSON safe inside a <script> element (no `<` that could close it), fractions cut to 6 significant
+ * digits: a long run's per-step curves are tens of thousands of numbers, and a chart shows no more.
+ */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c');
+  const round = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v);
+  return JSON.stringify(value, round).replace(/</g, '\\u003c');
 }
 
 const STYLE = `

@@ -1,8 +1,13 @@
 import type { EpochRecord, RunData } from './run-data.js';
 import { emaSmooth, type ChartSpec, type Series } from './series.js';
 
-/** Weight of the EMA that smooths the per-step loss. */
-export const SMOOTHING = 0.9;
+/**
+ * Weight of the EMA that smooths a per-step loss of `steps` points: an effective window of
+ * max(10, steps / 200) steps (0.9 up to 2,000 steps), so long runs are smoothed as much as short ones.
+ */
+export function smoothingWeight(steps: number): number {
+  return Number((1 - 1 / Math.max(10, steps / 200)).toPrecision(3));
+}
 
 const pct = (v: number | undefined) => (v === undefined ? null : 100 * v);
 const has = (epochs: readonly EpochRecord[], key: keyof EpochRecord) => epochs.some((e) => e[key] !== undefined);
@@ -23,6 +28,7 @@ export function runCharts(run: RunData): ChartSpec[] {
   const epochs = run.epochs;
   if (steps.length > 0) {
     const loss = steps.map((s) => s.loss);
+    const weight = smoothingWeight(loss.length);
     charts.push({
       id: 'loss-step',
       title: 'Training loss per step',
@@ -31,7 +37,7 @@ export function runCharts(run: RunData): ChartSpec[] {
       x: steps.map((s) => s.step),
       series: [
         { label: 'loss', values: loss, dash: true },
-        { label: `smoothed (EMA ${SMOOTHING})`, values: emaSmooth(loss, SMOOTHING) },
+        { label: `smoothed (EMA ${weight})`, values: emaSmooth(loss, weight) },
       ],
     });
   }

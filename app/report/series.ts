@@ -4,7 +4,6 @@ export interface Series {
   readonly values: readonly (number | null)[];
   /** Dashed line (e.g. the raw values under a smoothed curve). */
   readonly dash?: boolean;
-  readonly color?: string;
   /** Points without a line between them (values known only at those xs, e.g. the lr at each epoch's end). */
   readonly pointsOnly?: boolean;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classStats, mostConfusedPairs } from '../../app/report/class-stats.js';
 import { comparisonCharts } from '../../app/report/comparison-charts.js';
-import { runCharts } from '../../app/report/run-charts.js';
+import { runCharts, smoothingWeight } from '../../app/report/run-charts.js';
 import { readRunData } from '../../app/report/run-data.js';
 import { alignOnX, emaSmooth } from '../../app/report/series.js';
 import { hashTree, runMain } from '../helpers/bad-input-files.js';
@@ -55,6 +55,11 @@ describe('series', () => {
     const s = emaSmooth([1, 3], 0.5);
     expect(s[0]).toBe(1);
     expect(s[1]).toBeCloseTo((0.5 * 0.5 * 1 + 0.5 * 3) / (1 - 0.25), 12);
+  });
+  it('the smoothing window grows with the run: 10 steps up to 2,000 steps, steps / 200 beyond', () => {
+    expect(smoothingWeight(140)).toBe(0.9);
+    expect(smoothingWeight(2000)).toBe(0.9);
+    expect(smoothingWeight(47000)).toBe(Number((1 - 1 / 235).toPrecision(3)));
   });
   it('curves on their own xs share one sorted x axis, null where a curve has no value', () => {
     expect(alignOnX([{ label: 'a', x: [1, 3], y: [10, 30] }, { label: 'b', x: [2, 3], y: [20, 31] }])).toEqual({

@@ -22,7 +22,7 @@
       legend: { live: true },
       series: [{ label: spec.xLabel }].concat(
         spec.series.map(function (s, i) {
-          var color = s.color || PALETTE[i % PALETTE.length];
+          var color = PALETTE[i % PALETTE.length];
           return {
             label: s.label,
             stroke: color,
