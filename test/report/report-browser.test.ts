@@ -18,8 +18,10 @@ let trainStdout: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'trickster-report-'));
-  // Validation split and test each epoch, so every per-epoch curve the report can draw is there.
-  writeFileSync(path.join(dir, 'c.yaml'), 'extends: baseline\ndata: { validationSplit: 0.2 }\ntraining: { testEachEpoch: true, batchSize: 64 }\n');
+  // Validation split and test each epoch, so every per-epoch curve the report can draw is there;
+  // two plugins that report (EMA also exports its averaged weights, which the report evaluates).
+  const yaml = 'extends: baseline\ndata: { validationSplit: 0.2 }\ntraining: { testEachEpoch: true, batchSize: 64 }\nplugins: { ema: {}, no-bias-decay: {} }\n';
+  writeFileSync(path.join(dir, 'c.yaml'), yaml);
   run = path.join(dir, 'runs', 'main');
   const r = await runCli(train('--config', 'c.yaml', '--limit', '640', '--epochs', '2', '--out', run), dir);
   expect(r.code, r.stderr).toBe(0);
@@ -68,7 +70,7 @@ describe('report of one run, in Chromium', () => {
   it('trickster train wrote report.html at the end, and it draws every curve, the confusion matrix and the hardest images with no error and no request', async () => {
     const file = path.join(run, 'report.html');
     expect(trainStdout).toContain(`report -> ${file}`);
-    const summary = JSON.parse(readFileSync(path.join(run, 'summary.json'), 'utf8')) as { top1: number };
+    const summary = JSON.parse(readFileSync(path.join(run, 'summary.json'), 'utf8')) as { top1: number; plugins: Record<string, Record<string, unknown>> };
     const epochs = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
     expect(epochs).toBe(2);
     const stepsFile = path.join(run, 'steps.jsonl');
@@ -104,6 +106,11 @@ describe('report of one run, in Chromium', () => {
       expect(hardest.every((h) => h.width === 28)).toBe(true);
       expect(hardest.map((h) => h.loss)).toEqual([...hardest.map((h) => h.loss)].sort((a, b) => b - a));
       expect(await page.locator('table.per-class tbody tr').count()).toBe(10);
+      // Each plugin's report from summary.json, key by key.
+      expect(await page.locator('#plugins h3').allTextContents()).toEqual(Object.keys(summary.plugins));
+      const shown = await page.locator('#plugins table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+      expect(shown).toEqual(Object.values(summary.plugins).flatMap((rep) => Object.entries(rep).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
+      expect(summary.plugins['no-bias-decay']).toBeDefined();
       // Drawn, not blank: the loss chart's canvas holds its coloured lines, the page has contrast.
       expect(colouredPixels(await page.locator('#chart-loss-epoch').screenshot())).toBeGreaterThan(200);
       expect(luminanceStd(await page.screenshot({ fullPage: true }))).toBeGreaterThan(20);
