@@ -11,9 +11,9 @@ function epochChart(runs: readonly RunData[], id: string, title: string, yLabel:
 }
 
 /**
- * The charts comparing runs, one curve per run: smoothed loss per step (runs with steps.jsonl),
+ * The charts comparing runs, one curve per run: smoothed loss over steps (runs with steps.jsonl),
  * train and validation loss and validation and per-epoch test top-1 per epoch, and learning rate
- * over steps (per step where recorded, else at each epoch's end).
+ * over steps (at each steps.jsonl line where there is one, else at each epoch's end).
  */
 export function comparisonCharts(runs: readonly RunData[]): ChartSpec[] {
   const charts: (ChartSpec | null)[] = [];
@@ -22,7 +22,7 @@ export function comparisonCharts(runs: readonly RunData[]): ChartSpec[] {
     // One weight for all runs (that of the longest), so their curves are smoothed alike.
     const weight = smoothingWeight(Math.max(...stepped.map((r) => r.steps!.length)));
     const curves = stepped.map((r) => ({ label: r.name, x: r.steps!.map((s) => s.step), y: emaSmooth(r.steps!.map((s) => s.loss), weight) }));
-    charts.push({ id: 'cmp-loss-step', title: `Training loss per step (EMA ${weight})`, xLabel: 'step', yLabel: 'loss', ...alignOnX(curves) });
+    charts.push({ id: 'cmp-loss-step', title: `Training loss over steps (steps.jsonl, EMA ${weight})`, xLabel: 'step', yLabel: 'loss', ...alignOnX(curves) });
   }
   charts.push(
     epochChart(runs, 'cmp-train-loss', 'Training loss per epoch', 'loss', 'trainLoss'),

@@ -56,7 +56,7 @@ export function renderComparisonReport(c: Comparison): string {
   const charts = comparisonCharts(c.runs);
   const withoutSteps = c.runs.filter((r) => r.steps === null).map((r) => r.name);
   const stepsNote = withoutSteps.length
-    ? note(`No steps.jsonl in ${withoutSteps.join(', ')} (made before trickster recorded every step): their curves are per epoch only.`)
+    ? note(`No steps.jsonl in ${withoutSteps.join(', ')} (made before trickster logged steps, or with training.logEverySteps 0): their curves are per epoch only.`)
     : '';
   const pending = c.notStarted?.length ? note(`Not started yet: ${c.notStarted.join(', ')}.`) : '';
   const body = [

@@ -46,7 +46,7 @@ export function renderRunReport(run: RunData, outcome: EvaluationOutcome): strin
   const charts = runCharts(run);
   const curvesNote =
     run.steps === null
-      ? note('This run has no steps.jsonl (it was made before trickster recorded every step), so the curves are per epoch only; the learning rate is shown at the end of each epoch.')
+      ? note('This run has no steps.jsonl (it was made before trickster logged steps, or with training.logEverySteps 0), so the curves are per epoch only; the learning rate is shown at the end of each epoch.')
       : '';
   const title = `trickster report: ${run.name}`;
   const body = [

@@ -2,11 +2,11 @@ import type { EpochRecord, RunData } from './run-data.js';
 import { emaSmooth, type ChartSpec, type Series } from './series.js';
 
 /**
- * Weight of the EMA that smooths a per-step loss of `steps` points: an effective window of
- * max(10, steps / 200) steps (0.9 up to 2,000 steps), so long runs are smoothed as much as short ones.
+ * Weight of the EMA that smooths a loss curve of `points` points (steps.jsonl lines): an effective
+ * window of max(10, points / 200) points (0.9 up to 2,000), so long runs are smoothed as much as short ones.
  */
-export function smoothingWeight(steps: number): number {
-  return Number((1 - 1 / Math.max(10, steps / 200)).toPrecision(3));
+export function smoothingWeight(points: number): number {
+  return Number((1 - 1 / Math.max(10, points / 200)).toPrecision(3));
 }
 
 const pct = (v: number | undefined) => (v === undefined ? null : 100 * v);
@@ -18,9 +18,9 @@ function epochSeries(epochs: readonly EpochRecord[], keys: readonly [keyof Epoch
 }
 
 /**
- * The charts of one run: loss per step (raw and smoothed; only when it wrote steps.jsonl), loss and
+ * The charts of one run: loss over steps (each steps.jsonl line and smoothed; only when it wrote one), loss and
  * top-1 per epoch (train, validation, test each epoch: what it recorded), learning rate over steps
- * (per step, or at each epoch's end without steps.jsonl) and throughput per epoch.
+ * (at each steps.jsonl line, or at each epoch's end without one) and throughput per epoch.
  */
 export function runCharts(run: RunData): ChartSpec[] {
   const charts: ChartSpec[] = [];
@@ -31,12 +31,12 @@ export function runCharts(run: RunData): ChartSpec[] {
     const weight = smoothingWeight(loss.length);
     charts.push({
       id: 'loss-step',
-      title: 'Training loss per step',
+      title: 'Training loss over steps (steps.jsonl)',
       xLabel: 'step',
       yLabel: 'loss',
       x: steps.map((s) => s.step),
       series: [
-        { label: 'loss', values: loss, dash: true },
+        { label: 'loss (each line)', values: loss, dash: true },
         { label: `smoothed (EMA ${weight})`, values: emaSmooth(loss, weight) },
       ],
     });

@@ -74,7 +74,8 @@ describe('report of one run, in Chromium', () => {
     const epochs = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
     expect(epochs).toBe(2);
     const stepsFile = path.join(run, 'steps.jsonl');
-    const steps = existsSync(stepsFile) ? readFileSync(stepsFile, 'utf8').trim().split('\n').length : null;
+    // steps.jsonl: a line every training.logEverySteps steps and at each epoch's end (a step once).
+    const steps = existsSync(stepsFile) ? new Set(readFileSync(stepsFile, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step)).size : null;
     const opened = await openInChromium(file);
     try {
       const { page } = opened;
