@@ -3,10 +3,11 @@ import { emaSmooth, type ChartSpec, type Series } from './series.js';
 
 /**
  * Weight of the EMA that smooths a loss curve of `points` points (steps.jsonl lines): an effective
- * window of max(10, points / 200) points (0.9 up to 2,000), so long runs are smoothed as much as short ones.
+ * window of points / 50 (none below 50 points), so every curve is smoothed over the same share of
+ * its length and a short one is not dragged by its first, high losses.
  */
 export function smoothingWeight(points: number): number {
-  return Number((1 - 1 / Math.max(10, points / 200)).toPrecision(3));
+  return Number((1 - 1 / Math.max(1, points / 50)).toPrecision(3));
 }
 
 const pct = (v: number | undefined) => (v === undefined ? null : 100 * v);
@@ -18,7 +19,7 @@ function epochSeries(epochs: readonly EpochRecord[], keys: readonly [keyof Epoch
 }
 
 /**
- * The charts of one run: loss over steps (each steps.jsonl line and smoothed; only when it wrote one), loss and
+ * The charts of one run: loss over steps (each steps.jsonl line, and smoothed from 51 lines on; only when it wrote one), loss and
  * top-1 per epoch (train, validation, test each epoch: what it recorded), learning rate over steps
  * (at each steps.jsonl line, or at each epoch's end without one) and throughput per epoch.
  */
@@ -35,10 +36,14 @@ export function runCharts(run: RunData): ChartSpec[] {
       xLabel: 'step',
       yLabel: 'loss',
       x: steps.map((s) => s.step),
-      series: [
-        { label: 'loss (each line)', values: loss, dash: true },
-        { label: `smoothed (EMA ${weight})`, values: emaSmooth(loss, weight) },
-      ],
+      // A curve too short to smooth is drawn once, solid.
+      series:
+        weight === 0
+          ? [{ label: 'loss (each line)', values: loss }]
+          : [
+              { label: 'loss (each line)', values: loss, dash: true },
+              { label: `smoothed (EMA ${weight})`, values: emaSmooth(loss, weight) },
+            ],
     });
   }
   const x = epochs.map((e) => e.epoch);

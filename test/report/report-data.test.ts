@@ -56,10 +56,11 @@ describe('series', () => {
     expect(s[0]).toBe(1);
     expect(s[1]).toBeCloseTo((0.5 * 0.5 * 1 + 0.5 * 3) / (1 - 0.25), 12);
   });
-  it('the smoothing window grows with the run: 10 steps up to 2,000 steps, steps / 200 beyond', () => {
-    expect(smoothingWeight(140)).toBe(0.9);
-    expect(smoothingWeight(2000)).toBe(0.9);
-    expect(smoothingWeight(47000)).toBe(Number((1 - 1 / 235).toPrecision(3)));
+  it('the smoothing window is a fiftieth of the curve: none below 50 points', () => {
+    expect(smoothingWeight(9)).toBe(0);
+    expect(smoothingWeight(50)).toBe(0);
+    expect(smoothingWeight(500)).toBe(0.9);
+    expect(smoothingWeight(47000)).toBe(Number((1 - 50 / 47000).toPrecision(3)));
   });
   it('curves on their own xs share one sorted x axis, null where a curve has no value', () => {
     expect(alignOnX([{ label: 'a', x: [1, 3], y: [10, 30] }, { label: 'b', x: [2, 3], y: [20, 31] }])).toEqual({
@@ -92,11 +93,21 @@ describe('reading a run directory', () => {
     const charts = Object.fromEntries(runCharts(run).map((c) => [c.id, c]));
     expect(Object.keys(charts)).toEqual(['loss-step', 'loss-epoch', 'top1-epoch', 'lr']);
     expect(charts['loss-step']!.x).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(charts['loss-step']!.series.map((s) => s.values.length)).toEqual([6, 6]);
+    // 6 lines: too few to smooth, drawn once.
+    expect(charts['loss-step']!.series.map((s) => s.values.length)).toEqual([6]);
     expect(charts['lr']!.series[0]!.values).toEqual([0.1, 0.1, 0.1, 0.1, 0.01, 0.01]);
     // Validation only in epoch 3: null before it.
     expect(charts['loss-epoch']!.series[1]).toEqual({ label: 'validation', values: [null, null, 1.3] });
     expect(charts['top1-epoch']!.series).toEqual([{ label: 'validation', values: [null, null, 50] }]);
+  });
+
+  it('a steps.jsonl of more than 50 lines gets its smoothed curve beside the raw one', () => {
+    const d = runFolder('long', { 'config.json': config, 'steps.jsonl': lines(Array.from({ length: 120 }, (_, i) => ({ epoch: 1, step: 10 * (i + 1), loss: 2 + (i % 2), lr: 0.1 }))) });
+    const chart = runCharts(readRunData(d)).find((c) => c.id === 'loss-step')!;
+    expect(chart.series.map((s) => s.label)).toEqual(['loss (each line)', `smoothed (EMA ${smoothingWeight(120)})`]);
+    expect(chart.series[1]!.values).toEqual(emaSmooth(chart.series[0]!.values as number[], smoothingWeight(120)));
+    // Alternating 2, 3: the smoothed curve settles near their mean.
+    expect(Math.abs((chart.series[1]!.values.at(-1) as number) - 2.5)).toBeLessThan(0.3);
   });
 
   it('comparing a run with steps.jsonl and one without: per-step curve for the first only, per-epoch for both', () => {
