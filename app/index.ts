@@ -22,6 +22,7 @@ export { TTA_MODES, type TtaMode } from '../core/tta.js';
 export { findLearningRate, type FindLrOptions, type LrFindResult } from './lr-find.js';
 export { diagnoseRun, type Diagnosis, type DiagnosisId, type RunCurves } from '../core/diagnosis/index.js';
 export { readRunCurves } from '../core/diagnosis/read-run.js';
+export { writeReport, type ReportOptions, type WrittenReport } from './report/write-report.js';
 export * from '../core/errors.js';
 export { definePlugin, type PluginDefinition } from '../core/plugin-definition.js';
 

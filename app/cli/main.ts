@@ -7,6 +7,7 @@ import { addEvalCommand } from './eval-command.js';
 import { addLrFindCommand } from './lr-find-command.js';
 import { addPredictCommand } from './predict-command.js';
 import { addPresetsCommand } from './presets-command.js';
+import { addReportCommand } from './report-command.js';
 import { addScheduleCommand } from './schedule-command.js';
 import { addTrainCommand } from './train-command.js';
 import { addAblateCommand } from './ablate-command.js';
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   addLrFindCommand(program);
   addPredictCommand(program);
   addDoctorCommand(program);
+  addReportCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

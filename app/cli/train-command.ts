@@ -4,6 +4,7 @@ import { resolveConfig } from '../../core/config/load.js';
 import { trainWithRefit } from '../refit.js';
 import { TricksterError } from '../../core/errors.js';
 import { RunDir } from '../../core/run-dir.js';
+import { writeReport } from '../report/write-report.js';
 import { nonNegativeInt, positiveInt, positiveNumber, replicasOption } from './parse.js';
 
 interface TrainFlags {
@@ -22,6 +23,7 @@ interface TrainFlags {
   resume?: string;
   json?: boolean;
   progress?: 'bar' | 'lines' | 'none';
+  report: boolean;
 }
 
 function overridesFrom(flags: TrainFlags): Record<string, unknown> {
@@ -51,6 +53,19 @@ async function resumedConfig(runDir: string, overrides: Record<string, unknown>)
   return resolveConfig({ inline: config, overrides, cwd: record?.configDir ?? undefined });
 }
 
+/**
+ * Writes the run's report.html. The model is trained and saved by then, so a report that cannot be
+ * written is a warning naming how to retry, not a failed run.
+ */
+async function reportAfterTraining(runDir: string): Promise<void> {
+  try {
+    const written = await writeReport(runDir);
+    process.stdout.write(`report -> ${written.file}\n`);
+  } catch (err) {
+    process.stderr.write(`trickster: warning: report not written (${(err as Error).message}); retry with: trickster report ${runDir}\n`);
+  }
+}
+
 /** Adds `trickster train`. */
 export function addTrainCommand(program: Command): void {
   program
@@ -71,6 +86,7 @@ export function addTrainCommand(program: Command): void {
     .option('--resume <runDir>', 'continue the run in this directory from its last checkpoint')
     .addOption(new Option('--progress <mode>', 'progress display (default: bar on a terminal)').choices(['bar', 'lines', 'none']))
     .option('--json', 'print the run summary as one JSON line at the end')
+    .option('--no-report', 'do not write RUN_DIR/report.html at the end (see `trickster report`)')
     .action(async (flags: TrainFlags) => {
       const overrides = overridesFrom(flags);
       if (flags.resume && flags.out) throw new TricksterError('USAGE', '--resume continues the run in its own folder; drop --out (or drop --resume to start a new run there)');
@@ -96,6 +112,7 @@ export function addTrainCommand(program: Command): void {
         `test top1 ${(100 * summary.top1).toFixed(2)}%  top5 ${(100 * summary.top5).toFixed(2)}%  loss ${summary.testLoss.toFixed(4)}  ` +
           `${summary.imgPerSec.toFixed(0)} img/s  ${summary.wallSeconds.toFixed(1)} s  -> ${summary.runDir}\n`,
       );
+      if (flags.report) await reportAfterTraining(summary.runDir);
       if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     });
 }

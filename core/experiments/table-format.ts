@@ -9,7 +9,7 @@ const pp = (x: number, digits = 2) => (Number.isFinite(x) ? (100 * x).toFixed(di
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${pp(x)}` : '');
 
 /** The columns of a row, as text: top-1 and deltas in percentage points. */
-function cells(r: TableRow): Record<string, string> {
+export function tableCells(r: TableRow): Record<string, string> {
   return {
     variant: r.variant,
     vs: r.reference ?? '',
@@ -25,8 +25,8 @@ function cells(r: TableRow): Record<string, string> {
 
 /** A markdown table with a line saying what Δ is against and what * marks, what each trick's off means, and any failed trials. */
 export function tableMarkdown(table: ExperimentTable): string {
-  const rows = table.rows.map(cells);
-  const heads = Object.keys(cells(table.rows[0]!));
+  const rows = table.rows.map(tableCells);
+  const heads = Object.keys(tableCells(table.rows[0]!));
   const line = (v: string[]) => `| ${v.join(' | ')} |`;
   const failures = table.rows.flatMap((r) => r.failures.map((f) => `- failed: ${f}`));
   return [

@@ -31,7 +31,8 @@ export type AttemptOutcome =
  * and the caller removes it first (a new run refuses a folder holding one).
  */
 export function trainArgs(launch: Pick<TrialLaunch, 'configFile' | 'runDir' | 'run'>): { args: string[]; fresh: boolean } {
-  const common = ['--json', '--progress', 'none', '--backend', launch.run.backend, ...(launch.run.dataDir ? ['--data', launch.run.dataDir] : [])];
+  // --no-report: the experiment's report compares the trials, and their wall times stay training alone.
+  const common = ['--json', '--no-report', '--progress', 'none', '--backend', launch.run.backend, ...(launch.run.dataDir ? ['--data', launch.run.dataDir] : [])];
   if (hasCheckpoint(launch.runDir)) return { args: ['train', '--resume', launch.runDir, ...common], fresh: false };
   return { args: ['train', '--config', launch.configFile, '--out', launch.runDir, ...common], fresh: true };
 }

@@ -48,10 +48,10 @@ describe('experiment folders', () => {
     mkdirSync(exp.runDir(a!.id), { recursive: true });
     writeFileSync(path.join(exp.runDir(a!.id), 'checkpoint.ckpt'), '');
     expect(trainArgs({ configFile: exp.configFile(a!.id), runDir: exp.runDir(a!.id), run: a!.run })).toEqual({
-      args: ['train', '--resume', exp.runDir(a!.id), '--json', '--progress', 'none', '--backend', 'wasm'], fresh: false,
+      args: ['train', '--resume', exp.runDir(a!.id), '--json', '--no-report', '--progress', 'none', '--backend', 'wasm'], fresh: false,
     });
     expect(trainArgs({ configFile: exp.configFile(b!.id), runDir: exp.runDir(b!.id), run: { ...b!.run, dataDir: '/d' } })).toEqual({
-      args: ['train', '--config', exp.configFile(b!.id), '--out', exp.runDir(b!.id), '--json', '--progress', 'none', '--backend', 'wasm', '--data', '/d'], fresh: true,
+      args: ['train', '--config', exp.configFile(b!.id), '--out', exp.runDir(b!.id), '--json', '--no-report', '--progress', 'none', '--backend', 'wasm', '--data', '/d'], fresh: true,
     });
     expect(JSON.parse(readFileSync(exp.configFile(b!.id), 'utf8'))).toEqual(b!.config);
     expect(errorLine('trickster: backend wasm\nerror [NUMERIC_INSTABILITY]: loss NaN at step 3\n(run with --verbose)\n')).toBe('error [NUMERIC_INSTABILITY]: loss NaN at step 3');

@@ -111,6 +111,9 @@ describe('the packed package, installed offline into a fresh project', () => {
     expect(summary.replicas).toBe(Math.min(2, availableParallelism()));
     expect(summary.top1).toBeGreaterThan(0.1);
     expect(existsSync(path.join(dir, 'runs/one/model/model.json'))).toBe(true);
+    // The report's browser script and uPlot resolve from the installed package too.
+    expect(train.stderr).not.toContain('report not written');
+    expect(readFileSync(path.join(dir, 'runs/one/report.html'), 'utf8')).toContain('uPlot');
   });
 
   it("loads a TypeScript config and plugin through the project's tsx; without tsx names it (TS_LOADER_MISSING)", async () => {
