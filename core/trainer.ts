@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { inject, injectable, injectAll } from 'tsyringe';
 import type { TricksterConfig } from './config/schema.js';
-import type { Batch, EvalMetrics, Position, StepContext, StopRequest } from './contexts.js';
+import type { Batch, EvalMetrics, Position, StopRequest } from './contexts.js';
 import type { HostBatch } from './data/types.js';
 import { explainBackendFailure } from './backend-failure.js';
 import { metricFields, metricText } from './epoch-log.js';
@@ -10,6 +10,7 @@ import { Evaluator, evaluateEpoch, evaluateFinal } from './evaluation.js';
 import { assertFiniteWeights } from './finite-weights.js';
 import { createHooks, type RunContext } from './hooks.js';
 import { HyperParams } from './hyper-params.js';
+import { runMicroBatch } from './micro-batch-step.js';
 import type { Logger } from './logger.js';
 import { buildModel } from './models/index.js';
 import { saveModelToDir } from './model-io.js';
@@ -26,7 +27,6 @@ import { checkResumeConfig, checkResumeEpochs, checkResumeRecord, finishedRun } 
 import type { RunOptions, RunSummary } from './run-summary.js';
 import { RunDir, type RunRecord } from './run-dir.js';
 import { recordDivergence, RunLogs } from './run-logs.js';
-import { disposeAll, disposeReplaced } from './tensor-ownership.js';
 import { TOKENS } from './tokens.js';
 import type { TrainingData, TrainingDataProvider } from './training-data.js';
 import { restoreTrainerState, saveTrainerState } from './trainer-state.js';
@@ -252,36 +252,19 @@ export class Trainer {
   }
 
   /** One micro-batch: forward, loss, backward, maybe an optimizer step. Returns the loss (caller disposes). */
-  private async trainStep(host: HostBatch, { variables, stableName, layout }: StepVariables): Promise<tf.Scalar> {
-    const ctx: StepContext = { ...this.position, variables, batchSize: host.size };
-    const initial = tf.tidy(() => ({
-      x: tf.tensor4d(host.x, [host.size, host.height, host.width, host.channels]),
-      targets: tf.oneHot(tf.tensor1d(host.labels, 'int32'), this.data.numClasses).toFloat() as tf.Tensor2D,
-    }));
-    const batch = this.hooks.batch.call(initial, ctx);
-    disposeReplaced(initial, batch);
-    this.hooks.beforeStep.call(ctx);
-    const local = (b: Batch) => lossAndGradients(this.model, this.hooks.loss, b, ctx, stableName);
-    const { loss, grads } = this.replicaPool
-      ? await dataParallelStep(layout!, batch, this.replicaPool, local).catch((err: unknown) => {
-          disposeAll(batch);
-          throw err;
-        })
-      : local(batch);
-    if (this.config.training.checkFinite) this.guard.observe(loss, grads, { epoch: ctx.epoch, step: ctx.step, lr: this.hyper.lr });
-    const finalGrads = this.hooks.afterBackward.call(grads, { ...ctx, loss });
-    disposeReplaced(grads, finalGrads);
-    if (this.hooks.shouldApplyGradients.call(ctx) !== false) {
-      this.optimizer!.apply(finalGrads, variables, { lr: this.hyper.lr, decayFor: (n) => this.hyper.optimizerDecayFor(n) });
-      this.pos.step += 1;
-      this.hooks.afterOptimizerStep.call({ ...ctx, step: this.pos.step });
-    }
-    disposeAll(finalGrads);
-    this.pos.microStep += 1;
-    this.pos.batchInEpoch += 1;
-    this.hooks.afterStep.call({ ...ctx, loss });
-    disposeAll(batch);
-    return loss;
+  private trainStep(host: HostBatch, { variables, stableName, layout }: StepVariables): Promise<tf.Scalar> {
+    const pool = this.replicaPool;
+    return runMicroBatch(
+      {
+        ...{ model: this.model, optimizer: this.optimizer!, hooks: this.hooks, hyper: this.hyper, numClasses: this.data.numClasses, pos: this.pos, variables },
+        lossAndGradients: (batch, ctx) => {
+          const local = (b: Batch) => lossAndGradients(this.model, this.hooks.loss, b, ctx, stableName);
+          return pool ? dataParallelStep(layout!, batch, pool, local) : local(batch);
+        },
+        observe: this.config.training.checkFinite ? (loss, grads, ctx) => this.guard.observe(loss, grads, { epoch: ctx.epoch, step: ctx.step, lr: this.hyper.lr }) : undefined,
+      },
+      host,
+    );
   }
 
   private stateParts() {

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TricksterConfig } from '../config/schema.js';
-import type { Batch, StepContext } from '../contexts.js';
-import type { HostBatch } from '../data/types.js';
 import { Evaluator } from '../evaluation.js';
 import { createHooks } from '../hooks.js';
 import type { Logger } from '../logger.js';
@@ -11,8 +9,8 @@ import type { Optimizer } from '../optim/types.js';
 import type { TricksterPlugin } from '../plugin.js';
 import { createPluginHost, PluginDeclarations } from '../plugin-host.js';
 import { RandomStreams } from '../random-streams.js';
-import { lossAndGradients, stepVariables, type StepVariables } from '../step-variables.js';
-import { disposeAll, disposeReplaced } from '../tensor-ownership.js';
+import { lossAndGradients, stepVariables } from '../step-variables.js';
+import { runMicroBatch, type MicroBatchParts } from '../micro-batch-step.js';
 import type { TrainingData, TrainingDataProvider } from '../training-data.js';
 import { withValidationHoldout } from '../validation-holdout.js';
 import { ConfigError } from '../errors.js';
@@ -103,17 +101,21 @@ export async function runRangeTest(parts: RangeTestParts, options: RangeTestOpti
     model = buildModel({ ...config.model, seed: config.training.seed }, data.inputShape, data.numClasses);
     optimizer = createOptimizer(config.optimizer);
     await hooks.setup.promise({ epochs: config.training.epochs, stepsPerEpoch: stepsPerEpoch() });
-    const stepParts: StepParts = { model, optimizer, hooks, hyper, numClasses: data.numClasses, pos };
     for (let epoch = 0; pos.step < options.steps && !recorder.diverged; epoch++) {
       Object.assign(pos, { epoch, batchInEpoch: 0 });
       await hooks.beforeEpoch.promise({ ...pos, epochs: config.training.epochs });
-      const vars = stepVariables(model, false);
+      const { variables, stableName } = stepVariables(model, false);
+      const m = model;
+      const stepParts: MicroBatchParts = {
+        ...{ model, optimizer, hooks, hyper, numClasses: data.numClasses, pos, variables },
+        lossAndGradients: (batch, ctx) => lossAndGradients(m, hooks.loss, batch, ctx, stableName),
+      };
       let batches = 0;
       for await (const batch of data.trainBatches(epoch, config.training.batchSize)) {
         if (pos.step >= options.steps || batches >= stepsPerEpoch() * declarations.microBatchesPerStep) break;
         const { step } = pos;
         hyper.ramp = exponentialLr(step, options.steps, options.startLr, options.endLr);
-        recorder.observe(trainStep(stepParts, batch, vars), step, hyper.ramp);
+        recorder.observe(await runMicroBatch(stepParts, batch), step, hyper.ramp);
         batches += 1;
         if (await recorder.poll()) break;
       }
@@ -127,39 +129,4 @@ export async function runRangeTest(parts: RangeTestParts, options: RangeTestOpti
     model?.dispose();
     await data.close();
   }
-}
-
-interface StepParts {
-  readonly model: tf.LayersModel;
-  readonly optimizer: Optimizer;
-  readonly hooks: ReturnType<typeof createHooks>;
-  readonly hyper: RampedHyperParams;
-  readonly numClasses: number;
-  readonly pos: { epoch: number; step: number; microStep: number; batchInEpoch: number };
-}
-
-/** One micro-batch as the trainer's step runs it (batch hook, beforeStep, loss hook, afterBackward, maybe an optimizer step); returns the loss. */
-function trainStep(p: StepParts, host: HostBatch, { variables, stableName }: StepVariables): tf.Scalar {
-  const ctx: StepContext = { ...p.pos, variables, batchSize: host.size };
-  const initial = tf.tidy(() => ({
-    x: tf.tensor4d(host.x, [host.size, host.height, host.width, host.channels]),
-    targets: tf.oneHot(tf.tensor1d(host.labels, 'int32'), p.numClasses).toFloat() as tf.Tensor2D,
-  }));
-  const batch: Batch = p.hooks.batch.call(initial, ctx);
-  disposeReplaced(initial, batch);
-  p.hooks.beforeStep.call(ctx);
-  const { loss, grads } = lossAndGradients(p.model, p.hooks.loss, batch, ctx, stableName);
-  const finalGrads = p.hooks.afterBackward.call(grads, { ...ctx, loss });
-  disposeReplaced(grads, finalGrads);
-  if (p.hooks.shouldApplyGradients.call(ctx) !== false) {
-    p.optimizer.apply(finalGrads, variables, { lr: p.hyper.lr, decayFor: (n) => p.hyper.optimizerDecayFor(n) });
-    p.pos.step += 1;
-    p.hooks.afterOptimizerStep.call({ ...ctx, step: p.pos.step });
-  }
-  disposeAll(finalGrads);
-  p.pos.microStep += 1;
-  p.pos.batchInEpoch += 1;
-  p.hooks.afterStep.call({ ...ctx, loss });
-  disposeAll(batch);
-  return loss;
 }
