@@ -42,6 +42,8 @@ export async function loadNativePackage(pkg: string): Promise<void> {
     await import(pkg);
     return;
   }
+  // TensorFlow's C++ INFO lines (CPU features) would come before the run's first line; warnings stay.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
   const prefix = nativePrefix();
   if (!prefix || !existsSync(path.join(prefix, 'node_modules', pkg, 'package.json'))) {
     throw new Error(`${pkg} is installed neither in node_modules nor ${prefix ? `in ${prefix}` : '(TRICKSTER_NATIVE_DIR is off)'}`);
