@@ -26,27 +26,32 @@ export function nativePrefix(): string | undefined {
 }
 
 /**
- * Loads a native TF.js package (@tensorflow/tfjs-node or -gpu), which registers the `tensorflow`
- * backend: from node_modules when it is installed there (`npm install`), else from the
- * native:setup prefix. Throws, saying where it looked, when it is in neither.
+ * Where a native TF.js package (@tensorflow/tfjs-node or -gpu) is installed: `node_modules` when
+ * trickster's own resolution finds it (`npm install`), else `prefix` (the native:setup one).
+ * Throws, saying where it looked, when it is in neither. Loads nothing.
  */
-export async function loadNativePackage(pkg: string): Promise<void> {
-  const fromHere = createRequire(import.meta.url);
-  let installed = true;
+export function findNativePackage(pkg: string): { in: 'node_modules' } | { in: 'prefix'; prefix: string } {
   try {
-    fromHere.resolve(pkg);
+    createRequire(import.meta.url).resolve(pkg);
+    return { in: 'node_modules' };
   } catch {
-    installed = false;
+    // not in node_modules: look in the prefix
   }
-  if (installed) {
-    await import(pkg);
-    return;
-  }
-  // TensorFlow's C++ INFO lines (CPU features) would come before the run's first line; warnings stay.
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
   const prefix = nativePrefix();
   if (!prefix || !existsSync(path.join(prefix, 'node_modules', pkg, 'package.json'))) {
     throw new Error(`${pkg} is installed neither in node_modules nor ${prefix ? `in ${prefix}` : '(TRICKSTER_NATIVE_DIR is off)'}`);
   }
-  createRequire(path.join(prefix, 'package.json'))(pkg);
+  return { in: 'prefix', prefix };
+}
+
+/**
+ * Loads a native TF.js package, which registers the `tensorflow` backend, from where
+ * findNativePackage finds it; throws its error when it is nowhere.
+ */
+export async function loadNativePackage(pkg: string): Promise<void> {
+  const found = findNativePackage(pkg);
+  // TensorFlow's C++ INFO lines (CPU features) would come before the run's first line; warnings stay.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+  if (found.in === 'node_modules') await import(pkg);
+  else createRequire(path.join(found.prefix, 'package.json'))(pkg);
 }
