@@ -3,10 +3,10 @@ import type { StepPlan } from './stats.js';
 
 /** A configuration measured in its own process (TF.js keeps one engine per process, so RSS is per job). */
 export type Job =
-  /** (a) The real Trainer via createTrainer on a Fashion-MNIST subset, wasm backend, `training.replicas` as given. */
-  | { kind: 'trickster'; model: string; plan: StepPlan; augment: boolean; replicas: number | 'auto' }
-  /** (b)/(c) tfjs-layers `model.fit` on the given backend. */
-  | { kind: 'layers-fit'; model: string; plan: StepPlan; backend: 'cpu' | 'wasm' }
+  /** (a)/(h) The real Trainer via createTrainer on a Fashion-MNIST subset, wasm (default) or tensorflow (`node`), `training.replicas` as given. */
+  | { kind: 'trickster'; model: string; plan: StepPlan; augment: boolean; replicas: number | 'auto'; backend?: TrainBackend }
+  /** (b)/(c)/(g) tfjs-layers `model.fit` on the given backend. */
+  | { kind: 'layers-fit'; model: string; plan: StepPlan; backend: 'cpu' | TrainBackend }
   /** (d) Bare `tf.variableGrads` + `optimizer.applyGradients` loop on wasm. */
   | { kind: 'bare-loop'; model: string; plan: StepPlan }
   /** (e) Forward pass in inference mode and the conv layers alone, timed on wasm. */
@@ -15,6 +15,9 @@ export type Job =
   | { kind: 'numeric-guard'; model: string; batch: number; steps: number; repeats: number }
   /** Host data pipeline alone (shuffle, augmentation, normalisation), no model. */
   | { kind: 'pipeline'; batch: number; batches: number; repeats: number; augment: boolean };
+
+/** Backends the trickster and layers-fit rows train on besides stock cpu: wasm, or tensorflow through @tensorflow/tfjs-node. */
+export type TrainBackend = 'wasm' | 'node';
 
 /** One measured configuration. `samples` are per-repeat images/s; `imgPerSec` is their median. */
 export interface Measurement {
@@ -32,9 +35,9 @@ export interface Measurement {
 export function jobLabel(job: Job): string {
   switch (job.kind) {
     case 'trickster':
-      return `trickster wasm ${job.model} (augment ${job.augment ? 'on' : 'off'}, replicas ${job.replicas})`;
+      return `trickster ${job.backend === 'node' ? 'tensorflow' : 'wasm'} ${job.model} (augment ${job.augment ? 'on' : 'off'}, replicas ${job.replicas})`;
     case 'layers-fit':
-      return `layers fit ${job.backend} ${job.model} (batch ${job.plan.batch})`;
+      return `layers fit ${job.backend === 'node' ? 'tensorflow' : job.backend} ${job.model} (batch ${job.plan.batch})`;
     case 'bare-loop':
       return `bare loop wasm ${job.model}`;
     case 'forward':

@@ -1,7 +1,8 @@
-/** (b)/(c) tfjs-layers `model.fit` on the stock cpu backend or on wasm with trickster's kernels. */
+/** (b)/(c)/(g) tfjs-layers `model.fit` on the stock cpu backend, on wasm with trickster's kernels, or on tensorflow (tfjs-node). */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../core/backends/resolve.js';
 import { benchModel } from './bench-model.js';
+import type { TrainBackend } from './jobs.js';
 import { fashionTensors } from './fashion-tensors.js';
 import { totalSteps, windowRates, type StepPlan } from './stats.js';
 
@@ -10,7 +11,7 @@ import { totalSteps, windowRates, type StepPlan } from './stats.js';
  * fits one epoch of exactly `totalSteps(plan)` batches of real images (no shuffle), and returns
  * images/s of each timed window, timed from the batch-end callbacks.
  */
-export async function measureLayersFit(backend: 'cpu' | 'wasm', model: string, plan: StepPlan): Promise<number[]> {
+export async function measureLayersFit(backend: 'cpu' | TrainBackend, model: string, plan: StepPlan): Promise<number[]> {
   await useBackend(backend);
   const net = benchModel(model);
   net.compile({

@@ -1,9 +1,10 @@
-/** (a) trickster's real training loop on wasm: createTrainer + fit on a Fashion-MNIST subset. */
+/** (a)/(h) trickster's real training loop on wasm or tensorflow: createTrainer + fit on a Fashion-MNIST subset. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTrainer } from '../app/create-trainer.js';
 import { silentLogger } from '../core/logger.js';
+import type { TrainBackend } from './jobs.js';
 import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
 import { totalSteps, windowRates, type StepPlan } from './stats.js';
 
@@ -25,7 +26,7 @@ class StepClock implements TricksterPlugin {
 /**
  * Trains one epoch of exactly `totalSteps(plan)` batches with the baseline recipe (SGD momentum,
  * weight decay, step schedule) and the given model, with flip + pad-2 crop augmentation or none,
- * over `replicas` (training.replicas), and returns images/s of each timed window and the replicas
+ * over `replicas` (training.replicas) on `backend`, and returns images/s of each timed window and the replicas
  * the run used. The time between two step ends covers everything
  * the kernel does per step: host batching and augmentation, tensor upload, forward, backward,
  * optimizer, hooks.
@@ -35,6 +36,7 @@ export async function measureTrickster(
   plan: StepPlan,
   augment: boolean,
   replicas: number | 'auto',
+  backend: TrainBackend = 'wasm',
 ): Promise<{ rates: number[]; replicas: number }> {
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'trickster-bench-'));
   const clock = new StepClock();
@@ -50,7 +52,7 @@ export async function measureTrickster(
   };
   try {
     const trainer = await createTrainer(config, {
-      backend: 'wasm',
+      backend,
       progress: 'none',
       logger: silentLogger,
       outDir,

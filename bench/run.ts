@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findNativePackage } from '../core/backends/native-package.js';
 import { resolveDataDir } from '../core/data/locate.js';
 import { jobLabel, type Job, type Measurement } from './jobs.js';
 import { machineInfo } from './machine.js';
@@ -66,11 +67,12 @@ function logged(key: RowKey, label: string, loads: Map<RowKey, number[]>, run: (
 }
 
 /**
- * Measures every row of one model. Rows (a), (c), (d), (e) and (f) are interleaved: each
+ * Measures every row of one model. Rows (a), (c), (d), (e), (f), and (g) and (h) when
+ * @tensorflow/tfjs-node is installed (`npm install` or `npm run native:setup`), are interleaved: each
  * round measures each of them once (one timed window, in a fresh process), `repeats` rounds in all
  * (see rounds.ts). The stock cpu row (b) takes minutes per step and runs on its own afterwards.
  */
-async function measureModel(model: string, o: BenchOptions, torch: { version: string } | { missing: string }, dataDir: string): Promise<ModelRows> {
+async function measureModel(model: string, o: BenchOptions, torch: { version: string } | { missing: string }, native: string | null, dataDir: string): Promise<ModelRows> {
   const once: StepPlan = { warmup: o.warmup, steps: o.steps[model]!, repeats: 1, batch: o.batch };
   const loads = new Map<RowKey, number[]>();
   const spawned = (key: RowKey, j: Job): RoundEntry<RowKey> => logged(key, jobLabel(j), loads, () => runJob(j, o.jobTimeoutMs));
@@ -83,6 +85,12 @@ async function measureModel(model: string, o: BenchOptions, torch: { version: st
     spawned('e', { kind: 'forward', model, batch: o.batch, repeats: Math.max(1, Math.ceil(o.forwardRepeats / o.repeats)) }),
   ];
   const rows: ModelRows = {};
+  if (native) {
+    rows.g = rows.h = { ok: false, note: `skipped: ${native}` };
+  } else {
+    entries.push(spawned('g', { kind: 'layers-fit', model, plan: once, backend: 'node' }));
+    entries.push(spawned('h', { kind: 'trickster', model, plan: once, augment: true, replicas: 'auto', backend: 'node' }));
+  }
   for (const [key, threads] of [['f1', 1], ['f2', 2]] as const) {
     if ('missing' in torch) {
       rows[key] = { ok: false, note: `skipped: ${torch.missing}` };
@@ -110,6 +118,16 @@ async function measureModel(model: string, o: BenchOptions, torch: { version: st
 
 const fmt = (x: number, digits = 1): string => x.toFixed(digits);
 
+/** Why the tensorflow rows (g)/(h) cannot run here, or null when @tensorflow/tfjs-node is installed. */
+function nativeMissing(): string | null {
+  try {
+    findNativePackage('@tensorflow/tfjs-node');
+    return null;
+  } catch (err) {
+    return `${(err as Error).message}; run npm run native:setup`;
+  }
+}
+
 async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') {
@@ -121,11 +139,12 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const dataDir = resolveDataDir();
   const torch = o.torch ? torchAvailable() : { missing: 'skipped (--no-torch)' };
+  const native = nativeMissing();
   log(`bench (${o.mode}): ${o.models.join(', ')}; batch ${o.batch}, ${o.repeats} repeats, warm-up ${o.warmup} steps, steps/repeat ${JSON.stringify(o.steps)}, cpu batch ${JSON.stringify(o.cpuBatch)}`);
-  log(`machine: ${machine.cpu} x${machine.cores}, load average ${machine.loadAverageAtStart}; node ${machine.node}, tfjs ${machine.tfjs}; torch ${'version' in torch ? torch.version : 'unavailable'}`);
+  log(`machine: ${machine.cpu} x${machine.cores}, load average ${machine.loadAverageAtStart}; node ${machine.node}, tfjs ${machine.tfjs}; torch ${'version' in torch ? torch.version : 'unavailable'}; tensorflow rows ${native ?? 'on'}`);
 
   const rows: Record<string, ModelRows> = {};
-  for (const model of o.models) rows[model] = await measureModel(model, o, torch, dataDir);
+  for (const model of o.models) rows[model] = await measureModel(model, o, torch, native, dataDir);
   const pipeJob = (augment: boolean): Job => ({ kind: 'pipeline', batch: o.batch, batches: o.pipelineBatches, repeats: o.repeats, augment });
   const pipeline = { augmentOn: await job(pipeJob(true), o), augmentOff: await job(pipeJob(false), o) };
   const guardJob = (model: string): Job => ({ kind: 'numeric-guard', model, batch: o.batch, steps: 200, repeats: o.repeats });
@@ -140,6 +159,7 @@ async function main(): Promise<void> {
     '(d) tf.variableGrads + optimizer.applyGradients (SGD momentum) on wasm, data already as tensors: the floor of what any loop on these kernels costs.',
     '(e) conv layers of the model timed alone on wasm, one core (random inputs of their real shapes, batch 128): FLOP rate (2 x multiply-adds / time) divided by 3x the forward FLOPs per image, i.e. training at forward-conv speed with backward = 2x forward and everything else free. a/e is the ratio as the issue defines it (one wasm instance\'s rate); a/(e*n) compares (a) with (e) times the n cores (a) used.',
     '(f) bench/torch_ref.py: the same architectures in PyTorch on the CPU (NCHW, same SGD + weight decay), each thread count in its own process. (a) on two replicas uses two cores like PyTorch with 2 threads; (a1) one core like PyTorch with 1 thread.',
+    '(g) as (c) and (h) as (a) on the tensorflow backend (@tensorflow/tfjs-node, libtensorflow 2.15.1 from PyPI via npm run native:setup), which uses every core itself (training.replicas auto = 1 there); measured in the same interleaved rounds.',
     'spread = half of (max - min) of the repeats over their median; peak RSS = maxRSS of the process that measured the row (includes Node/TF.js/Python and the loaded dataset).',
   ];
 

@@ -5,9 +5,9 @@ import { relativeSpread } from './stats.js';
 /**
  * Row keys in table order. `a` is the Trainer as a user runs it (training.replicas auto: one
  * replica per core on wasm), `a1` the same on one replica (one core), `aNoAug` (a) with
- * augmentation off; f1/f2 are PyTorch with 1/2 threads.
+ * augmentation off; f1/f2 are PyTorch with 1/2 threads; g/h layers fit and the Trainer on tensorflow (tfjs-node).
  */
-export const ROWS = ['a', 'a1', 'aNoAug', 'b', 'c', 'd', 'e', 'f1', 'f2'] as const;
+export const ROWS = ['a', 'a1', 'aNoAug', 'b', 'c', 'd', 'e', 'f1', 'f2', 'g', 'h'] as const;
 export type RowKey = (typeof ROWS)[number];
 
 /** A measured row (with the 1-minute load average when it started), or why it has no number. */
@@ -28,6 +28,8 @@ const LABELS: Record<RowKey, string> = {
   e: '(e) limit/core: conv rate / (3 x fwd)',
   f1: '(f) PyTorch CPU, 1 thread',
   f2: '    PyTorch CPU, 2 threads',
+  g: '(g) layers model.fit, tensorflow',
+  h: '(h) trickster Trainer, tensorflow',
 };
 
 /** Replicas (cores) a trickster row ran on; 1 for other rows. */
@@ -47,6 +49,8 @@ export const RATIOS: readonly { key: string; row: RowKey; of: RowKey; label: str
   { key: 'a/(e*n)', row: 'a', of: 'e', label: 'a/(e*n) vs limit x n cores used', perCore: true },
   { key: 'a/f1', row: 'a', of: 'f1', label: 'a/f  vs PyTorch, 1 thread' },
   { key: 'a/f2', row: 'a', of: 'f2', label: 'a/f  vs PyTorch, 2 threads' },
+  { key: 'a/g', row: 'a', of: 'g', label: 'a/g  vs layers fit on tensorflow' },
+  { key: 'a/h', row: 'a', of: 'h', label: 'a/h  vs trickster on tensorflow' },
   { key: 'a/a1', row: 'a', of: 'a1', label: 'a/a1 gain from the replicas' },
   { key: 'a1/d', row: 'a1', of: 'd', label: 'a1/d kernel overhead, 1 core' },
   { key: 'a1/e', row: 'a1', of: 'e', label: 'a1/e vs limit, 1 core' },

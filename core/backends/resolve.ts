@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors.js';
+import { loadNativePackage } from './native-package.js';
 
 /** Backends trickster can run on, in the order `auto` tries them. */
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -11,7 +12,7 @@ const NATIVE_PACKAGES = { 'node-gpu': '@tensorflow/tfjs-node-gpu', node: '@tenso
 async function activate(name: (typeof BACKEND_NAMES)[number]): Promise<string> {
   if (name === 'node-gpu' || name === 'node') {
     const pkg: string = NATIVE_PACKAGES[name];
-    await import(pkg);
+    await loadNativePackage(pkg);
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend failed to initialise`);
     return `tensorflow (${pkg})`;
   }
@@ -38,8 +39,9 @@ export function quietCpuBackend(): void {
 }
 
 /**
- * Activates a TF.js backend. `auto` tries @tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node, wasm,
- * then cpu, and takes the first that loads; a named backend that cannot load is an error that
+ * Activates a TF.js backend. `auto` tries @tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node (from
+ * node_modules or the `npm run native:setup` prefix, see native-package.ts), wasm, then cpu, and
+ * takes the first that loads; a named backend that cannot load is an error that
  * says how to install it. Returns a label of the backend in use.
  */
 export async function useBackend(choice: BackendChoice = 'auto'): Promise<string> {
@@ -59,7 +61,7 @@ export async function useBackend(choice: BackendChoice = 'auto'): Promise<string
   }
   const hint =
     choice === 'node-gpu' || choice === 'node'
-      ? ` Install it with \`npm install ${NATIVE_PACKAGES[choice]}\` (its install script downloads libtensorflow; CUDA is needed for node-gpu), or use --backend wasm.`
+      ? ` Install it with \`npm install ${NATIVE_PACKAGES[choice]}\` (its install script downloads libtensorflow; CUDA is needed for node-gpu), or where that download is blocked with \`npm run native:setup${choice === 'node-gpu' ? ' -- --gpu' : ''}\` in a trickster checkout, or use --backend wasm.`
       : '';
   throw new BackendError(`backend "${choice}" is not available (${failures.join('; ')}).${hint}`);
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createTrainer, type CreateTrainerOptions } from '../../app/create-trainer.js';
+import type { BackendChoice } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import { mergeLayers } from '../../core/config/merge.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
@@ -66,10 +67,17 @@ export function resolvedOptions(name: string, config: TricksterConfig): Record<s
   return findBuiltinPlugin(name)!.schema.parse(raw === true || raw === null ? {} : raw) as Record<string, unknown>;
 }
 
-/** Builds a silent wasm trainer for `config` (an inline config) in `outDir` (default: a fresh temp folder). */
+let contractBackend: BackendChoice = 'wasm';
+
+/** Runs this file's contract runs on `choice` instead of wasm (the native suite: `node`). */
+export function useContractBackend(choice: BackendChoice): void {
+  contractBackend = choice;
+}
+
+/** Builds a silent trainer (wasm unless useContractBackend says otherwise) for `config` (an inline config) in `outDir` (default: a fresh temp folder). */
 export async function contractTrainer(config: Record<string, unknown>, options: CreateTrainerOptions = {}): Promise<Trainer> {
   const resolved = await resolveConfig({ inline: config });
-  return createTrainer(resolved, { backend: 'wasm', progress: 'none', logger: silentLogger, outDir: tempRunDir('trickster-contract-'), ...options });
+  return createTrainer(resolved, { backend: contractBackend, progress: 'none', logger: silentLogger, outDir: tempRunDir('trickster-contract-'), ...options });
 }
 
 /**
@@ -86,7 +94,7 @@ export async function runClaims(
   const resolved = await resolveConfig({ inline: config });
   const probes = Object.entries(claims).map(([name, claim]) => claim(options[name] ?? resolvedOptions(name, resolved.config), resolved.config));
   const trainer = await createTrainer(resolved, {
-    backend: 'wasm',
+    backend: contractBackend,
     progress: 'none',
     logger: silentLogger,
     outDir: tempRunDir('trickster-contract-'),

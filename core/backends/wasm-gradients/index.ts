@@ -13,7 +13,8 @@ import { max, mean, sum } from './reduce.js';
 import { rememberStockKernel } from './stock-kernels.js';
 import { tile } from './tile.js';
 
-const KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
+/** trickster's wasm training kernels, by the kernel name each registers under. */
+export const WASM_GRADIENT_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
   ['Conv2DBackpropFilter', conv2dBackpropFilter],
   ['Conv2DBackpropInput', conv2dBackpropInput],
   ['DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dBackpropFilter],
@@ -36,7 +37,7 @@ const KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
  * replacing the stock ones where they exist. Safe to call repeatedly.
  */
 export function registerWasmGradientKernels(): void {
-  for (const [kernelName, kernelFunc] of KERNELS) {
+  for (const [kernelName, kernelFunc] of WASM_GRADIENT_KERNELS) {
     const current = getKernel(kernelName, 'wasm');
     if (current?.kernelFunc === kernelFunc) continue;
     if (current !== undefined) {
