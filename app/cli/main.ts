@@ -9,6 +9,7 @@ import { addTrainCommand } from './train-command.js';
 import { addAblateCommand } from './ablate-command.js';
 import { addExperimentCommand } from './experiment-command.js';
 import { addSweepCommand } from './sweep-command.js';
+import { addWorkerCommand } from './worker-command.js';
 import { packageVersion } from './version.js';
 
 /** Runs the trickster CLI with `argv` (as process.argv); resolves to the exit code. */
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   addAblateCommand(program);
   addSweepCommand(program);
   addExperimentCommand(program);
+  addWorkerCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;
