@@ -50,6 +50,8 @@ export function addWorkerCommand(program: Command): void {
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        // A worker stopped while Redis was away may leave a BullMQ connection behind: exit anyway.
+        setTimeout(() => process.exit(), 2000).unref();
       }
     });
 }

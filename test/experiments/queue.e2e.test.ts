@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { tempRunDir } from '../helpers/train-subset.js';
+import { startTrickster as start } from '../helpers/trickster-process.js';
 
 // Label smoothing ablated from a recipe where it is the only plugin: full and base (= -label-smoothing), 2 trials at one seed.
 const RECIPE = `extends: baseline
@@ -14,23 +14,6 @@ schedule: { name: multistep, fractions: [0.5, 0.75], gamma: 0.1, warmup: { epoch
 plugins: { label-smoothing: { epsilon: 0.1 } }
 `;
 const TINY = ['--only', 'label-smoothing', '--seeds', '1', '--limit', '1024', '--test-limit', '100', '--epochs', '2', '--batch-size', '32'];
-const bin = path.resolve('bin/trickster.js');
-
-interface Proc {
-  readonly child: ChildProcess;
-  readonly out: () => string;
-  readonly done: Promise<number | null>;
-}
-
-/** Starts `trickster ...args` in `cwd`, collecting stdout and stderr. */
-function start(args: string[], cwd: string): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out, done: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
-}
-
 interface Progress {
   epoch: number;
   worker: string;
@@ -84,10 +67,10 @@ describe('trickster ablate --queue with two workers (real Redis, separate proces
 
     const code = await producer.done;
     workerB.child.kill('SIGTERM');
-    expect(await workerB.done, workerB.out()).toBe(0);
-    expect(code, producer.out()).toBe(0);
-    expect(producer.out()).toMatch(/enqueued 2 trials on redis:\/\/127\.0\.0\.1:\d+\/? as exp-\w+/);
-    expect(workerB.out()).toContain(`${killed}: resuming after epoch 1`);
+    expect(await workerB.done, workerB.output()).toBe(0);
+    expect(code, producer.output()).toBe(0);
+    expect(producer.output()).toMatch(/enqueued 2 trials on redis:\/\/127\.0\.0\.1:\d+\/? as exp-\w+/);
+    expect(workerB.output()).toContain(`${killed}: resuming after epoch 1`);
 
     // Every trial finished and came back whole (the worker's folder is not shared with the experiment's).
     const manifest = JSON.parse(readFileSync(path.join(exp, 'manifest.json'), 'utf8')) as { trials: Array<{ id: string }> };

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { TricksterError } from '../../errors.js';
 
@@ -16,7 +17,7 @@ export function queueConnection(url: string): RedisOptions {
     throw new TricksterError('QUEUE_URL_INVALID', `--queue ${url} is not a URL; pass a Redis URL such as redis://localhost:6379`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new TricksterError('QUEUE_URL_INVALID', `--queue ${url} is a ${u.protocol.replace(/:$/, '')} URL; the queue is a Redis server: pass redis://host:port (or rediss:// for TLS)`);
+    throw new TricksterError('QUEUE_URL_INVALID', `--queue ${url} is not a Redis URL (its scheme is ${u.protocol}//); the queue is a Redis server: pass redis://host:port (or rediss:// for TLS)`);
   }
   const db = u.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) throw new TricksterError('QUEUE_URL_INVALID', `--queue ${url}: the path must be a database number (redis://host:port/0), found "/${db}"`);
@@ -57,12 +58,43 @@ export function connectionError(url: string, err: unknown): TricksterError {
 }
 
 /**
+ * Sends an inline PING over a plain socket and reads the first reply line: a Redis server answers
+ * `+PONG`, or `-NOAUTH ...`/`-ERR ...` when it wants a password. Anything else (an HTTP server's
+ * `HTTP/1.1 400`, silence) is QUEUE_NOT_REDIS; no connection is QUEUE_UNREACHABLE.
+ */
+function rawPing(url: string, options: RedisOptions, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(options.port!, options.host!);
+    let reply = '';
+    const done = (err?: TricksterError) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const notRedis = (what: string) => new TricksterError('QUEUE_NOT_REDIS', `${redactUrl(url)} answered, but not as a Redis server does (${what}); point --queue at a Redis server (redis-server, version 6.2 or later)`);
+    const timer = setTimeout(() => done(reply ? notRedis(`it said ${JSON.stringify(reply.slice(0, 40))}`) : notRedis(`no answer to PING within ${timeoutMs / 1000} s`)), timeoutMs);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d: Buffer) => {
+      reply += d.toString('latin1');
+      const line = reply.split('\r\n')[0]!;
+      if (!reply.includes('\r\n') && reply.length < 256) return;
+      done(/^(\+PONG|-NOAUTH|-ERR|-WRONGPASS)/.test(line) ? undefined : notRedis(`it said ${JSON.stringify(line.slice(0, 40))}`));
+    });
+    socket.once('error', (err) => done(connectionError(url, err)));
+    socket.once('close', () => done(reply ? undefined : notRedis('it closed the connection without a word')));
+  });
+}
+
+/**
  * Checks that `url` is a Redis server BullMQ can use, failing fast with a coded error:
  * QUEUE_URL_INVALID (not a redis:// URL), QUEUE_UNREACHABLE (refused, unknown host, timeout, bad
  * password), QUEUE_NOT_REDIS (something else listens there, or a Redis older than 6.2).
  */
 export async function probeRedis(url: string, timeoutMs = 5000): Promise<string> {
-  const client = new Redis({ ...queueConnection(url), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, commandTimeout: timeoutMs, enableOfflineQueue: false });
+  const options = queueConnection(url);
+  if (!options.tls) await rawPing(url, options, timeoutMs);
+  const client = new Redis({ ...options, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, commandTimeout: timeoutMs, enableOfflineQueue: false });
   let lastError: unknown = null;
   client.on('error', (err) => (lastError = err));
   try {

@@ -48,12 +48,13 @@ async function restoreRunDir(ctx: TrialWorkContext, experiment: string, trialId:
 
 /** Puts the run directory into the store, trying again every 2 s while Redis is away (the local copy is kept meanwhile) unless `once`. */
 async function storeRunDir(ctx: TrialWorkContext, experiment: string, trialId: string, runDir: string, once: boolean): Promise<boolean> {
-  for (;;) {
+  for (let tries = 0; ; tries++) {
     try {
       await ctx.store.put(experiment, trialId, packDir(runDir, readRunProgress(runDir).epochs));
+      if (tries > 0) ctx.log(`${trialId}: run directory stored`);
       return true;
     } catch (err) {
-      ctx.log(`warning: could not store ${trialId}'s run directory (${(err as Error).message}); ${once ? 'the next epoch tries again' : 'trying again in 2 s'}`);
+      if (tries === 0) ctx.log(`warning: could not store ${trialId}'s run directory (${(err as Error).message}); it stays in ${runDir}, ${once ? 'the next epoch tries again' : 'trying again every 2 s'}`);
       if (once || ctx.signal.aborted) return false;
       await sleep(2000);
     }

@@ -9,6 +9,11 @@ import { openRunStore } from './run-store.js';
 import { DEFAULT_LOCK_SECONDS, MAX_STALLED, MERGE_QUEUE, QUEUE_PREFIX, TRIAL_QUEUE } from './settings.js';
 import { TrialInterrupted, trainTrialJob } from './trial-job.js';
 
+/** Milliseconds a stopping worker waits for its running trials to be handed back to the queue. */
+const CLOSE_GRACE_MS = 15_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
 /** How `trickster worker` runs. */
 export interface WorkerOptions {
   readonly url: string;
@@ -46,7 +51,10 @@ export function versionMismatch(job: Job<TrialJobData>, version: string): Tricks
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const connection = { ...queueConnection(options.url), maxRetriesPerRequest: null };
   const monitor = new Redis({ ...connection, lazyConnect: true });
-  const redis = new Redis(connection);
+  // The store's client fails commands at once while Redis is away (trainTrialJob keeps the run
+  // directory locally and tries again); BullMQ's own connections wait for Redis to come back.
+  const redis = new Redis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => {});
   const store = openRunStore(redis, options.store);
   const worker = `${hostname()}:${process.pid}`;
   const lockDuration = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
@@ -92,15 +100,22 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     { connection, prefix: QUEUE_PREFIX, concurrency: options.concurrency, lockDuration, stalledInterval: lockDuration / 2, maxStalledCount: MAX_STALLED },
   );
   const parentsQueue = new Queue(TRIAL_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  parentsQueue.on('error', () => {});
   const parents = new Worker<{ experiment: string }>(MERGE_QUEUE, (job) => mergeTrialResults(job, parentsQueue), { connection, prefix: QUEUE_PREFIX, lockDuration, stalledInterval: lockDuration / 2 });
   // Connection errors are reported by the monitor; BullMQ reconnects by itself.
   for (const w of [trials, parents]) w.on('error', () => {});
+  await monitor.ping().catch(() => {});
   options.log(`worker ${worker} on ${shown}: ${options.concurrency} trial(s) at a time, lock ${lockDuration / 1000} s, run directories in ${options.store ?? 'Redis'}, local copies in ${options.workDir}`);
   try {
     await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve())));
-    // A refused job leaves the running trials alone: they finish before the worker exits.
-    await trials.close();
-    await parents.close();
+    // A refused job leaves the running trials alone: they finish before the worker exits. With
+    // Redis away, their jobs cannot be finished: the worker leaves them (their locks expire and
+    // another worker takes them over from the stored checkpoint).
+    const graceful = Promise.all([trials.close(lost), parents.close(lost)]);
+    if ((await Promise.race([graceful.then(() => true), sleep(CLOSE_GRACE_MS).then(() => false)])) === false) {
+      options.log(`warning [QUEUE_CONNECTION_LOST]: could not hand the running trials back to Redis at ${shown} within ${CLOSE_GRACE_MS / 1000} s; leaving them to expire and be taken over`);
+      await Promise.all([trials.disconnect(), parents.disconnect()]);
+    }
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     await parentsQueue.close();
