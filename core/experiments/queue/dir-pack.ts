@@ -48,11 +48,12 @@ export function packHeader(pack: Buffer): { header: PackHeader; dataStart: numbe
  */
 export function unpackDir(pack: Buffer, dir: string): PackHeader {
   const { header, dataStart } = packHeader(pack);
+  const outside = header.files.find((f) => path.isAbsolute(f.path) || f.path.split('/').includes('..'));
+  if (outside) throw new TricksterError('CHECKPOINT_INVALID', `a stored run directory names a file outside itself (${outside.path}); it is ignored`);
   const incoming = `${dir}.incoming-${process.pid}`;
   rmSync(incoming, { recursive: true, force: true });
   let offset = dataStart;
   for (const f of header.files) {
-    if (path.isAbsolute(f.path) || f.path.split('/').includes('..')) throw new TricksterError('CHECKPOINT_INVALID', `a stored run directory names a file outside itself (${f.path}); it is ignored`);
     const target = path.join(incoming, f.path);
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, pack.subarray(offset, offset + f.size));
