@@ -64,6 +64,9 @@ describe('trickster ablate --queue with two workers (real Redis, separate proces
     workerA.child.kill('SIGKILL');
     process.kill(trainer, 'SIGKILL');
     expect(await workerA.done).toBe(null);
+    // The killed trial's job stays active at epoch 1 until its lock expires and B resumes it: status shows the job's progress.
+    const midway = await cli('experiment', 'status', exp);
+    expect(midway.stdout).toMatch(new RegExp(`^${killed}  \\S+  seed 1  running at epoch [12]/2 on \\S+:\\d+$`, 'm'));
 
     const code = await producer.done;
     workerB.child.kill('SIGTERM');
@@ -71,6 +74,7 @@ describe('trickster ablate --queue with two workers (real Redis, separate proces
     expect(code, producer.output()).toBe(0);
     expect(producer.output()).toMatch(/enqueued 2 trials on redis:\/\/127\.0\.0\.1:\d+\/? as exp-\w+/);
     expect(workerB.output()).toContain(`${killed}: resuming after epoch 1`);
+    expect(producer.output()).toMatch(new RegExp(`^  ${killed}: epoch 1/2 on \\S+:${workerA.child.pid}$`, 'm'));
 
     // Every trial finished and came back whole (the worker's folder is not shared with the experiment's).
     const manifest = JSON.parse(readFileSync(path.join(exp, 'manifest.json'), 'utf8')) as { trials: Array<{ id: string }> };
