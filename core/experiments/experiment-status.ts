@@ -38,7 +38,11 @@ export function experimentStatus(exp: ExperimentDir, manifest: Manifest, queued:
       const p = onQueue.progress;
       return { ...base, state: 'running', epoch: p?.epoch ?? 0, ...(p?.top1 != null ? { top1: p.top1 } : {}), ...(p ? { worker: p.worker } : {}) };
     }
-    if (onQueue?.state === 'pending') return { ...base, state: 'pending' };
+    if (onQueue?.state === 'pending') {
+      // A job back on the queue after its worker died keeps its progress: it resumes from there.
+      const p = onQueue.progress;
+      return { ...base, state: 'pending', epoch: p?.epoch ?? 0, ...(p ? { worker: p.worker } : {}) };
+    }
     if (record?.status === 'failed' && !live) return { ...base, state: 'failed', error: record.error };
     if (hasCheckpoint(exp.runDir(t.id)) || progress.epochs > 0) return { ...base, state: live ? 'running' : 'interrupted' };
     return { ...base, state: 'pending' };
@@ -56,7 +60,9 @@ export function statusLines(statuses: readonly TrialStatus[]): string[] {
         : s.state === 'failed'
           ? `failed at epoch ${s.epoch}/${s.epochs}: ${s.error}`
           : s.state === 'pending'
-            ? 'pending'
+            ? s.worker && s.epoch > 0
+              ? `pending, resumes after epoch ${s.epoch}/${s.epochs} (last trained on ${s.worker})`
+              : 'pending'
             : `${s.state} at epoch ${s.epoch}/${s.epochs}${s.top1 !== undefined ? ` top-1 ${(100 * s.top1).toFixed(2)}%` : ''}${s.worker ? ` on ${s.worker}` : ''}`;
     return `${s.id}  ${s.variants.join(', ')}  seed ${s.seed}  ${what}`;
   });

@@ -64,9 +64,10 @@ describe('trickster ablate --queue with two workers (real Redis, separate proces
     workerA.child.kill('SIGKILL');
     process.kill(trainer, 'SIGKILL');
     expect(await workerA.done).toBe(null);
-    // The killed trial's job stays active at epoch 1 until its lock expires and B resumes it: status shows the job's progress.
+    // status shows the killed trial's job progress: still active at epoch 1 (its lock has not expired), back on the
+    // queue to resume after epoch 1, or resumed by B.
     const midway = await cli('experiment', 'status', exp);
-    expect(midway.stdout).toMatch(new RegExp(`^${killed}  \\S+  seed 1  running at epoch [12]/2 on \\S+:\\d+$`, 'm'));
+    expect(midway.stdout).toMatch(new RegExp(`^${killed}  \\S+  seed 1  (running at epoch [12]/2 on \\S+:\\d+|pending, resumes after epoch 1/2 \\(last trained on \\S+:${workerA.child.pid}\\))$`, 'm'));
 
     const code = await producer.done;
     workerB.child.kill('SIGTERM');
