@@ -1,11 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packDir, packHeader, unpackDir } from '../../core/experiments/queue/dir-pack.js';
 import { DirRunStore, RedisRunStore, type RunStore } from '../../core/experiments/queue/run-store.js';
+import { cli } from '../helpers/cli.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { tempRunDir } from '../helpers/train-subset.js';
+import { startTrickster } from '../helpers/trickster-process.js';
 
 /** A run directory as a run leaves it, with a checkpoint being written (.tmp). */
 function fakeRunDir(): string {
@@ -65,5 +67,54 @@ describe('run stores', () => {
     expect(await store.get('exp-1', 'trial-b')).toBeNull();
     await store.delete('exp-1', 'trial-a');
     expect(await store.get('exp-1', 'trial-a')).toBeNull();
+  });
+});
+
+describe('--detach with --store: run directories through a shared folder, results collected by experiment table', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('the worker stores the finished run in the folder (not Redis); experiment table brings it into the experiment and clears folder and queue', async () => {
+    const dir = tempRunDir('trickster-store-');
+    const [exp, store, home] = ['exp', 'shared', 'worker'].map((d) => path.join(dir, d)) as [string, string, string];
+    mkdirSync(home);
+    const enqueue = await cli('sweep', '--preset', 'baseline', '--grid', 'optimizer.lr=0.05', '--seeds', '1', '--limit', '256', '--test-limit', '100', '--epochs', '1', '--queue', redis.url, '--store', store, '--detach', '--out', exp);
+    expect(enqueue.code, enqueue.stderr).toBe(0);
+    expect(enqueue.stderr).toMatch(/detached: see progress and collect results with trickster experiment status /);
+    expect((await cli('experiment', 'status', exp)).stdout).toMatch(/seed 1 {2}pending\n1 pending/);
+    const worker = startTrickster(['worker', '--queue', redis.url, '--store', store], home);
+    try {
+      await worker.waitFor(/: done, test top-1/);
+    } finally {
+      worker.child.kill('SIGTERM');
+      expect(await worker.done, worker.output()).toBe(0);
+    }
+    // Before collection the finished run is a pack in the shared folder, and not in Redis.
+    const [key] = readdirSync(store);
+    expect(readdirSync(path.join(store, key!))).toEqual([expect.stringMatching(/^optimizer-lr-0-05-s1-\w+\.pack$/)]);
+    const redisKeys = new Redis(redis.port, '127.0.0.1');
+    try {
+      expect(await redisKeys.keys('trickster:run:*')).toEqual([]);
+    } finally {
+      redisKeys.disconnect();
+    }
+    const table = await cli('experiment', 'table', exp, '--format', 'csv');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^optimizer\.lr=0\.05,,1,1,\d+\.\d{4},/m);
+    const [id] = readdirSync(path.join(exp, 'trials'));
+    for (const f of ['summary.json', 'checkpoint.ckpt', 'model/weights.bin', 'attempts.jsonl']) expect(existsSync(path.join(exp, 'trials', id!, f)), f).toBe(true);
+    // Collected: the pack is removed from the folder, and the experiment's jobs from the queue.
+    expect(readdirSync(path.join(store, key!))).toEqual([]);
+    const after = new Redis(redis.port, '127.0.0.1');
+    try {
+      expect(await after.keys('trickster:trials:exp-*')).toEqual([]);
+    } finally {
+      after.disconnect();
+    }
   });
 });
