@@ -47,6 +47,13 @@ describe('--queue and trickster worker: a queue that is not there, or not Redis'
     expect(existsSync(out)).toBe(false);
   });
 
+  it('trickster worker --help says what it does and its flags', async () => {
+    const r = await cli('worker', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/train the trials of experiments enqueued with trickster ablate\/sweep --queue/);
+    for (const flag of ['--queue <url>', '--concurrency <n>', '--store <dir>', '--work-dir <dir>', '--lock-seconds <n>']) expect(r.stdout).toContain(flag);
+  });
+
   it('--detach without --queue is a usage error', async () => {
     const r = await cli(...SWEEP, '--detach');
     expect(r.code).toBe(2);

@@ -62,6 +62,35 @@ async function storeRunDir(ctx: TrialWorkContext, experiment: string, trialId: s
 }
 
 /**
+ * Watches the run directory's checkpoint (written atomically after each epoch's metrics line) and,
+ * each time it changes, stores the directory and then reports the epoch and top-1 as the job's
+ * progress, so a progress of epoch k means another worker can resume after epoch k. Returns the
+ * function that stops watching once the uploads under way are done.
+ */
+function storeEachCheckpoint(job: Job<TrialJobData>, ctx: TrialWorkContext, runDir: string): () => Promise<void> {
+  const { experiment, trial } = job.data;
+  const file = path.join(runDir, 'checkpoint.ckpt');
+  const mtime = () => (existsSync(file) ? statSync(file).mtimeMs : 0);
+  let seen = mtime();
+  let uploading: Promise<unknown> = Promise.resolve();
+  const watch = setInterval(() => {
+    if (mtime() === seen) return;
+    seen = mtime();
+    uploading = uploading.then(async () => {
+      if (!(await storeRunDir(ctx, experiment, trial.id, runDir, true))) return;
+      const { epochs, top1 } = readRunProgress(runDir);
+      const progress: TrialJobProgress = { epoch: epochs, epochs: trial.config.training.epochs, top1, worker: ctx.worker };
+      await job.updateProgress(progress as unknown as object).catch((err: Error) => ctx.log(`warning: could not report ${trial.id}'s progress (${err.message})`));
+      ctx.log(`${trial.id}: epoch ${epochs}/${trial.config.training.epochs} stored`);
+    });
+  }, 250);
+  return async () => {
+    clearInterval(watch);
+    await uploading;
+  };
+}
+
+/**
  * Trains one trial job: restores its run directory from the store when another worker got
  * further, runs `trickster train` in a child process (fresh, or --resume from the checkpoint),
  * stores the directory after every checkpoint and reports the epoch and top-1 as job progress,
@@ -78,21 +107,7 @@ export async function trainTrialJob(job: Job<TrialJobData>, ctx: TrialWorkContex
   const startEpochs = hasCheckpoint(runDir) ? readRunProgress(runDir).epochs : 0;
   ctx.log(`${trial.id}: ${startEpochs > 0 ? `resuming after epoch ${startEpochs}` : 'starting'} (job attempt ${job.attemptsMade + 1})`);
 
-  let checkpointTime = existsSync(path.join(runDir, 'checkpoint.ckpt')) ? statSync(path.join(runDir, 'checkpoint.ckpt')).mtimeMs : 0;
-  let uploading: Promise<unknown> = Promise.resolve();
-  const watch = setInterval(() => {
-    const file = path.join(runDir, 'checkpoint.ckpt');
-    const time = existsSync(file) ? statSync(file).mtimeMs : 0;
-    if (time === checkpointTime) return;
-    checkpointTime = time;
-    uploading = uploading.then(async () => {
-      if (!(await storeRunDir(ctx, experiment, trial.id, runDir, true))) return;
-      const { epochs, top1 } = readRunProgress(runDir);
-      const progress: TrialJobProgress = { epoch: epochs, epochs: trial.config.training.epochs, top1, worker: ctx.worker };
-      await job.updateProgress(progress as unknown as object).catch((err: Error) => ctx.log(`warning: could not report ${trial.id}'s progress (${err.message})`));
-      ctx.log(`${trial.id}: epoch ${epochs}/${trial.config.training.epochs} stored`);
-    });
-  }, 250);
+  const stopWatching = storeEachCheckpoint(job, ctx, runDir);
   const outcome = await runTrialAttempt({
     bin: ctx.bin,
     configFile: local.configFile(trial.id),
@@ -105,8 +120,7 @@ export async function trainTrialJob(job: Job<TrialJobData>, ctx: TrialWorkContex
       writeFileSync(local.pidFile(trial.id), `${pid}\n`);
     },
   });
-  clearInterval(watch);
-  await uploading;
+  await stopWatching();
   rmSync(local.pidFile(trial.id), { force: true });
   if (!outcome.ok && outcome.aborted) throw new TrialInterrupted(`${trial.id} stopped by the worker's shutdown`);
   await storeRunDir(ctx, experiment, trial.id, runDir, false);

@@ -99,9 +99,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     },
     { connection, prefix: QUEUE_PREFIX, concurrency: options.concurrency, lockDuration, stalledInterval: lockDuration / 2, maxStalledCount: MAX_STALLED },
   );
-  const parentsQueue = new Queue(TRIAL_QUEUE, { connection, prefix: QUEUE_PREFIX });
-  parentsQueue.on('error', () => {});
-  const parents = new Worker<{ experiment: string }>(MERGE_QUEUE, (job) => mergeTrialResults(job, parentsQueue), { connection, prefix: QUEUE_PREFIX, lockDuration, stalledInterval: lockDuration / 2 });
+  // The merge looks its failed children up on the trials queue.
+  const trialsQueue = new Queue(TRIAL_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  trialsQueue.on('error', () => {});
+  const parents = new Worker<{ experiment: string }>(MERGE_QUEUE, (job) => mergeTrialResults(job, trialsQueue), { connection, prefix: QUEUE_PREFIX, lockDuration, stalledInterval: lockDuration / 2 });
   // Connection errors are reported by the monitor; BullMQ reconnects by itself.
   for (const w of [trials, parents]) w.on('error', () => {});
   await monitor.ping().catch(() => {});
@@ -118,7 +119,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
   } finally {
     options.signal.removeEventListener('abort', onAbort);
-    await parentsQueue.close();
+    await trialsQueue.close();
     redis.disconnect();
     monitor.disconnect();
   }
