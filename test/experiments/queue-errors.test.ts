@@ -88,6 +88,27 @@ describe('trickster worker with a real Redis', () => {
     }
   });
 
+  it('Ctrl-C on a worker stops its trial and hands it back to the queue without using an attempt; status says where it resumes', async () => {
+    const dir = tempRunDir('trickster-queue-');
+    const exp = path.join(dir, 'exp');
+    const enqueue = await cli(...SWEEP.slice(0, -1), '3', '--queue', redis.url, '--detach', '--out', exp);
+    expect(enqueue.code, enqueue.stderr).toBe(0);
+    const worker = startTrickster(['worker', '--queue', redis.url], dir);
+    await worker.waitFor(/: epoch 1\/3 stored/);
+    worker.child.kill('SIGINT');
+    expect(await worker.done, worker.output()).toBe(0);
+    const status = await cli('experiment', 'status', exp);
+    expect(status.stdout).toMatch(new RegExp(`seed 1  pending, resumes after epoch [1-3]/3 \\(last trained on \\S+:${worker.child.pid}\\)\n1 pending`));
+    const trials = new Queue('trials', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'trickster' });
+    try {
+      const [job] = await trials.getJobs(['waiting', 'delayed']);
+      expect(job!.attemptsMade).toBe(0);
+    } finally {
+      await trials.obliterate({ force: true });
+      await trials.close();
+    }
+  });
+
   it('one trial failing on the queue does not lose the table: the flow\'s parent merges it as failed, TRIALS_FAILED after the table', async () => {
     const dir = tempRunDir('trickster-queue-');
     const exp = path.join(dir, 'exp');
