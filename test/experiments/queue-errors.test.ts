@@ -147,6 +147,10 @@ describe('Redis going away mid-experiment', () => {
       expect(await producer.done, producer.output()).toBe(1);
       expect(producer.output()).toMatch(/^error \[QUEUE_CONNECTION_LOST\]: lost Redis at redis:\/\/127\.0\.0\.1:\d+\/? for over 10 s \(.*\); the workers keep their trials' state: once Redis is back, collect the results with trickster experiment status /m);
       expect(Date.now() - started).toBeGreaterThanOrEqual(9000);
+      const status = await cli('experiment', 'status', path.join(dir, 'exp'));
+      expect(status.code).toBe(0);
+      expect(status.stderr).toMatch(/^warning \[QUEUE_UNREACHABLE\]: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(connection refused: nothing listens there\); .*; showing what \S+ holds, without the trials still on the queue\n$/);
+      expect(status.stdout).toMatch(/seed 1 {2}pending\n1 pending/);
       await worker.waitFor(/warning \[QUEUE_CONNECTION_LOST\]: lost Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(.*\); running trials go on and keep their state in .*; reconnecting/);
       // The trial finishes on the worker without Redis: its run directory is complete locally.
       const expDir = path.join(home, 'trickster-worker');
