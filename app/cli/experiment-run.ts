@@ -123,7 +123,7 @@ export async function runExperiment(plan: ExperimentPlan, flags: ExperimentFlags
   let result: { failed: readonly string[]; left: number };
   try {
     if (flags.queue) {
-      const queued = await runQueuedExperiment(exp, opened, { url: flags.queue, store: flags.store, detach: flags.detach ?? false, retries: flags.retries, version: packageVersion(), log, signal: abort.signal });
+      const queued = await runQueuedExperiment(exp, opened, { url: flags.queue, store: flags.store ? path.resolve(flags.store) : undefined, detach: flags.detach ?? false, retries: flags.retries, version: packageVersion(), log, signal: abort.signal });
       if (flags.detach) return;
       result = { failed: queued.failed, left: queued.waiting };
     } else {

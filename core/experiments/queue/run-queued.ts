@@ -4,7 +4,7 @@ import { TricksterError } from '../../errors.js';
 import type { ExperimentDir, Manifest } from '../manifest.js';
 import { readTrialRecord } from '../trial-record.js';
 import { collectQueued, removeExperimentJobs, type Collection } from './collect.js';
-import { probeRedis, queueConnection, redactUrl } from './connection.js';
+import { connectionError, probeRedis, queueConnection, redactUrl } from './connection.js';
 import { enqueueExperiment } from './enqueue.js';
 import { readQueueRecord, writeQueueRecord, type QueueRecord } from './job-data.js';
 import { openRunStore, type RunStore } from './run-store.js';
@@ -35,7 +35,12 @@ export async function openQueueSession(url: string, storeDir: string | undefined
   await probeRedis(url);
   const redis = new Redis({ ...queueConnection(url), maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS });
   redis.on('error', () => {});
-  await new Promise<void>((resolve) => (redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve())));
+  try {
+    await withTimeout(new Promise<void>((resolve) => (redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve()))), COMMAND_TIMEOUT_MS);
+  } catch (err) {
+    redis.disconnect();
+    throw connectionError(url, err);
+  }
   return { redis, store: openRunStore(redis, storeDir), close: () => redis.disconnect() };
 }
 
