@@ -32,6 +32,11 @@ export type ErrorCode =
   | 'TRIALS_FAILED'
   | 'EXPERIMENT_INTERRUPTED'
   | 'TS_LOADER_MISSING'
+  | 'QUEUE_URL_INVALID'
+  | 'QUEUE_UNREACHABLE'
+  | 'QUEUE_NOT_REDIS'
+  | 'QUEUE_CONNECTION_LOST'
+  | 'QUEUE_VERSION_MISMATCH'
   | 'USAGE';
 
 /** Base class of every error trickster raises on purpose. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { TricksterError } from '../../core/errors.js';
+import { TricksterError, UsageError } from '../../core/errors.js';
 import { DEFAULT_TRIAL_REPLICAS, defaultParallel } from '../../core/experiments/defaults.js';
 import { acquireLock } from '../../core/experiments/experiment-lock.js';
 import { ExperimentDir, type Manifest } from '../../core/experiments/manifest.js';
@@ -12,7 +12,10 @@ import { tricksterBin } from '../../core/experiments/trickster-bin.js';
 import { expandTrials, seedList } from '../../core/experiments/trials.js';
 import type { Variant } from '../../core/experiments/variant.js';
 import { newRunDirPath } from '../../core/run-dir.js';
+import { probeRedis } from '../../core/experiments/queue/connection.js';
+import { runQueuedExperiment } from '../../core/experiments/queue/run-queued.js';
 import { nonNegativeInt, positiveInt, replicasOption } from './parse.js';
+import { packageVersion } from './version.js';
 
 /** Flags every experiment command takes: what passes through to each trial and how the trials run. */
 export interface ExperimentFlags {
@@ -30,6 +33,9 @@ export interface ExperimentFlags {
   retries: number;
   out?: string;
   format: TableFormat;
+  queue?: string;
+  detach?: boolean;
+  store?: string;
 }
 
 /** Adds the flags of ExperimentFlags to an experiment command. */
@@ -48,7 +54,10 @@ export function addExperimentFlags(command: Command): Command {
     .option('--parallel <n>', `trials trained at once (default ${defaultParallel()}, one per core)`, positiveInt)
     .option('--retries <n>', 'attempts beyond the first for a failing trial (each resumes from its checkpoint)', nonNegativeInt, 1)
     .option('--out <dir>', 'experiment folder (default runs/exp-<time>-<name>); an existing one is continued')
-    .addOption(new Option('--format <format>', 'format of the table printed at the end').choices([...TABLE_FORMATS]).default('md'));
+    .addOption(new Option('--format <format>', 'format of the table printed at the end').choices([...TABLE_FORMATS]).default('md'))
+    .option('--queue <url>', 'enqueue the trials on this Redis (redis://host:port) for trickster worker processes on any machines, instead of training them here')
+    .option('--detach', 'with --queue: enqueue and return; trickster experiment status|table collect the results later')
+    .option('--store <dir>', 'with --queue: keep run directories in this shared folder instead of Redis (workers need the same --store)');
 }
 
 /** The partial config the pass-through flags set on every trial. */
@@ -100,6 +109,8 @@ export async function runExperiment(plan: ExperimentPlan, flags: ExperimentFlags
     trials,
     ...(plan.offMeans ? { offMeans: plan.offMeans } : {}),
   };
+  if ((flags.detach || flags.store) && !flags.queue) throw new UsageError(`${flags.detach ? '--detach' : '--store'} needs --queue (it is about running the trials on a queue)`);
+  if (flags.queue) await probeRedis(flags.queue);
   const exp = new ExperimentDir(path.resolve(flags.out ?? newRunDirPath('runs', `exp-${plan.label}`)));
   const opened = exp.openOrCreate(manifest);
   const release = acquireLock(exp.dir);
@@ -109,16 +120,26 @@ export async function runExperiment(plan: ExperimentPlan, flags: ExperimentFlags
   process.once('SIGTERM', stop);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`experiment ${exp.dir}: ${plan.variants.length} variants × ${flags.seeds} seeds = ${opened.trials.length} trials`);
-  let result;
+  let result: { failed: readonly string[]; left: number };
   try {
-    result = await runPool(exp, opened, { parallel: flags.parallel ?? defaultParallel(), retries: flags.retries, bin: tricksterBin(), log, signal: abort.signal });
+    if (flags.queue) {
+      const queued = await runQueuedExperiment(exp, opened, { url: flags.queue, store: flags.store ? path.resolve(flags.store) : undefined, detach: flags.detach ?? false, retries: flags.retries, version: packageVersion(), log, signal: abort.signal });
+      if (flags.detach) return;
+      result = { failed: queued.failed, left: queued.waiting };
+    } else {
+      const pooled = await runPool(exp, opened, { parallel: flags.parallel ?? defaultParallel(), retries: flags.retries, bin: tricksterBin(), log, signal: abort.signal });
+      result = { failed: pooled.failed, left: pooled.interrupted.length };
+    }
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     release();
   }
+  if (abort.signal.aborted && flags.queue) {
+    throw new TricksterError('EXPERIMENT_INTERRUPTED', `stopped waiting: ${result.left} trials are still on the queue, where the workers go on with them; collect them with trickster experiment status ${exp.dir}, or run the same command again to wait`);
+  }
   if (abort.signal.aborted) {
-    throw new TricksterError('EXPERIMENT_INTERRUPTED', `stopped by a signal: ${result.interrupted.length} trials left (their checkpoints kept); run the same command again to continue`);
+    throw new TricksterError('EXPERIMENT_INTERRUPTED', `stopped by a signal: ${result.left} trials left (their checkpoints kept); run the same command again to continue`);
   }
   process.stdout.write(`${formatTable(experimentTable(opened, trialRecords(exp, opened)), flags.format)}\n`);
   if (result.failed.length) {

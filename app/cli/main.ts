@@ -13,6 +13,7 @@ import { addTrainCommand } from './train-command.js';
 import { addAblateCommand } from './ablate-command.js';
 import { addExperimentCommand } from './experiment-command.js';
 import { addSweepCommand } from './sweep-command.js';
+import { addWorkerCommand } from './worker-command.js';
 import { packageVersion } from './version.js';
 
 /** Runs the trickster CLI with `argv` (as process.argv); resolves to the exit code. */
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   addPredictCommand(program);
   addDoctorCommand(program);
   addReportCommand(program);
+  addWorkerCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

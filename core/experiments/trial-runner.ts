@@ -46,7 +46,7 @@ export function errorLine(stderr: string): string {
 /**
  * Runs one attempt at a trial as a child process, `node bin/trickster.js train ...` (fresh or
  * resumed, see trainArgs), and reads the run summary from the last line of its stdout. The same
- * function serves the local pool and would serve a queue worker: it needs only the launch.
+ * function serves the local pool and the queue worker (queue/trial-job.ts): it needs only the launch.
  */
 export function runTrialAttempt(launch: TrialLaunch): Promise<AttemptOutcome> {
   const { args, fresh } = trainArgs(launch);

@@ -1,0 +1,127 @@
+import { hostname } from 'node:os';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { TricksterError } from '../../errors.js';
+import { queueConnection, redactUrl } from './connection.js';
+import type { TrialJobData } from './job-data.js';
+import { mergeTrialResults } from './merge.js';
+import { openRunStore } from './run-store.js';
+import { DEFAULT_LOCK_SECONDS, MAX_STALLED, MERGE_QUEUE, QUEUE_PREFIX, TRIAL_QUEUE } from './settings.js';
+import { TrialInterrupted, trainTrialJob } from './trial-job.js';
+
+/** Milliseconds a stopping worker waits for its running trials to be handed back to the queue. */
+const CLOSE_GRACE_MS = 15_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
+/** How `trickster worker` runs. */
+export interface WorkerOptions {
+  readonly url: string;
+  /** Trials trained at once (each a child process). */
+  readonly concurrency: number;
+  /** `--store` folder, or undefined to keep run directories in Redis. */
+  readonly store?: string;
+  /** Folder of this worker's local copies of the trials it trains. */
+  readonly workDir: string;
+  readonly lockSeconds?: number;
+  /** This trickster's version: jobs enqueued by another are refused. */
+  readonly version: string;
+  readonly bin: string;
+  readonly log: (line: string) => void;
+  /** Aborting stops the worker: running trials are stopped and go back to the queue (their checkpoints are stored). */
+  readonly signal: AbortSignal;
+}
+
+/** QUEUE_VERSION_MISMATCH for a job enqueued by another trickster version. */
+export function versionMismatch(job: Job<TrialJobData>, version: string): TricksterError {
+  return new TricksterError(
+    'QUEUE_VERSION_MISMATCH',
+    `trial ${job.data.trial?.id ?? job.id} was enqueued by trickster ${job.data.version ?? '(unknown)'}, this worker runs trickster ${version}; results of two versions are not comparable, so the job was left on the queue: run this worker with trickster ${job.data.version ?? 'of the enqueuing machine'}`,
+  );
+}
+
+/**
+ * Runs a worker until `signal` aborts (resolves) or it meets a job of another trickster version
+ * (rejects with QUEUE_VERSION_MISMATCH after putting the job back for another worker). Trials are
+ * trained by child processes (trainTrialJob), so the worker's event loop stays free to renew the
+ * job locks however long a training step is; the flows' parent jobs (merging an experiment's
+ * results) are handled too. A lost Redis is reported once and reconnected to; the trial being
+ * trained keeps going and its state stays local until Redis is back.
+ */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const connection = { ...queueConnection(options.url), maxRetriesPerRequest: null };
+  const monitor = new Redis({ ...connection, lazyConnect: true });
+  // The store's client fails commands at once while Redis is away (trainTrialJob keeps the run
+  // directory locally and tries again); BullMQ's own connections wait for Redis to come back.
+  const redis = new Redis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => {});
+  const store = openRunStore(redis, options.store);
+  const worker = `${hostname()}:${process.pid}`;
+  const lockDuration = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
+  const shown = redactUrl(options.url);
+  let refused: TricksterError | null = null;
+  const stop = new AbortController();
+  const stopTrials = new AbortController();
+  const onAbort = () => {
+    stopTrials.abort();
+    stop.abort();
+  };
+  options.signal.addEventListener('abort', onAbort);
+
+  let lost = false;
+  monitor.on('error', (err: Error) => {
+    if (lost) return;
+    lost = true;
+    options.log(`warning [QUEUE_CONNECTION_LOST]: lost Redis at ${shown} (${err.message}); running trials go on and keep their state in ${options.workDir}; reconnecting`);
+  });
+  monitor.on('ready', () => {
+    if (lost) options.log(`reconnected to Redis at ${shown}`);
+    lost = false;
+  });
+  await monitor.connect().catch(() => {});
+
+  const trials = new Worker<TrialJobData>(
+    TRIAL_QUEUE,
+    async (job, token) => {
+      if (job.data.version !== options.version) {
+        refused ??= versionMismatch(job, options.version);
+        await job.moveToDelayed(Date.now() + 1000, token);
+        stop.abort();
+        throw new DelayedError();
+      }
+      try {
+        return await trainTrialJob(job, { store, workDir: options.workDir, bin: options.bin, worker, log: options.log, signal: stopTrials.signal });
+      } catch (err) {
+        if (!(err instanceof TrialInterrupted)) throw err;
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+    },
+    { connection, prefix: QUEUE_PREFIX, concurrency: options.concurrency, lockDuration, stalledInterval: lockDuration / 2, maxStalledCount: MAX_STALLED },
+  );
+  // The merge looks its failed children up on the trials queue.
+  const trialsQueue = new Queue(TRIAL_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  trialsQueue.on('error', () => {});
+  const parents = new Worker<{ experiment: string }>(MERGE_QUEUE, (job) => mergeTrialResults(job, trialsQueue), { connection, prefix: QUEUE_PREFIX, lockDuration, stalledInterval: lockDuration / 2 });
+  // Connection errors are reported by the monitor; BullMQ reconnects by itself.
+  for (const w of [trials, parents]) w.on('error', () => {});
+  await monitor.ping().catch(() => {});
+  options.log(`worker ${worker} on ${shown}: ${options.concurrency} trial(s) at a time, lock ${lockDuration / 1000} s, run directories in ${options.store ?? 'Redis'}, local copies in ${options.workDir}`);
+  try {
+    await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve())));
+    // A refused job leaves the running trials alone: they finish before the worker exits. With
+    // Redis away, their jobs cannot be finished: the worker leaves them (their locks expire and
+    // another worker takes them over from the stored checkpoint).
+    const graceful = Promise.all([trials.close(lost), parents.close(lost)]);
+    if ((await Promise.race([graceful.then(() => true), sleep(CLOSE_GRACE_MS).then(() => false)])) === false) {
+      options.log(`warning [QUEUE_CONNECTION_LOST]: could not hand the running trials back to Redis at ${shown} within ${CLOSE_GRACE_MS / 1000} s; leaving them to expire and be taken over`);
+      await Promise.all([trials.disconnect(), parents.disconnect()]);
+    }
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+    await trialsQueue.close();
+    redis.disconnect();
+    monitor.disconnect();
+  }
+  if (refused) throw refused;
+}
