@@ -21,7 +21,7 @@ async function measure(job: Job): Promise<Omit<Measurement, 'peakRssMiB'>> {
   });
   switch (job.kind) {
     case 'trickster': {
-      const r = await measureTrickster(job.model, job.plan, job.augment, job.replicas);
+      const r = await measureTrickster(job.model, job.plan, job.augment, job.replicas, job.syncBatchNorm ?? false);
       return ofSamples(r.rates, job.plan.batch, { replicas: r.replicas });
     }
     case 'layers-fit':

@@ -3,8 +3,8 @@ import type { StepPlan } from './stats.js';
 
 /** A configuration measured in its own process (TF.js keeps one engine per process, so RSS is per job). */
 export type Job =
-  /** (a) The real Trainer via createTrainer on a Fashion-MNIST subset, wasm backend, `training.replicas` as given. */
-  | { kind: 'trickster'; model: string; plan: StepPlan; augment: boolean; replicas: number | 'auto' }
+  /** (a) The real Trainer via createTrainer on a Fashion-MNIST subset, wasm backend, `training.replicas` (and `syncBatchNorm`) as given. */
+  | { kind: 'trickster'; model: string; plan: StepPlan; augment: boolean; replicas: number | 'auto'; syncBatchNorm?: boolean }
   /** (b)/(c) tfjs-layers `model.fit` on the given backend. */
   | { kind: 'layers-fit'; model: string; plan: StepPlan; backend: 'cpu' | 'wasm' }
   /** (d) Bare `tf.variableGrads` + `optimizer.applyGradients` loop on wasm. */
@@ -32,7 +32,7 @@ export interface Measurement {
 export function jobLabel(job: Job): string {
   switch (job.kind) {
     case 'trickster':
-      return `trickster wasm ${job.model} (augment ${job.augment ? 'on' : 'off'}, replicas ${job.replicas})`;
+      return `trickster wasm ${job.model} (augment ${job.augment ? 'on' : 'off'}, replicas ${job.replicas}${job.syncBatchNorm ? ', SyncBN' : ''})`;
     case 'layers-fit':
       return `layers fit ${job.backend} ${job.model} (batch ${job.plan.batch})`;
     case 'bare-loop':

@@ -66,7 +66,7 @@ function logged(key: RowKey, label: string, loads: Map<RowKey, number[]>, run: (
 }
 
 /**
- * Measures every row of one model. Rows (a), (c), (d), (e) and (f) are interleaved: each
+ * Measures every row of one model. Rows (a) (with its variants a1, aNoAug, aSync), (c), (d), (e) and (f) are interleaved: each
  * round measures each of them once (one timed window, in a fresh process), `repeats` rounds in all
  * (see rounds.ts). The stock cpu row (b) takes minutes per step and runs on its own afterwards.
  */
@@ -78,6 +78,7 @@ async function measureModel(model: string, o: BenchOptions, torch: { version: st
     spawned('a', { kind: 'trickster', model, plan: once, augment: true, replicas: 'auto' }),
     spawned('a1', { kind: 'trickster', model, plan: once, augment: true, replicas: 1 }),
     spawned('aNoAug', { kind: 'trickster', model, plan: once, augment: false, replicas: 'auto' }),
+    spawned('aSync', { kind: 'trickster', model, plan: once, augment: true, replicas: 'auto', syncBatchNorm: true }),
     spawned('c', { kind: 'layers-fit', model, plan: once, backend: 'wasm' }),
     spawned('d', { kind: 'bare-loop', model, plan: once }),
     spawned('e', { kind: 'forward', model, batch: o.batch, repeats: Math.max(1, Math.ceil(o.forwardRepeats / o.repeats)) }),
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
 
   const notes = [
-    '(a) the real Trainer (createTrainer + fit, baseline recipe: SGD momentum 0.9, weight decay 5e-4, flip + pad-2 crop) on a Fashion-MNIST subset; img/s between step ends after the warm-up, so host batching, augmentation, upload, hooks and optimizer are included. (a) runs with the default training.replicas auto (one replica per core on wasm: the batch split over the training thread and a replica thread, gradients averaged), (a1) with training.replicas 1.',
+    '(a) the real Trainer (createTrainer + fit, baseline recipe: SGD momentum 0.9, weight decay 5e-4, flip + pad-2 crop) on a Fashion-MNIST subset; img/s between step ends after the warm-up, so host batching, augmentation, upload, hooks and optimizer are included. (a) runs with the default training.replicas auto (one replica per core on wasm: the batch split over the training thread and a replica thread, gradients averaged), (a1) with training.replicas 1, (aSync) as (a) with training.syncBatchNorm (batch-norm statistics exchanged between the replicas per layer, forward and backward).',
     `(b) tfjs-layers model.fit on the stock cpu backend, one step per repeat at a small batch (${JSON.stringify(o.cpuBatch)}; "bNN" in the table): a batch-128 step takes ~2 min (small-cnn) to ~30 min (resnet20) there. Its cost is linear in the batch, so img/s carries over; --cpu-batch 128 measures it at 128.`,
     '(c) tfjs-layers model.fit on wasm with trickster\'s gradient kernels, SGD momentum, no weight decay, data already as tensors.',
     '(d) tf.variableGrads + optimizer.applyGradients (SGD momentum) on wasm, data already as tensors: the floor of what any loop on these kernels costs.',
@@ -159,6 +160,10 @@ async function main(): Promise<void> {
       const off = r.aNoAug.m.imgPerSec;
       augmentation = { augmentOn: on, augmentOff: off, onOverOff: on / off };
       extraLines.push(`${model}: trickster with augmentation ${fmt(on)} img/s, without ${fmt(off)} img/s, on/off = ${fmt(on / off, 3)} (${fmt(100 * (1 - on / off))}% of the step time; within the spread when small)`);
+    }
+    if (r.a?.ok && r.aSync?.ok) {
+      const cost = 100 * (r.a.m.imgPerSec / r.aSync.m.imgPerSec - 1);
+      extraLines.push(`${model}: trickster on ${replicasOf(r.a)} replicas with SyncBN ${fmt(r.aSync.m.imgPerSec)} img/s, without ${fmt(r.a.m.imgPerSec)} img/s: SyncBN adds ${fmt(cost)}% to the step time`);
     }
     if (r.a?.ok && r.a1?.ok) {
       extraLines.push(`${model}: trickster on ${replicasOf(r.a)} replicas ${fmt(r.a.m.imgPerSec)} img/s vs 1 replica ${fmt(r.a1.m.imgPerSec)} img/s: a/a1 = ${fmt(r.a.m.imgPerSec / r.a1.m.imgPerSec, 2)}`);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer } from '../../app/create-trainer.js';
 import { resolveConfig } from '../../core/config/load.js';
 import { silentLogger } from '../../core/logger.js';
+import { checkResumeConfig } from '../../core/resume-check.js';
 import { cli } from '../helpers/cli.js';
 import { subsetConfig, tempRunDir, trainSubset } from '../helpers/train-subset.js';
 
@@ -84,6 +85,17 @@ describe('training.syncBatchNorm in real trainings (Fashion-MNIST subset, wasm)'
       expect(Math.abs(local![key] - one![key]), key).toBeGreaterThan(10 * syncedOff);
     }
   }, 240_000);
+
+  it('the resume check refuses a changed syncBatchNorm either way, and takes a config.json that predates the key as off', async () => {
+    const off = (await resolveConfig({ inline: subsetConfig() })).config;
+    const on = (await resolveConfig({ inline: subsetConfig({ training: { syncBatchNorm: true } }) })).config;
+    expect(() => checkResumeConfig('runs/x', on, off)).toThrow(/^--resume runs\/x would not continue the same run: training\.syncBatchNorm true -> false;/);
+    expect(() => checkResumeConfig('runs/x', off, on)).toThrow(/training\.syncBatchNorm false -> true;/);
+    const { syncBatchNorm: _new, ...olderTraining } = off.training;
+    const older = JSON.parse(JSON.stringify({ ...off, training: olderTraining }));
+    expect(() => checkResumeConfig('runs/x', older, off)).not.toThrow();
+    expect(() => checkResumeConfig('runs/x', older, on)).toThrow(/training\.syncBatchNorm false -> true;/);
+  });
 
   it('refuses a training.syncBatchNorm that is not a boolean, naming the key', async () => {
     await expect(resolveConfig({ inline: subsetConfig({ training: { syncBatchNorm: 'yes' } }) })).rejects.toThrow(/training\.syncBatchNorm/);
