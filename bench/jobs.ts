@@ -13,6 +13,8 @@ export type Job =
   | { kind: 'forward'; model: string; batch: number; repeats: number }
   /** The NaN/Inf watch alone (observe + poll per step) on the model's gradient shapes. */
   | { kind: 'numeric-guard'; model: string; batch: number; steps: number; repeats: number }
+  /** A 2-replica dataParallelStep with and without SyncBN, alternated in one process. */
+  | { kind: 'sync-bn-step'; model: string; plan: StepPlan }
   /** Host data pipeline alone (shuffle, augmentation, normalisation), no model. */
   | { kind: 'pipeline'; batch: number; batches: number; repeats: number; augment: boolean };
 
@@ -41,6 +43,8 @@ export function jobLabel(job: Job): string {
       return `forward wasm ${job.model}`;
     case 'numeric-guard':
       return `NaN/Inf watch wasm ${job.model}`;
+    case 'sync-bn-step':
+      return `2-replica step with/without SyncBN wasm ${job.model}`;
     case 'pipeline':
       return `data pipeline (augment ${job.augment ? 'on' : 'off'})`;
   }

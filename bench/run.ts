@@ -132,6 +132,11 @@ async function main(): Promise<void> {
   const guardJob = (model: string): Job => ({ kind: 'numeric-guard', model, batch: o.batch, steps: 200, repeats: o.repeats });
   const guards: Record<string, Outcome> = {};
   for (const model of o.models) guards[model] = await job(guardJob(model), o);
+  const syncSteps: Record<string, Outcome> = {};
+  for (const model of o.models) {
+    const plan: StepPlan = { warmup: 2, steps: o.steps[model]!, repeats: Math.max(5, o.repeats), batch: o.batch };
+    syncSteps[model] = await job({ kind: 'sync-bn-step', model, plan }, o);
+  }
   const seconds = (Date.now() - started) / 1000;
 
   const notes = [
@@ -141,6 +146,7 @@ async function main(): Promise<void> {
     '(d) tf.variableGrads + optimizer.applyGradients (SGD momentum) on wasm, data already as tensors: the floor of what any loop on these kernels costs.',
     '(e) conv layers of the model timed alone on wasm, one core (random inputs of their real shapes, batch 128): FLOP rate (2 x multiply-adds / time) divided by 3x the forward FLOPs per image, i.e. training at forward-conv speed with backward = 2x forward and everything else free. a/e is the ratio as the issue defines it (one wasm instance\'s rate); a/(e*n) compares (a) with (e) times the n cores (a) used.',
     '(f) bench/torch_ref.py: the same architectures in PyTorch on the CPU (NCHW, same SGD + weight decay), each thread count in its own process. (a) on two replicas uses two cores like PyTorch with 2 threads; (a1) one core like PyTorch with 1 thread.',
+    'SyncBN step: the 2-replica step alone (training thread + one replica thread, real Fashion-MNIST batches), with a plain pool and a SyncBN pool in alternating windows (ABBA), so the machine\'s load hits both alike; (aSync) is the same comparison through the whole Trainer, in separate processes.',
     'spread = half of (max - min) of the repeats over their median; peak RSS = maxRSS of the process that measured the row (includes Node/TF.js/Python and the loaded dataset).',
   ];
 
@@ -191,6 +197,17 @@ async function main(): Promise<void> {
     numericGuard[model] = a.m.imgPerSec / g.m.imgPerSec;
     extraLines.push(`${model}: the NaN/Inf watch (training.checkFinite) alone runs at ${fmt(g.m.imgPerSec, 0)} img/s-equivalent = ${fmt(100 * numericGuard[model]!, 2)}% of an (a) step`);
   }
+  const syncBatchNorm: Record<string, Record<string, number>> = {};
+  for (const model of o.models) {
+    const s = syncSteps[model];
+    if (!s?.ok) continue;
+    const without = Number(s.m.extra?.['withoutImgPerSec']);
+    syncBatchNorm[model] = { withSync: s.m.imgPerSec, without, withOverWithout: s.m.imgPerSec / without };
+    extraLines.push(
+      `${model}: one 2-replica step (dataParallelStep, forward + backward, no optimizer), windows alternated in one process: with SyncBN ${fmt(s.m.imgPerSec)} img/s (${s.m.samples.map((x) => fmt(x)).join(', ')}), ` +
+        `without ${fmt(without)} img/s (${String(s.m.extra?.['withoutSamples'])}): SyncBN adds ${fmt(100 * (without / s.m.imgPerSec - 1))}% to the step time`,
+    );
+  }
   let epoch: Record<string, number> | undefined;
   const res = rows['resnet20'];
   if (res?.a?.ok) {
@@ -217,6 +234,7 @@ async function main(): Promise<void> {
     models: perModel,
     pipeline,
     numericGuardShareOfStep: numericGuard,
+    syncBatchNormStep: syncBatchNorm,
     resnet20EpochExtrapolated: epoch ?? null,
     notes,
   };
