@@ -8,6 +8,7 @@ import { measureForward } from './measure-forward.js';
 import { measureLayersFit } from './measure-layers-fit.js';
 import { measurePipeline } from './measure-pipeline.js';
 import { measureNumericGuard } from './measure-numeric-guard.js';
+import { measureSyncBnStep } from './measure-sync-bn.js';
 import { measureTrickster } from './measure-trickster.js';
 import { RESULT_PREFIX } from './spawn-job.js';
 import { median } from './stats.js';
@@ -21,7 +22,7 @@ async function measure(job: Job): Promise<Omit<Measurement, 'peakRssMiB'>> {
   });
   switch (job.kind) {
     case 'trickster': {
-      const r = await measureTrickster(job.model, job.plan, job.augment, job.replicas, job.backend);
+      const r = await measureTrickster(job.model, job.plan, job.augment, job.replicas, job.backend, job.syncBatchNorm ?? false);
       return ofSamples(r.rates, job.plan.batch, { replicas: r.replicas });
     }
     case 'layers-fit':
@@ -39,6 +40,10 @@ async function measure(job: Job): Promise<Omit<Measurement, 'peakRssMiB'>> {
     }
     case 'numeric-guard':
       return ofSamples(await measureNumericGuard(job.model, job.batch, job.steps, job.repeats), job.batch);
+    case 'sync-bn-step': {
+      const r = await measureSyncBnStep(job.model, job.plan);
+      return ofSamples(r.withSync, job.plan.batch, { withoutImgPerSec: median(r.without), withoutSamples: r.without.map((s) => s.toFixed(1)).join(', ') });
+    }
     case 'pipeline':
       return ofSamples(await measurePipeline(job.batch, job.batches, job.repeats, job.augment), job.batch);
   }

@@ -26,7 +26,7 @@ class StepClock implements TricksterPlugin {
 /**
  * Trains one epoch of exactly `totalSteps(plan)` batches with the baseline recipe (SGD momentum,
  * weight decay, step schedule) and the given model, with flip + pad-2 crop augmentation or none,
- * over `replicas` (training.replicas) on `backend`, and returns images/s of each timed window and the replicas
+ * over `replicas` (training.replicas, with training.syncBatchNorm as given) on `backend`, and returns images/s of each timed window and the replicas
  * the run used. The time between two step ends covers everything
  * the kernel does per step: host batching and augmentation, tensor upload, forward, backward,
  * optimizer, hooks.
@@ -37,6 +37,7 @@ export async function measureTrickster(
   augment: boolean,
   replicas: number | 'auto',
   backend: TrainBackend = 'wasm',
+  syncBatchNorm = false,
 ): Promise<{ rates: number[]; replicas: number }> {
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'trickster-bench-'));
   const clock = new StepClock();
@@ -48,7 +49,7 @@ export async function measureTrickster(
       testLimit: plan.batch,
       augment: augment ? { flip: true, crop: { padding: 2 } } : { flip: false, crop: false },
     },
-    training: { epochs: 1, batchSize: plan.batch, evalBatchSize: plan.batch, replicas },
+    training: { epochs: 1, batchSize: plan.batch, evalBatchSize: plan.batch, replicas, syncBatchNorm },
   };
   try {
     const trainer = await createTrainer(config, {

@@ -67,7 +67,7 @@ function logged(key: RowKey, label: string, loads: Map<RowKey, number[]>, run: (
 }
 
 /**
- * Measures every row of one model. Rows (a), (c), (d), (e), (f), and (g) and (h) when
+ * Measures every row of one model. Rows (a) (with its variants a1, aNoAug, aSync), (c), (d), (e), (f), and (g) and (h) when
  * @tensorflow/tfjs-node is installed (`npm install` or `npm run native:setup`), are interleaved: each
  * round measures each of them once (one timed window, in a fresh process), `repeats` rounds in all
  * (see rounds.ts). The stock cpu row (b) takes minutes per step and runs on its own afterwards.
@@ -80,6 +80,7 @@ async function measureModel(model: string, o: BenchOptions, torch: { version: st
     spawned('a', { kind: 'trickster', model, plan: once, augment: true, replicas: 'auto' }),
     spawned('a1', { kind: 'trickster', model, plan: once, augment: true, replicas: 1 }),
     spawned('aNoAug', { kind: 'trickster', model, plan: once, augment: false, replicas: 'auto' }),
+    spawned('aSync', { kind: 'trickster', model, plan: once, augment: true, replicas: 'auto', syncBatchNorm: true }),
     spawned('c', { kind: 'layers-fit', model, plan: once, backend: 'wasm' }),
     spawned('d', { kind: 'bare-loop', model, plan: once }),
     spawned('e', { kind: 'forward', model, batch: o.batch, repeats: Math.max(1, Math.ceil(o.forwardRepeats / o.repeats)) }),
@@ -150,16 +151,22 @@ async function main(): Promise<void> {
   const guardJob = (model: string): Job => ({ kind: 'numeric-guard', model, batch: o.batch, steps: 200, repeats: o.repeats });
   const guards: Record<string, Outcome> = {};
   for (const model of o.models) guards[model] = await job(guardJob(model), o);
+  const syncSteps: Record<string, Outcome> = {};
+  for (const model of o.models) {
+    const plan: StepPlan = { warmup: 2, steps: o.steps[model]!, repeats: Math.max(5, o.repeats), batch: o.batch };
+    syncSteps[model] = await job({ kind: 'sync-bn-step', model, plan }, o);
+  }
   const seconds = (Date.now() - started) / 1000;
 
   const notes = [
-    '(a) the real Trainer (createTrainer + fit, baseline recipe: SGD momentum 0.9, weight decay 5e-4, flip + pad-2 crop) on a Fashion-MNIST subset; img/s between step ends after the warm-up, so host batching, augmentation, upload, hooks and optimizer are included. (a) runs with the default training.replicas auto (one replica per core on wasm: the batch split over the training thread and a replica thread, gradients averaged), (a1) with training.replicas 1.',
+    '(a) the real Trainer (createTrainer + fit, baseline recipe: SGD momentum 0.9, weight decay 5e-4, flip + pad-2 crop) on a Fashion-MNIST subset; img/s between step ends after the warm-up, so host batching, augmentation, upload, hooks and optimizer are included. (a) runs with the default training.replicas auto (one replica per core on wasm: the batch split over the training thread and a replica thread, gradients averaged), (a1) with training.replicas 1, (aSync) as (a) with training.syncBatchNorm (batch-norm statistics exchanged between the replicas per layer, forward and backward).',
     `(b) tfjs-layers model.fit on the stock cpu backend, one step per repeat at a small batch (${JSON.stringify(o.cpuBatch)}; "bNN" in the table): a batch-128 step takes ~2 min (small-cnn) to ~30 min (resnet20) there. Its cost is linear in the batch, so img/s carries over; --cpu-batch 128 measures it at 128.`,
     '(c) tfjs-layers model.fit on wasm with trickster\'s gradient kernels, SGD momentum, no weight decay, data already as tensors.',
     '(d) tf.variableGrads + optimizer.applyGradients (SGD momentum) on wasm, data already as tensors: the floor of what any loop on these kernels costs.',
     '(e) conv layers of the model timed alone on wasm, one core (random inputs of their real shapes, batch 128): FLOP rate (2 x multiply-adds / time) divided by 3x the forward FLOPs per image, i.e. training at forward-conv speed with backward = 2x forward and everything else free. a/e is the ratio as the issue defines it (one wasm instance\'s rate); a/(e*n) compares (a) with (e) times the n cores (a) used.',
     '(f) bench/torch_ref.py: the same architectures in PyTorch on the CPU (NCHW, same SGD + weight decay), each thread count in its own process. (a) on two replicas uses two cores like PyTorch with 2 threads; (a1) one core like PyTorch with 1 thread.',
     '(g) as (c) and (h) as (a) on the tensorflow backend (@tensorflow/tfjs-node, libtensorflow 2.15.1 from PyPI via npm run native:setup), which uses every core itself (training.replicas auto = 1 there); measured in the same interleaved rounds.',
+    'SyncBN step: the 2-replica step alone (training thread + one replica thread, real Fashion-MNIST batches), with a plain pool and a SyncBN pool in alternating windows (ABBA), so the machine\'s load hits both alike; (aSync) is the same comparison through the whole Trainer, in separate processes.',
     'spread = half of (max - min) of the repeats over their median; peak RSS = maxRSS of the process that measured the row (includes Node/TF.js/Python and the loaded dataset).',
   ];
 
@@ -179,6 +186,10 @@ async function main(): Promise<void> {
       const off = r.aNoAug.m.imgPerSec;
       augmentation = { augmentOn: on, augmentOff: off, onOverOff: on / off };
       extraLines.push(`${model}: trickster with augmentation ${fmt(on)} img/s, without ${fmt(off)} img/s, on/off = ${fmt(on / off, 3)} (${fmt(100 * (1 - on / off))}% of the step time; within the spread when small)`);
+    }
+    if (r.a?.ok && r.aSync?.ok) {
+      const cost = 100 * (r.a.m.imgPerSec / r.aSync.m.imgPerSec - 1);
+      extraLines.push(`${model}: trickster on ${replicasOf(r.a)} replicas with SyncBN ${fmt(r.aSync.m.imgPerSec)} img/s, without ${fmt(r.a.m.imgPerSec)} img/s: SyncBN adds ${fmt(cost)}% to the step time`);
     }
     if (r.a?.ok && r.a1?.ok) {
       extraLines.push(`${model}: trickster on ${replicasOf(r.a)} replicas ${fmt(r.a.m.imgPerSec)} img/s vs 1 replica ${fmt(r.a1.m.imgPerSec)} img/s: a/a1 = ${fmt(r.a.m.imgPerSec / r.a1.m.imgPerSec, 2)}`);
@@ -206,6 +217,17 @@ async function main(): Promise<void> {
     numericGuard[model] = a.m.imgPerSec / g.m.imgPerSec;
     extraLines.push(`${model}: the NaN/Inf watch (training.checkFinite) alone runs at ${fmt(g.m.imgPerSec, 0)} img/s-equivalent = ${fmt(100 * numericGuard[model]!, 2)}% of an (a) step`);
   }
+  const syncBatchNorm: Record<string, Record<string, number>> = {};
+  for (const model of o.models) {
+    const s = syncSteps[model];
+    if (!s?.ok) continue;
+    const without = Number(s.m.extra?.['withoutImgPerSec']);
+    syncBatchNorm[model] = { withSync: s.m.imgPerSec, without, withOverWithout: s.m.imgPerSec / without };
+    extraLines.push(
+      `${model}: one 2-replica step (dataParallelStep, forward + backward, no optimizer), windows alternated in one process: with SyncBN ${fmt(s.m.imgPerSec)} img/s (${s.m.samples.map((x) => fmt(x)).join(', ')}), ` +
+        `without ${fmt(without)} img/s (${String(s.m.extra?.['withoutSamples'])}): SyncBN adds ${fmt(100 * (without / s.m.imgPerSec - 1))}% to the step time`,
+    );
+  }
   let epoch: Record<string, number> | undefined;
   const res = rows['resnet20'];
   if (res?.a?.ok) {
@@ -232,6 +254,7 @@ async function main(): Promise<void> {
     models: perModel,
     pipeline,
     numericGuardShareOfStep: numericGuard,
+    syncBatchNormStep: syncBatchNorm,
     resnet20EpochExtrapolated: epoch ?? null,
     notes,
   };

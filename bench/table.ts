@@ -5,9 +5,9 @@ import { relativeSpread } from './stats.js';
 /**
  * Row keys in table order. `a` is the Trainer as a user runs it (training.replicas auto: one
  * replica per core on wasm), `a1` the same on one replica (one core), `aNoAug` (a) with
- * augmentation off; f1/f2 are PyTorch with 1/2 threads; g/h layers fit and the Trainer on tensorflow (tfjs-node).
+ * augmentation off, `aSync` (a) with training.syncBatchNorm; f1/f2 are PyTorch with 1/2 threads; g/h layers fit and the Trainer on tensorflow (tfjs-node).
  */
-export const ROWS = ['a', 'a1', 'aNoAug', 'b', 'c', 'd', 'e', 'f1', 'f2', 'g', 'h'] as const;
+export const ROWS = ['a', 'a1', 'aNoAug', 'aSync', 'b', 'c', 'd', 'e', 'f1', 'f2', 'g', 'h'] as const;
 export type RowKey = (typeof ROWS)[number];
 
 /** A measured row (with the 1-minute load average when it started), or why it has no number. */
@@ -22,6 +22,7 @@ const LABELS: Record<RowKey, string> = {
   a: '(a) trickster Trainer, wasm (default)',
   a1: '    same, 1 replica (one core)',
   aNoAug: '    same as (a), augmentation off',
+  aSync: '    same as (a), SyncBN on',
   b: '(b) layers model.fit, stock cpu',
   c: '(c) layers model.fit, wasm + our kernels',
   d: '(d) bare variableGrads loop, wasm',
@@ -52,6 +53,7 @@ export const RATIOS: readonly { key: string; row: RowKey; of: RowKey; label: str
   { key: 'a/g', row: 'a', of: 'g', label: 'a/g  vs layers fit on tensorflow' },
   { key: 'a/h', row: 'a', of: 'h', label: 'a/h  vs trickster on tensorflow' },
   { key: 'a/a1', row: 'a', of: 'a1', label: 'a/a1 gain from the replicas' },
+  { key: 'aSync/a', row: 'aSync', of: 'a', label: 'aSync/a speed with SyncBN' },
   { key: 'a1/d', row: 'a1', of: 'd', label: 'a1/d kernel overhead, 1 core' },
   { key: 'a1/e', row: 'a1', of: 'e', label: 'a1/e vs limit, 1 core' },
 ];

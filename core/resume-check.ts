@@ -1,4 +1,4 @@
-import type { TricksterConfig } from './config/schema.js';
+import { configSchema, type TricksterConfig } from './config/schema.js';
 import { verifyCheckpoint } from './checkpoint.js';
 import { TricksterError } from './errors.js';
 import type { RunDir, RunRecord } from './run-dir.js';
@@ -51,10 +51,12 @@ export function resumeMismatch(runDir: string, differences: readonly ConfigDiffe
 /**
  * Refuses a resume whose effective config differs from the run's config.json in a key that
  * changes results (model, data, limit, seed, batch size, optimizer, schedule, plugins and their
- * options), listing every difference.
+ * options), listing every difference. The run's config gets the current defaults of keys it predates
+ * (a run written before `training.syncBatchNorm` existed resumes with it off, as it trained).
  */
 export function checkResumeConfig(runDir: string, previous: unknown, next: TricksterConfig): void {
-  const differences = configDifferences(previous, next);
+  const withDefaults = configSchema.safeParse(previous);
+  const differences = configDifferences(withDefaults.success ? withDefaults.data : previous, next);
   if (differences.length > 0) throw resumeMismatch(runDir, differences);
 }
 

@@ -20,6 +20,7 @@ interface TrainFlags {
   out?: string;
   seed?: number;
   replicas?: number | 'auto';
+  syncBatchNorm?: boolean;
   resume?: string;
   json?: boolean;
   progress?: 'bar' | 'lines' | 'none';
@@ -32,6 +33,7 @@ function overridesFrom(flags: TrainFlags): Record<string, unknown> {
   if (flags.batchSize !== undefined) training.batchSize = flags.batchSize;
   if (flags.seed !== undefined) training.seed = flags.seed;
   if (flags.replicas !== undefined) training.replicas = flags.replicas;
+  if (flags.syncBatchNorm) training.syncBatchNorm = true;
   const data: Record<string, unknown> = {};
   if (flags.limit !== undefined) data.limit = flags.limit;
   if (flags.testLimit !== undefined) data.testLimit = flags.testLimit;
@@ -83,6 +85,7 @@ export function addTrainCommand(program: Command): void {
     .option('--out <dir>', 'run directory (default runs/<time>-<preset>)')
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .option('--replicas <n>', 'split each batch over n replicas, one core each (auto: 2 on wasm with 2+ cores)', replicasOption)
+    .option('--sync-batch-norm', 'with replicas, batch norm uses the whole batch\'s statistics across them (SyncBN, training.syncBatchNorm)')
     .option('--resume <runDir>', 'continue the run in this directory from its last checkpoint')
     .addOption(new Option('--progress <mode>', 'progress display (default: bar on a terminal)').choices(['bar', 'lines', 'none']))
     .option('--json', 'print the run summary as one JSON line at the end')

@@ -141,6 +141,12 @@ export const trainingSchema = z
      */
     replicas: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
     /**
+     * SyncBN: with more than one replica, batch norm normalises with the statistics of the whole
+     * batch across replicas (exchanged per layer, forward and backward) instead of each shard's own,
+     * so training matches one replica on the whole batch. No effect with one replica.
+     */
+    syncBatchNorm: z.boolean().default(false),
+    /**
      * Also evaluate the test split after every epoch and log it (testLoss, testTop1, testTop5 in
      * metrics.jsonl). For curves only: no plugin ever sees these metrics.
      */
@@ -163,7 +169,7 @@ export const configSchema = z
     data: dataSchema.default({ validationSplit: 0, normalize: true, worker: true, prefetch: 4, augment: { flip: false, crop: false } }),
     optimizer: optimizerSchema,
     schedule: scheduleSchema.default({ name: 'constant' }),
-    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42, replicas: 'auto', testEachEpoch: false, checkFinite: true, logEverySteps: 10 }),
+    training: trainingSchema.default({ epochs: 10, batchSize: 128, evalBatchSize: 500, seed: 42, replicas: 'auto', syncBatchNorm: false, testEachEpoch: false, checkFinite: true, logEverySteps: 10 }),
     plugins: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();

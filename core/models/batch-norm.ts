@@ -12,8 +12,13 @@
  * (Ioffe & Szegedy 2015, section 3), which needs seven. Inference, the moving-statistics update
  * (the same momentum rule as the stock layer) and serialisation are unchanged: the class reports
  * the stock class name, so exported models load with plain `tf.loadLayersModel`.
+ *
+ * Inside {@link withBatchNormSync} (SyncBN, `training.syncBatchNorm` with replicas) the batch
+ * statistics and the two gradient sums are those of the whole batch across replicas, exchanged
+ * per layer (./batch-norm-sync.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBatchNormSync, packMoments, poolMoments, sumParts, type Gather } from './batch-norm-sync.js';
 
 type LayerArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type Kwargs = Record<string, unknown>;
@@ -34,9 +39,18 @@ const StockBatchNormalization = tf.serialization.SerializationMap.getMap().class
   new (args?: LayerArgs): tf.layers.Layer;
 };
 
+/** How a SyncBN layer's backward reaches the other replicas: the exchange, this shard's count and the whole batch's. */
+export interface GradientSync {
+  readonly gather: Gather;
+  readonly count: number;
+  readonly total: number;
+}
+
 /**
  * Batch-normalises `x` over every axis but the last with the batch's `mean` and `variance`;
- * its gradient with respect to x, γ and β is the closed form above (μ and σ² depend on x).
+ * its gradient with respect to x, γ and β is the closed form above (μ and σ² depend on x). With
+ * `sync`, `mean` and `variance` are the whole batch's across replicas and so are the gradient
+ * sums in dx (see ./batch-norm-sync.ts); dγ and dβ stay this shard's, combined like every gradient.
  */
 export function batchNormTraining(
   x: tf.Tensor,
@@ -45,6 +59,7 @@ export function batchNormTraining(
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
+  sync?: GradientSync,
 ): tf.Tensor {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const count = x.size / x.shape[x.rank - 1]!;
@@ -59,12 +74,42 @@ export function batchNormTraining(
         const xHat = tf.mul(tf.sub(xs, mu), rstd);
         const dBeta = tf.sum(dy, axes);
         const dGamma = tf.sum(tf.mul(dy, xHat), axes);
-        const centred = tf.sub(tf.sub(dy, tf.div(dBeta, count)), tf.mul(xHat, tf.div(dGamma, count)));
+        const [meanDBeta, meanDGamma] = sync ? pooledGradientMeans(dBeta, dGamma, sync) : [tf.div(dBeta, count), tf.div(dGamma, count)];
+        const centred = tf.sub(tf.sub(dy, meanDBeta), tf.mul(xHat, meanDGamma));
         return [tf.mul(centred, tf.mul(gs, rstd)), dGamma, dBeta];
       },
     };
   });
   return normalise(x, gamma, beta);
+}
+
+/** G_β/n and G_γ/n of this shard: the whole batch's share-weighted Σdy and Σdy·x̂ (read to the host and exchanged). */
+function pooledGradientMeans(dBeta: tf.Tensor, dGamma: tf.Tensor, sync: GradientSync): [tf.Tensor, tf.Tensor] {
+  const channels = dBeta.size;
+  const share = sync.count / sync.total;
+  const local = new Float64Array(2 * channels);
+  const [b, g] = [dBeta.dataSync(), dGamma.dataSync()];
+  for (let c = 0; c < channels; c++) {
+    local[c] = b[c]! * share;
+    local[channels + c] = g[c]! * share;
+  }
+  const pooled = sumParts(sync.gather(local));
+  const perExample = Float32Array.from(pooled, (v) => v / sync.count);
+  return [tf.tensor1d(perExample.subarray(0, channels)), tf.tensor1d(perExample.subarray(channels))];
+}
+
+/** This shard's batch mean and variance, or, with `gather`, the whole batch's across replicas and what the backward needs. */
+function batchMoments(x: tf.Tensor, axes: number[], gather: Gather | null): { mean: tf.Tensor1D; variance: tf.Tensor1D; sync?: GradientSync } {
+  const { mean, variance } = tf.moments(x, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+  if (!gather) return { mean, variance };
+  const count = x.size / x.shape[x.rank - 1]!;
+  const pooled = poolMoments(gather(packMoments(count, mean.dataSync(), variance.dataSync())));
+  tf.dispose([mean, variance]);
+  return {
+    mean: tf.tensor1d(Float32Array.from(pooled.mean)),
+    variance: tf.tensor1d(Float32Array.from(pooled.variance)),
+    sync: { gather, count, total: pooled.count },
+  };
 }
 
 /** BatchNormalization whose training pass uses {@link batchNormTraining}; see the file comment. */
@@ -81,15 +126,8 @@ export class ClosedFormBatchNormalization extends StockBatchNormalization {
     }
     return tf.tidy(() => {
       const axes = x.shape.slice(0, -1).map((_, i) => i);
-      const { mean, variance } = tf.moments(x, axes);
-      const y = batchNormTraining(
-        x,
-        mean as tf.Tensor1D,
-        variance as tf.Tensor1D,
-        self.gamma!.read() as tf.Tensor1D,
-        self.beta!.read() as tf.Tensor1D,
-        self.epsilon,
-      );
+      const { mean, variance, sync } = batchMoments(x, axes, activeBatchNormSync());
+      const y = batchNormTraining(x, mean, variance, self.gamma!.read() as tf.Tensor1D, self.beta!.read() as tf.Tensor1D, self.epsilon, sync);
       const decay = 1 - self.momentum;
       for (const [stat, batch] of [
         [self.movingMean, mean],

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, GradientMap } from '../contexts.js';
+import { withBatchNormSync } from '../models/batch-norm-sync.js';
 import { weightVariables } from '../variables.js';
+import { ExchangeAbortedError } from './barrier-exchange.js';
 import { weightArrays } from './data-parallel-logits.js';
 import type { ReplicaPool, ShardResult } from './replica-pool.js';
 import { shardOffsets, shardSizes } from './shards.js';
@@ -42,8 +44,11 @@ export function weightLayout(model: tf.LayersModel, variables: Readonly<Record<s
  * with `local` meanwhile, and combines: loss and gradients are the shard-size-weighted means (the
  * full batch's mean loss and its gradient, except that batch norm normalises each shard with its own
  * statistics, as PyTorch DDP without SyncBatchNorm does), and every batch-norm moving statistic
- * becomes the weighted mean of the replicas' updated ones. The caller owns (disposes) the returned
- * tensors.
+ * becomes the weighted mean of the replicas' updated ones. With a pool started for SyncBN
+ * (`pool.exchange`), batch norm uses the whole batch's statistics instead, exchanged mid-pass, and
+ * the result is the full batch's loss and gradient. The caller owns (disposes) the returned tensors.
+ * A failed shard aborts the exchange (no replica is left waiting); the error thrown is the failed
+ * replica's own, not the other replicas' REPLICA_SYNC_FAILED.
  */
 export async function dataParallelStep(
   layout: WeightLayout,
@@ -51,6 +56,8 @@ export async function dataParallelStep(
   pool: ReplicaPool,
   local: (shard: Batch) => LossAndGradients,
 ): Promise<LossAndGradients> {
+  // A failed replica would never reach the exchange (and fails every request): refuse the step before it starts.
+  if (pool.failure) throw pool.failure;
   const size = batch.x.shape[0];
   const sizes = shardSizes(size, pool.size + 1);
   const offsets = shardOffsets(sizes);
@@ -59,6 +66,9 @@ export async function dataParallelStep(
   const perImage = x.length / size;
   const numClasses = targets.length / size;
   const [, h, w, c] = batch.x.shape;
+  const parties = sizes.filter((n) => n > 0).length;
+  const exchange = pool.exchange && parties > 1 ? pool.exchange : null;
+  exchange?.begin(parties);
   const remote: Promise<ShardResult | null>[] = sizes.slice(1).map((n, i) => {
     if (n === 0) return Promise.resolve(null);
     const at = offsets[i + 1]!;
@@ -70,15 +80,18 @@ export async function dataParallelStep(
       x: (x as Float32Array).slice(at * perImage, (at + n) * perImage),
       xShape: [n, h, w, c],
       targets: (targets as Float32Array).slice(at * numClasses, (at + n) * numClasses),
+      ...(exchange ? { syncRank: i + 1 } : {}),
     });
   });
   const mine = tf.tidy(() => ({ x: batch.x.slice(0, sizes[0]), targets: batch.targets.slice(0, sizes[0]) }));
   let own: LossAndGradients;
   try {
-    own = local(mine);
+    own = exchange ? withBatchNormSync((v) => exchange.gather(v), () => local(mine)) : local(mine);
   } catch (err) {
-    await Promise.allSettled(remote); // the replicas' answers (or failures) are consumed, not left unhandled
-    throw err;
+    exchange?.abort();
+    // The replicas' answers (or failures) are consumed, not left unhandled, and none is still running.
+    const settled = await Promise.allSettled(remote);
+    throw rootCause(err, settled);
   } finally {
     tf.dispose([mine.x, mine.targets]);
   }
@@ -86,10 +99,20 @@ export async function dataParallelStep(
   try {
     results = await Promise.all(remote);
   } catch (err) {
+    exchange?.abort();
+    await Promise.allSettled(remote);
     tf.dispose([own.loss, ...Object.values(own.grads)]);
     throw err;
   }
   return combine(layout, own, results, sizes);
+}
+
+/** The error to report: a replica's own failure rather than this thread's having stopped waiting for it. */
+function rootCause(err: unknown, settled: PromiseSettledResult<unknown>[]): unknown {
+  if (!(err instanceof ExchangeAbortedError)) return err;
+  const culprit = settled[err.culprit - 1]; // replica thread i answers shard i + 1
+  const failed = culprit?.status === 'rejected' ? culprit : settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  return failed ? failed.reason : err;
 }
 
 function combine(layout: WeightLayout, own: LossAndGradients, results: (ShardResult | null)[], sizes: number[]): LossAndGradients {

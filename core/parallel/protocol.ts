@@ -8,6 +8,8 @@ export interface ReplicaSetup {
   readonly model: ModelSpec;
   readonly input: InputShape;
   readonly numClasses: number;
+  /** SyncBN (`training.syncBatchNorm`): the shared buffer of the batch-norm exchange (core/parallel/barrier-exchange.ts). */
+  readonly syncBuffer?: SharedArrayBuffer;
 }
 
 /** One replica's share of a step: the weights to start from and its shard of the batch. */
@@ -23,6 +25,8 @@ export interface ShardRequest {
   readonly x: Float32Array;
   readonly xShape: [number, number, number, number];
   readonly targets: Float32Array;
+  /** SyncBN: this replica's rank in the step's batch-norm exchange; absent: batch norm on the shard alone. */
+  readonly syncRank?: number;
 }
 
 /** A shard of an evaluation batch: logits in inference mode, with these weights or, when null, the last ones sent. */

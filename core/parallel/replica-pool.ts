@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { BarrierExchange } from './barrier-exchange.js';
 import type { ForwardRequest, FromReplica, ReplicaSetup, ShardRequest, ToReplica } from './protocol.js';
 
 /** A replica's answer for one training shard. */
@@ -12,7 +13,8 @@ type Answer = ShardResult | LogitsResult;
 class ReplicaThread {
   private readonly worker: Worker;
   private readonly waiting: { expects: Answer['type']; resolve: (r: Answer) => void; reject: (e: Error) => void }[] = [];
-  private failure: Error | null = null;
+  /** Why the thread failed; once set, every request is refused with it. */
+  failure: Error | null = null;
   private closed = false;
   readonly ready: Promise<number[][]>;
 
@@ -66,7 +68,15 @@ class ReplicaThread {
  * is replica 0). Start with {@link ReplicaPool.start}; close when the run ends.
  */
 export class ReplicaPool {
-  private constructor(private readonly threads: ReplicaThread[]) {}
+  /** SyncBN: the training thread's side (rank 0) of the batch-norm exchange, when `setup.syncBuffer` is given. */
+  readonly exchange: BarrierExchange | null;
+
+  private constructor(
+    private readonly threads: ReplicaThread[],
+    syncBuffer: SharedArrayBuffer | undefined,
+  ) {
+    this.exchange = syncBuffer ? new BarrierExchange(syncBuffer, 0) : null;
+  }
 
   /**
    * Starts `count` replica threads that build the model of `setup` and waits until they are
@@ -75,7 +85,7 @@ export class ReplicaPool {
    */
   static async start(count: number, setup: ReplicaSetup, shapes: number[][]): Promise<ReplicaPool> {
     const threads = Array.from({ length: count }, (_, i) => new ReplicaThread(i + 1, setup));
-    const pool = new ReplicaPool(threads);
+    const pool = new ReplicaPool(threads, setup.syncBuffer);
     try {
       const built = await Promise.all(threads.map((t) => t.ready));
       for (const [i, s] of built.entries()) {
@@ -93,6 +103,11 @@ export class ReplicaPool {
   /** Number of replica threads (not counting the training thread). */
   get size(): number {
     return this.threads.length;
+  }
+
+  /** The first failure of a replica thread, which every later request to it is refused with; null while all work. */
+  get failure(): Error | null {
+    return this.threads.find((t) => t.failure)?.failure ?? null;
   }
 
   /** Runs one training shard on replica thread `i` (0-based). */

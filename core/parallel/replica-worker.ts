@@ -4,18 +4,30 @@
  * training shard it is sent, loads the training thread's weights, runs forward and backward on the
  * shard with the soft-target cross-entropy, and answers the shard's loss, gradients and updated
  * batch-norm statistics; for each evaluation shard it answers the logits in inference mode. It
- * keeps no state between shards besides the model's weights.
+ * keeps no state between shards besides the model's weights. With SyncBN its batch-norm layers
+ * exchange statistics with the other replicas mid-pass; a shard that fails aborts the exchange so
+ * that no other replica waits for it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../backends/resolve.js';
 import { softCrossEntropy } from '../losses.js';
+import { withBatchNormSync } from '../models/batch-norm-sync.js';
 import { buildModel } from '../models/index.js';
 import { weightVariables } from '../variables.js';
+import { BarrierExchange } from './barrier-exchange.js';
 import type { ForwardRequest, FromReplica, ReplicaSetup, ShardRequest, ToReplica } from './protocol.js';
 
 const port = parentPort!;
 const setup = workerData as ReplicaSetup;
+
+/** This thread's side of the SyncBN exchange (its rank is its replica index, the same every step). */
+let exchange: BarrierExchange | null = null;
+function exchangeFor(rank: number): BarrierExchange {
+  if (!setup.syncBuffer) throw new Error('a SyncBN shard was sent to a replica started without the exchange buffer');
+  if (exchange?.rank !== rank) exchange = new BarrierExchange(setup.syncBuffer, rank);
+  return exchange;
+}
 
 const send = (m: FromReplica, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
@@ -27,14 +39,17 @@ function loadWeights(variables: tf.Variable[], weights: Float32Array[]): void {
 function shard(model: tf.LayersModel, variables: tf.Variable[], m: ShardRequest): void {
   const numClasses = m.targets.length / m.xShape[0];
   loadWeights(variables, m.weights);
-  const { value, grads } = tf.tidy(() => {
-    const x = tf.tensor4d(m.x, m.xShape);
-    const targets = tf.tensor2d(m.targets, [m.xShape[0], numClasses]);
-    return tf.variableGrads(
-      () => softCrossEntropy(targets, model.apply(x, { training: true }) as tf.Tensor2D),
-      m.trainable.map((i) => variables[i]!),
-    );
-  });
+  const pass = () =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(m.x, m.xShape);
+      const targets = tf.tensor2d(m.targets, [m.xShape[0], numClasses]);
+      return tf.variableGrads(
+        () => softCrossEntropy(targets, model.apply(x, { training: true }) as tf.Tensor2D),
+        m.trainable.map((i) => variables[i]!),
+      );
+    });
+  const sync = m.syncRank === undefined ? null : exchangeFor(m.syncRank);
+  const { value, grads } = sync ? withBatchNormSync((v) => sync.gather(v), pass) : pass();
   // Copies: a backend may hand out its own storage (cpu does), which must not be transferred away.
   const gradArrays = m.trainable.map((i) => Float32Array.from(grads[variables[i]!.name]!.dataSync()));
   const statistics = m.statistics.map((i) => Float32Array.from(variables[i]!.dataSync()));
@@ -61,6 +76,7 @@ try {
       if (m.type === 'shard') shard(model, variables, m);
       else forward(model, variables, m);
     } catch (err) {
+      if (m.type === 'shard' && m.syncRank !== undefined && setup.syncBuffer) exchangeFor(m.syncRank).abort();
       send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     }
   });

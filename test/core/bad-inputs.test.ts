@@ -35,6 +35,7 @@ const cases: BadInput[] = [
   // Configs
   { name: 'a value out of range', code: 'CONFIG_INVALID', says: /training\.evalBatchSize: .*found number 0/, ...withConfig('extends: baseline\ntraining: { evalBatchSize: 0 }\n') },
   { name: 'a value of the wrong type', code: 'CONFIG_INVALID', says: /optimizer\.lr: expected number.*found "fast"/, ...withConfig('extends: baseline\noptimizer: { name: sgd, lr: fast }\n') },
+  { name: 'a non-boolean training.syncBatchNorm', code: 'CONFIG_INVALID', says: /training\.syncBatchNorm: expected boolean, received string; found "on"/, ...withConfig('extends: baseline\ntraining: { syncBatchNorm: "on" }\n') },
   { name: 'an unknown key', code: 'CONFIG_INVALID', says: /training: unknown key "batchSise" \(did you mean "batchSize"\?\); remove or fix the spelling/, ...withConfig('extends: baseline\ntraining: { batchSise: 3 }\n') },
   { name: 'an unknown section', code: 'CONFIG_INVALID', says: /\(root\): unknown key "trainng" \(did you mean "training"\?\)/, ...withConfig('extends: baseline\ntrainng: { epochs: 1 }\n') },
   { name: 'an unknown optimizer key', code: 'CONFIG_INVALID', says: /optimizer: unknown key "momentun" \(did you mean "momentum"\?\)/, ...withConfig('extends: baseline\noptimizer: { name: sgd, lr: 0.1, momentun: 0.9 }\n') },
