@@ -2,32 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CheckpointError, TricksterError } from '../../core/errors.js';
 import type { RunRecord } from '../../core/run-dir.js';
+import type { MetricsRecord } from '../../core/run-logs.js';
+import type { StepRecord as LoggedStep } from '../../core/step-log.js';
 import type { RunSummary } from '../../core/run-summary.js';
 
-/** One line of metrics.jsonl: the end of an epoch (val*, test* only when the run had them). */
-export interface EpochRecord {
-  readonly epoch: number;
-  readonly step: number;
-  readonly lr: number;
-  readonly trainLoss: number;
-  readonly valLoss?: number;
-  readonly valTop1?: number;
-  readonly valTop5?: number;
-  readonly testLoss?: number;
-  readonly testTop1?: number;
-  readonly testTop5?: number;
-  readonly imgPerSec?: number;
-}
+/** One line of metrics.jsonl, as core/run-logs.ts writes it (val*, test* only when the run had them). */
+export type EpochRecord = Readonly<MetricsRecord>;
 
-/** One line of steps.jsonl: one optimizer step. */
-export interface StepRecord {
-  readonly epoch: number;
-  readonly step: number;
-  readonly loss: number;
-  readonly lr: number;
-  readonly imgPerSec?: number;
-  readonly time?: number;
-}
+/** One line of steps.jsonl, as core/step-log.ts writes it. */
+export type StepRecord = Readonly<LoggedStep>;
 
 /** What a run directory records about itself, read once for a report. */
 export interface RunData {

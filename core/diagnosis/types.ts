@@ -1,20 +1,11 @@
+import type { MetricsRecord } from '../run-logs.js';
+import type { StepRecord } from '../step-log.js';
+
 /** One line of steps.jsonl as the diagnoses read it (a loss written as null is NaN here). */
-export interface StepPoint {
-  readonly epoch: number;
-  readonly step: number;
-  readonly loss: number;
-  readonly lr: number;
-}
+export type StepPoint = Readonly<Pick<StepRecord, 'epoch' | 'step' | 'loss' | 'lr'>>;
 
 /** One line of metrics.jsonl as the diagnoses read it (validation fields absent without a validation split). */
-export interface EpochPoint {
-  readonly epoch: number;
-  readonly step: number;
-  readonly lr: number;
-  readonly trainLoss: number;
-  readonly valLoss?: number;
-  readonly valTop1?: number;
-}
+export type EpochPoint = Readonly<Pick<MetricsRecord, 'epoch' | 'step' | 'lr' | 'trainLoss' | 'valLoss' | 'valTop1'>>;
 
 /** divergence.json: what a run stopped by NUMERIC_INSTABILITY recorded before it stopped. */
 export interface DivergenceRecord {
