@@ -5,6 +5,19 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// A trial started by `trickster ablate`/`sweep` or a queue worker (core/experiments/trial-runner.ts)
+// has an IPC channel to it: when that process dies, stop instead of training on as an orphan (the
+// last checkpoint stays; the next attempt resumes from it). The channel is unref'd so that it never
+// keeps a finished run alive.
+if (process.env.TRICKSTER_STOP_WITH_PARENT === '1' && process.channel) {
+  delete process.env.TRICKSTER_STOP_WITH_PARENT;
+  process.channel.unref();
+  process.once('disconnect', () => {
+    process.stderr.write('trickster: the experiment or worker that started this run is gone; stopping (the last checkpoint stays)\n');
+    process.exit(143);
+  });
+}
+
 const source = new URL('../app/cli/main.ts', import.meta.url);
 let main;
 if (existsSync(source)) {

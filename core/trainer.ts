@@ -244,6 +244,9 @@ export class Trainer {
       batches += 1;
       images += host.size;
       if (this.config.training.checkFinite) await this.guard.poll();
+      // Let the event loop turn between steps (IPC, signals, timers); a step alone is only microtasks, so
+      // without this nothing else ran until the epoch ended (e.g. a trial noticed its parent gone only then).
+      await new Promise((resolve) => setImmediate(resolve));
     }
     if (this.config.training.checkFinite) await this.guard.settle();
     const meanLoss = batches > 0 ? (await lossSum.data())[0] / batches : NaN;

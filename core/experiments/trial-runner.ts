@@ -4,6 +4,9 @@ import type { RunSummary } from '../run-summary.js';
 import { hasCheckpoint, readRunProgress, type RunProgress } from './run-progress.js';
 import type { TrialRunOptions } from './trials.js';
 
+/** Set in a trial's environment: bin/trickster.js then stops the run when the process that started it is gone. */
+export const STOP_WITH_PARENT_ENV = 'TRICKSTER_STOP_WITH_PARENT';
+
 /** What one attempt at a trial needs: where the CLI is, the trial's config file and run directory, how to run it. */
 export interface TrialLaunch {
   /** Path of bin/trickster.js (see tricksterBin). */
@@ -53,13 +56,19 @@ export function runTrialAttempt(launch: TrialLaunch): Promise<AttemptOutcome> {
   if (fresh && existsSync(launch.runDir)) rmSync(launch.runDir, { recursive: true, force: true });
   const started = Date.now();
   // Its own process group: a Ctrl-C at the terminal reaches the experiment only, which stops the
-  // trials itself (through `signal`) and so tells an interruption from a failure.
-  const child = spawn(process.execPath, [launch.bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // trials itself (through `signal`) and so tells an interruption from a failure. The IPC channel
+  // and STOP_WITH_PARENT_ENV make the child stop when this process dies (SIGKILL, OOM) instead of
+  // training on as an orphan (bin/trickster.js); its last checkpoint stays for the next attempt.
+  const child = spawn(process.execPath, [launch.bin, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+    env: { ...process.env, [STOP_WITH_PARENT_ENV]: '1' },
+  });
   if (child.pid !== undefined) launch.onStart?.(child.pid);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20000)));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20000)));
   let epochs = readRunProgress(launch.runDir).epochs;
   const poll = setInterval(() => {
     const progress = readRunProgress(launch.runDir);
