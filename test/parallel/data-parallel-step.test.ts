@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
+import { localLossAndGradients, movingStatistics, randomBatch as randomBatchOf } from '../helpers/replica-step.js';
 import type { Batch } from '../../core/contexts.js';
-import { softCrossEntropy } from '../../core/losses.js';
 import { buildModel } from '../../core/models/index.js';
 import { dataParallelLogits, weightArrays } from '../../core/parallel/data-parallel-logits.js';
-import { dataParallelStep, weightLayout, type LossAndGradients } from '../../core/parallel/data-parallel-step.js';
+import { dataParallelStep, weightLayout } from '../../core/parallel/data-parallel-step.js';
 import type { ReplicaSetup } from '../../core/parallel/protocol.js';
 import { ReplicaPool } from '../../core/parallel/replica-pool.js';
 import { shardOffsets, shardSizes } from '../../core/parallel/shards.js';
@@ -30,26 +30,7 @@ afterAll(async () => {
   reference?.dispose();
 });
 
-/** A seeded batch of `n` images with one-hot targets. */
-function randomBatch(n: number, seed: number): Batch {
-  return tf.tidy(() => ({
-    x: tf.randomNormal([n, INPUT.height, INPUT.width, 1], 0, 1, 'float32', seed) as tf.Tensor4D,
-    targets: tf.oneHot(tf.randomUniformInt([n], 0, 10, seed + 1), 10).toFloat() as tf.Tensor2D,
-  }));
-}
-
-/** Loss and gradients of `batch` on `model` in this thread, keyed by stable name. */
-function lossAndGradients(model: tf.LayersModel, batch: Batch): LossAndGradients {
-  const variables = trainableVariables(model);
-  const byTfName = new Map(Object.entries(variables).map(([stable, v]) => [v.name, stable]));
-  const { value, grads } = tf.variableGrads(
-    () => softCrossEntropy(batch.targets, model.apply(batch.x, { training: true }) as tf.Tensor2D),
-    Object.values(variables),
-  );
-  return { loss: value, grads: Object.fromEntries(Object.entries(grads).map(([n, g]) => [byTfName.get(n)!, g])) };
-}
-
-const statistics = (m: tf.LayersModel) => m.nonTrainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
+const randomBatch = (n: number, seed: number) => randomBatchOf(n, seed, INPUT);
 
 /**
  * What data parallelism over two replicas must give, computed here shard by shard from the same
@@ -58,18 +39,18 @@ const statistics = (m: tf.LayersModel) => m.nonTrainableWeights.map((w) => w.rea
  */
 function expected(batch: Batch, sizes: number[]) {
   const model = build();
-  const start = statistics(model);
+  const start = movingStatistics(model);
   const total = sizes.reduce((a, b) => a + b, 0);
   const offsets = shardOffsets(sizes);
   const parts = sizes.map((n, i) => {
     model.nonTrainableWeights.forEach((w, k) => w.write(tf.tensor(start[k]!, w.shape as number[])));
     const shard = tf.tidy(() => ({ x: batch.x.slice(offsets[i]!, n), targets: batch.targets.slice(offsets[i]!, n) }));
-    const r = lossAndGradients(model, shard);
+    const r = localLossAndGradients(model, shard);
     const out = {
       share: n / total,
       loss: r.loss.dataSync()[0]!,
       grads: Object.fromEntries(Object.entries(r.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array])),
-      stats: statistics(model),
+      stats: movingStatistics(model),
     };
     tf.dispose([shard.x, shard.targets, r.loss, ...Object.values(r.grads)]);
     return out;
@@ -105,11 +86,11 @@ describe('dataParallelStep (training thread + wasm replica threads)', () => {
       const model = build();
       const layout = weightLayout(model, trainableVariables(model));
       const before = tf.memory().numTensors;
-      const got = await dataParallelStep(layout, batch, replicas, (shard) => lossAndGradients(model, shard));
+      const got = await dataParallelStep(layout, batch, replicas, (shard) => localLossAndGradients(model, shard));
       expect(got.loss.dataSync()[0]).toBeCloseTo(want.loss, 5);
       expect(Object.keys(got.grads).sort()).toEqual(Object.keys(want.grads).sort());
       for (const [n, g] of Object.entries(got.grads)) expectClose(g.dataSync(), want.grads[n]!, `gradient of ${n}`);
-      statistics(model).forEach((s, k) => expectClose(s, want.stats[k]!, `moving statistic ${model.nonTrainableWeights[k]!.name}`));
+      movingStatistics(model).forEach((s, k) => expectClose(s, want.stats[k]!, `moving statistic ${model.nonTrainableWeights[k]!.name}`));
       tf.dispose([got.loss, ...Object.values(got.grads)]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([batch.x, batch.targets]);
@@ -121,11 +102,11 @@ describe('dataParallelStep (training thread + wasm replica threads)', () => {
   it('a batch of one leaves the replica out', async () => {
     const batch = randomBatch(1, 3);
     const model = build();
-    const alone = lossAndGradients(model, batch);
+    const alone = localLossAndGradients(model, batch);
     const aloneLoss = alone.loss.dataSync()[0]!;
     const model2 = build();
     const layout = weightLayout(model2, trainableVariables(model2));
-    const got = await dataParallelStep(layout, batch, pool, (shard) => lossAndGradients(model2, shard));
+    const got = await dataParallelStep(layout, batch, pool, (shard) => localLossAndGradients(model2, shard));
     expect(got.loss.dataSync()[0]).toBeCloseTo(aloneLoss, 6);
     tf.dispose([alone.loss, ...Object.values(alone.grads), got.loss, ...Object.values(got.grads), batch.x, batch.targets]);
     model.dispose();

@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
+import { localLossAndGradients, movingStatistics, randomBatch as randomBatchOf } from '../helpers/replica-step.js';
 import type { Batch } from '../../core/contexts.js';
-import { softCrossEntropy } from '../../core/losses.js';
 import { packMoments, poolMoments, sumParts } from '../../core/models/batch-norm-sync.js';
 import { buildModel } from '../../core/models/index.js';
 import { BarrierExchange, createExchangeBuffer, ExchangeAbortedError } from '../../core/parallel/barrier-exchange.js';
@@ -21,26 +21,7 @@ const syncSetup = (replicas: number): ReplicaSetup => ({ ...SETUP, syncBuffer: c
 const build = (width = 1) => buildModel({ ...SETUP.model, width }, INPUT, 10);
 const shapes = (m: tf.LayersModel) => m.weights.map((w) => w.shape as number[]);
 
-/** A seeded batch of `n` images with one-hot targets. */
-function randomBatch(n: number, seed: number): Batch {
-  return tf.tidy(() => ({
-    x: tf.randomNormal([n, INPUT.height, INPUT.width, 1], 0.5, 2, 'float32', seed) as tf.Tensor4D,
-    targets: tf.oneHot(tf.randomUniformInt([n], 0, 10, seed + 1), 10).toFloat() as tf.Tensor2D,
-  }));
-}
-
-/** Loss and gradients of `batch` on `model` in this thread, keyed by stable name. */
-function lossAndGradients(model: tf.LayersModel, batch: Batch): LossAndGradients {
-  const variables = trainableVariables(model);
-  const byTfName = new Map(Object.entries(variables).map(([stable, v]) => [v.name, stable]));
-  const { value, grads } = tf.variableGrads(
-    () => softCrossEntropy(batch.targets, model.apply(batch.x, { training: true }) as tf.Tensor2D),
-    Object.values(variables),
-  );
-  return { loss: value, grads: Object.fromEntries(Object.entries(grads).map(([n, g]) => [byTfName.get(n)!, g])) };
-}
-
-const statistics = (m: tf.LayersModel) => m.nonTrainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
+const randomBatch = (n: number, seed: number) => randomBatchOf(n, seed, INPUT, 0.5, 2);
 
 interface StepValues {
   loss: number;
@@ -55,14 +36,14 @@ async function step(batch: Batch, pool?: ReplicaPool): Promise<StepValues> {
   let got: LossAndGradients;
   if (pool) {
     const layout = weightLayout(model, trainableVariables(model));
-    got = await dataParallelStep(layout, batch, pool, (shard) => lossAndGradients(model, shard));
+    got = await dataParallelStep(layout, batch, pool, (shard) => localLossAndGradients(model, shard));
   } else {
-    got = lossAndGradients(model, batch);
+    got = localLossAndGradients(model, batch);
   }
   const out = {
     loss: got.loss.dataSync()[0]!,
     grads: Object.fromEntries(Object.entries(got.grads).map(([n, g]) => [n, g.dataSync().slice() as Float32Array])),
-    stats: statistics(model),
+    stats: movingStatistics(model),
   };
   tf.dispose([got.loss, ...Object.values(got.grads)]);
   expect(tf.memory().numTensors, 'tensors left by the step').toBe(before);
@@ -231,7 +212,7 @@ describe('dataParallelStep with SyncBN (training thread + wasm replica threads)'
     const started = Date.now();
     try {
       const layout = weightLayout(wider, trainableVariables(wider));
-      await expect(dataParallelStep(layout, batch, pool, (shard) => lossAndGradients(model, shard))).rejects.toThrow(/^training replica 1 failed: /);
+      await expect(dataParallelStep(layout, batch, pool, (shard) => localLossAndGradients(model, shard))).rejects.toThrow(/^training replica 1 failed: /);
       expect(Date.now() - started).toBeLessThan(20_000); // the barrier's timeout is 60 s: this ended by the abort flag
       // No tensor count here: the training thread stopped inside tf.variableGrads' forward pass, and
       // tfjs keeps the tensors already saved for the backward of a pass that throws (8 here, with or
@@ -259,7 +240,7 @@ describe('dataParallelStep with SyncBN (training thread + wasm replica threads)'
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(tf.memory().numTensors).toBe(before);
       // The replica stopped at its first batch-norm exchange with the coded error (its failure sticks).
-      const next = dataParallelStep(layout, batch, pool, (shard) => lossAndGradients(model, shard));
+      const next = dataParallelStep(layout, batch, pool, (shard) => localLossAndGradients(model, shard));
       await expect(next).rejects.toThrow(/^training replica 1 failed: training\.syncBatchNorm: replica 0 failed during this step, so replica 1 stopped waiting/);
     } finally {
       tf.dispose([batch.x, batch.targets]);
