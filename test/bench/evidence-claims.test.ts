@@ -14,6 +14,7 @@ describe('bench/evidence/claims.yaml', () => {
 
   it('plans every experiment with the commands\' own planners, and every variant a claim refers to exists', async () => {
     const variantsOf = new Map<string, string[]>();
+    const pluginsOf = new Map<string, string[]>();
     for (const e of file.experiments) {
       expect(existsSync(path.join(REPO_ROOT, configPath(e))), configPath(e)).toBe(true);
       const planned = await planVariants(e);
@@ -22,10 +23,15 @@ describe('bench/evidence/claims.yaml', () => {
         expect(v.config.data.limit).toBe(e.scale.limit);
       }
       variantsOf.set(e.id, planned.map((v) => v.name));
+      for (const v of planned) pluginsOf.set(`${e.id}/${v.name}`, Object.entries(v.config.plugins).filter(([, o]) => o !== false).map(([k]) => k));
     }
     for (const c of file.claims) {
       for (const ref of [...c.effect.plus, ...c.effect.minus]) {
         expect(variantsOf.get(ref.experiment), `claim ${c.id}: ${ref.experiment}/${ref.variant}`).toContain(ref.variant);
+        // A plugin's metric (plugins.NAME.key) needs that plugin on in the variant; otherwise only the summary's test metrics.
+        const plugin = /^plugins\.([^.]+)\.\w+$/.exec(ref.metric)?.[1];
+        if (plugin) expect(pluginsOf.get(`${ref.experiment}/${ref.variant}`), `claim ${c.id}: ${ref.metric}`).toContain(plugin);
+        else expect(['top1', 'top5', 'testLoss']).toContain(ref.metric);
       }
     }
   });
