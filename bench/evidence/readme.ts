@@ -75,6 +75,7 @@ export function evidenceSection(file: ClaimsFile, resultsDir: string): string {
     '```sh',
     'npx tsx bench/evidence/run.ts                      # every experiment (skips finished ones; kill and re-run to continue)',
     'npx tsx bench/evidence/run.ts --claim ema          # only what one claim needs',
+    'npx tsx bench/evidence/run.ts --claim ema --scale seeds=2,epochs=1,limit=256,testLimit=100   # try it tiny (summaries to <root>/summaries)',
     'npx tsx bench/evidence/readme.ts                   # regenerate this section from bench/results/evidence/',
     '```',
     '',

@@ -108,19 +108,20 @@ async function main(argv: string[]): Promise<number> {
     .description('run the experiments behind the seed claims (bench/evidence/claims.yaml) and store their summaries for committing; safe to kill and re-run')
     .option('--claim <id>', 'only the experiments this claim needs (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--root <dir>', 'where the experiment folders (run directories) go', path.join(os.homedir(), 'trickster-evidence'))
-    .option('--results <dir>', 'where the summaries go', RESULTS_DIR)
+    .option('--results <dir>', `where the summaries go (default ${path.relative(REPO_ROOT, RESULTS_DIR)}; with --scale, <root>/summaries, so a trial scale never overwrites a committed summary)`)
     .option('--claims <file>', 'claims file', CLAIMS_FILE)
     .option('--scale <k=v,...>', 'override every experiment\'s scale (e.g. seeds=2,epochs=1,limit=256,testLimit=100): for trying the machinery, not for committed results', parseScale)
     .parse(argv, { from: 'user' });
-  const opts = program.opts<{ claim?: string[]; root: string; results: string; claims: string; scale?: Partial<Scale> }>();
+  const opts = program.opts<{ claim?: string[]; root: string; results?: string; claims: string; scale?: Partial<Scale> }>();
+  const resultsDir = opts.results ?? (opts.scale ? path.join(opts.root, 'summaries') : RESULTS_DIR);
   const file = loadClaims(opts.claims);
   const experiments = experimentsFor(file, opts.claim ?? []);
   const log = (line: string) => process.stderr.write(`[evidence] ${line}\n`);
   const withFailures: string[] = [];
   for (const experiment of experiments) {
     const args = experimentArgs(experiment, { ...experiment.scale, ...opts.scale });
-    if (finishedWith(opts.results, experiment.id, args)) {
-      log(`${experiment.id}: finished (summary in ${summaryFiles(opts.results, experiment.id).dir}), skipped`);
+    if (finishedWith(resultsDir, experiment.id, args)) {
+      log(`${experiment.id}: finished (summary in ${summaryFiles(resultsDir, experiment.id).dir}), skipped`);
       continue;
     }
     const outDir = path.resolve(opts.root, `${experiment.id}-${argsHash(args)}`);
@@ -131,8 +132,8 @@ async function main(argv: string[]): Promise<number> {
       log(`${experiment.id}: stopped (exit ${code}); run the same command again to continue it`);
       return code;
     }
-    const summary = storeSummary(experiment, args, outDir, opts.results, started);
-    log(`${experiment.id}: summary written to ${summaryFiles(opts.results, experiment.id).dir} (${summary.trials} trials, ${summary.failed} failed, ${summary.runSeconds} s)`);
+    const summary = storeSummary(experiment, args, outDir, resultsDir, started);
+    log(`${experiment.id}: summary written to ${summaryFiles(resultsDir, experiment.id).dir} (${summary.trials} trials, ${summary.failed} failed, ${summary.runSeconds} s)`);
     if (summary.failed > 0) withFailures.push(experiment.id);
   }
   if (withFailures.length) {
