@@ -58,7 +58,10 @@ export function evidenceSection(file: ClaimsFile, resultsDir: string): string {
   });
   const expRows = file.experiments.map((e) => {
     const s = summaries.get(e.id);
-    const ran = s ? `${Math.round(s.experiment.runSeconds / 60)} min on ${s.experiment.finished.slice(0, 10)} (commit ${s.experiment.commit}, ${s.experiment.machine.cores} cores, load ${s.experiment.machine.loadAverageAtStart.toFixed(1)} at start)` : 'not run yet';
+    const x = s?.experiment;
+    const ran = x
+      ? `finished ${x.finished.slice(0, 10)} at commit ${x.commit}: trials ${Math.round(x.trialSeconds / 60)} min in all, last invocation ${Math.round(x.runSeconds / 60)} min wall (${x.machine.cores} cores, load ${x.machine.loadAverageAtStart.toFixed(1)} at its start)`
+      : 'not run yet';
     const table = s ? ` [table](bench/results/evidence/${e.id}/table.md)` : '';
     return `| ${e.id} | \`${cell(commandLine(experimentArgs(e)))}\` | ${e.hours} | ${ran}${table} |`;
   });

@@ -95,6 +95,7 @@ function storeSummary(experiment: Experiment, args: string[], outDir: string, re
     finished: new Date().toISOString(),
     commit: gitCommit(),
     runSeconds: Math.round((Date.now() - started.at) / 1000),
+    trialSeconds: Math.round([...records.values()].reduce((sum, r) => sum + r.wallSeconds, 0)),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadAverageAtStart: started.load },
     trials: manifest.trials.length,
     failed: trials.filter((t) => t.status !== 'done').length,

@@ -31,7 +31,10 @@ const experimentSummarySchema = z
     command: z.string(),
     finished: z.string(),
     commit: z.string(),
+    /** Wall seconds of the run.ts invocation that finished it (an experiment continued after a kill took longer in all). */
     runSeconds: z.number(),
+    /** Sum over the trials of their wall seconds, every attempt (trials ran `parallel` at a time). */
+    trialSeconds: z.number(),
     machine: z.object({ cpu: z.string(), cores: z.number(), loadAverageAtStart: z.number() }).strict(),
     trials: z.number().int(),
     failed: z.number().int(),

@@ -23,7 +23,7 @@ function writeEmaSummary(resultsDir: string, full: number[], off: number[], args
     wallSeconds: 60,
   });
   writeSummary(resultsDir, {
-    experiment: { id: 'ema', args, command: commandLine(args), finished: '2026-12-01T00:00:00.000Z', commit: 'abc1234', runSeconds: 600, machine: { cpu: 'test', cores: 2, loadAverageAtStart: 0.1 }, trials: 6, failed: 0 },
+    experiment: { id: 'ema', args, command: commandLine(args), finished: '2026-12-01T00:00:00.000Z', commit: 'abc1234', runSeconds: 600, trialSeconds: 1200, machine: { cpu: 'test', cores: 2, loadAverageAtStart: 0.1 }, trials: 6, failed: 0 },
     trials: [...full.map((v, i) => trial('full', v, i + 1)), ...off.map((v, i) => trial('base', v, i + 1)), ...off.map((v, i) => trial('-ema', v, i + 1))],
     configs: {},
     tableJson: '{}',
@@ -64,7 +64,7 @@ describe('bench/evidence/readme.ts', () => {
     expect(effect.interval!.low).toBeCloseTo(expected.low, 12);
     const section = evidenceSection(file, results);
     expect(section).toMatch(/\| ema \|.*\| \+0\.87 \[\+0\.\d\d, \+1\.\d\d\], n = 3 \(per seed \+1\.00 \+0\.80 \+0\.80\) \| reproduced \|/);
-    expect(section).toMatch(/\| ema \| `node bin\/trickster\.js ablate .*` \| 0\.19 \| 10 min on 2026-12-01 \(commit abc1234/);
+    expect(section).toMatch(/\| ema \| `node bin\/trickster\.js ablate .*` \| 0\.19 \| finished 2026-12-01 at commit abc1234: trials 20 min in all, last invocation 10 min wall/);
 
     writeEmaSummary(results, [0.89, 0.9, 0.895], [0.9, 0.91, 0.904]);
     expect(claimEffect(emaClaim, new Map([['ema', readSummary(results, 'ema')!]])).verdict).toBe('not reproduced');

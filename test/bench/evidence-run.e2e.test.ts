@@ -79,8 +79,10 @@ describe('bench/evidence/run.ts', () => {
     expect(readFileSync(f.tableMd, 'utf8')).toMatch(/^\| variant \| vs \| n \| top-1 % \|/);
     const table = JSON.parse(readFileSync(f.tableJson, 'utf8')) as { rows: Array<{ variant: string; top1BySeed: number[] }> };
     const top1 = (v: string) => table.rows.find((r) => r.variant === v)!.top1BySeed;
-    const experiment = JSON.parse(readFileSync(f.experiment, 'utf8')) as { args: string[]; failed: number };
+    const experiment = JSON.parse(readFileSync(f.experiment, 'utf8')) as { args: string[]; failed: number; trialSeconds: number };
     expect(experiment.failed).toBe(0);
+    const records = [...resultFiles(root).values()].map((r) => JSON.parse(r.text) as { wallSeconds: number });
+    expect(experiment.trialSeconds).toBe(Math.round(records.reduce((sum, r) => sum + r.wallSeconds, 0)));
     expect(experiment.args).toEqual(['ablate', '--config', 'bench/evidence/configs/label-smoothing.yaml', '--only', 'label-smoothing', '--seeds', '2', '--epochs', '1', '--limit', '256', '--test-limit', '100', '--parallel', '1']);
 
     // The generator reads it when the claims file's experiment has this scale (a copy of the claims file with it).
