@@ -1,0 +1,88 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { CLAIMS_FILE, configPath, experimentArgs, experimentsFor, loadClaims, REPO_ROOT } from '../../bench/evidence/claims.js';
+import { planVariants } from '../../bench/evidence/plan.js';
+import { parseScale } from '../../bench/evidence/run.js';
+import { tempRunDir } from '../helpers/train-subset.js';
+
+const SEEDS_DIR = '/work/shared/seeds';
+
+describe('bench/evidence/claims.yaml', () => {
+  const file = loadClaims();
+
+  it('plans every experiment with the commands\' own planners, and every variant a claim refers to exists', async () => {
+    const variantsOf = new Map<string, string[]>();
+    const pluginsOf = new Map<string, string[]>();
+    for (const e of file.experiments) {
+      expect(existsSync(path.join(REPO_ROOT, configPath(e))), configPath(e)).toBe(true);
+      const planned = await planVariants(e);
+      for (const v of planned) {
+        expect(v.config.training.epochs).toBe(e.scale.epochs);
+        expect(v.config.data.limit).toBe(e.scale.limit);
+      }
+      variantsOf.set(e.id, planned.map((v) => v.name));
+      for (const v of planned) pluginsOf.set(`${e.id}/${v.name}`, Object.entries(v.config.plugins).filter(([, o]) => o !== false).map(([k]) => k));
+    }
+    for (const c of file.claims) {
+      for (const ref of [...c.effect.plus, ...c.effect.minus]) {
+        expect(variantsOf.get(ref.experiment), `claim ${c.id}: ${ref.experiment}/${ref.variant}`).toContain(ref.variant);
+        // A plugin's metric (plugins.NAME.key) needs that plugin on in the variant; otherwise only the summary's test metrics.
+        const plugin = /^plugins\.([^.]+)\.\w+$/.exec(ref.metric)?.[1];
+        if (plugin) expect(pluginsOf.get(`${ref.experiment}/${ref.variant}`), `claim ${c.id}: ${ref.metric}`).toContain(plugin);
+        else expect(['top1', 'top5', 'testLoss']).toContain(ref.metric);
+      }
+    }
+  });
+
+  it('cites seed files that exist, and the estimates add up to at most 8 hours', () => {
+    for (const c of file.claims) for (const s of c.seeds) if (existsSync(SEEDS_DIR)) expect(existsSync(path.join(SEEDS_DIR, s)), s).toBe(true);
+    const hours = file.experiments.reduce((sum, e) => sum + e.hours, 0);
+    expect(hours).toBeGreaterThan(0);
+    expect(hours).toBeLessThanOrEqual(8);
+  });
+
+  it('builds the ablate/sweep command line from an experiment and a scale', () => {
+    const ema = file.experiments.find((e) => e.id === 'ema')!;
+    expect(experimentArgs(ema)).toEqual(['ablate', '--config', 'bench/evidence/configs/ema.yaml', '--only', 'ema', '--seeds', '3', '--epochs', '10', '--limit', '10000']);
+    const sweep = file.experiments.find((e) => e.id === 'resnet-variants')!;
+    expect(experimentArgs(sweep, { seeds: 2, epochs: 1, testLimit: 100 })).toEqual([
+      'sweep', '--config', 'bench/evidence/configs/resnet-variants.yaml', '--grid', 'model.variant=a,b,d', '--seeds', '2', '--epochs', '1', '--test-limit', '100',
+    ]);
+  });
+
+  it('picks only the experiments the chosen claims need, and refuses an unknown claim', () => {
+    expect(experimentsFor(file, ['larc-1e-3']).map((e) => e.id)).toEqual(['batch-size', 'larc']);
+    expect(experimentsFor(file, []).length).toBe(file.experiments.length);
+    expect(() => experimentsFor(file, ['emma'])).toThrow(/--claim emma: no such claim/);
+  });
+
+  it('refuses a malformed claims file, naming the problem', () => {
+    const raw = parseYaml(readFileSync(CLAIMS_FILE, 'utf8')) as { experiments: Array<Record<string, unknown>>; claims: Array<Record<string, any>> };
+    const dir = tempRunDir('evidence-claims-');
+    const write = (value: unknown) => {
+      const f = path.join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(f, stringifyYaml(value));
+      return f;
+    };
+    const badRef = structuredClone(raw);
+    badRef.claims[0]!.effect.plus[0].experiment = 'batch-sise';
+    expect(() => loadClaims(write(badRef))).toThrow(/claim batch-size: no experiment "batch-sise"/);
+    const noOnly = structuredClone(raw);
+    delete noOnly.experiments.find((e) => e.id === 'ema')!.only;
+    expect(() => loadClaims(write(noOnly))).toThrow(/an ablate experiment needs `only`/);
+    const badSeed = structuredClone(raw);
+    badSeed.claims[0]!.seeds = ['seed-1.txt'];
+    expect(() => loadClaims(write(badSeed))).toThrow(/claims\.0\.seeds\.0: a seed file name/);
+    const twice = structuredClone(raw);
+    twice.claims.push(twice.claims[0]!);
+    expect(() => loadClaims(write(twice))).toThrow(/id "batch-size" is used twice/);
+  });
+
+  it('parses --scale overrides and refuses bad ones', () => {
+    expect(parseScale('seeds=2,epochs=1,limit=256,testLimit=100')).toEqual({ seeds: 2, epochs: 1, limit: 256, testLimit: 100 });
+    expect(() => parseScale('epochs=0')).toThrow(/--scale epochs=0: expected key=positive integer/);
+    expect(() => parseScale('epoch=1')).toThrow(/keys seeds, epochs/);
+  });
+});
