@@ -29,8 +29,11 @@ describe('bench/evidence/claims.yaml', () => {
       for (const ref of [...c.effect.plus, ...c.effect.minus]) {
         expect(variantsOf.get(ref.experiment), `claim ${c.id}: ${ref.experiment}/${ref.variant}`).toContain(ref.variant);
         // A plugin's metric (plugins.NAME.key) needs that plugin on in the variant; otherwise only the summary's test metrics.
+        // evalAt.N.key needs N among the experiment's evalSizes.
         const plugin = /^plugins\.([^.]+)\.\w+$/.exec(ref.metric)?.[1];
+        const size = /^evalAt\.(\d+)\.(top1|top5|testLoss)$/.exec(ref.metric)?.[1];
         if (plugin) expect(pluginsOf.get(`${ref.experiment}/${ref.variant}`), `claim ${c.id}: ${ref.metric}`).toContain(plugin);
+        else if (size) expect(file.experiments.find((e) => e.id === ref.experiment)!.evalSizes, `claim ${c.id}: ${ref.metric}`).toContain(Number(size));
         else expect(['top1', 'top5', 'testLoss']).toContain(ref.metric);
       }
     }
@@ -44,8 +47,8 @@ describe('bench/evidence/claims.yaml', () => {
   });
 
   it('builds the ablate/sweep command line from an experiment and a scale', () => {
-    const ema = file.experiments.find((e) => e.id === 'ema')!;
-    expect(experimentArgs(ema)).toEqual(['ablate', '--config', 'bench/evidence/configs/ema.yaml', '--only', 'ema', '--seeds', '3', '--epochs', '10', '--limit', '10000']);
+    const fixres = file.experiments.find((e) => e.id === 'fixres')!;
+    expect(experimentArgs(fixres)).toEqual(['ablate', '--config', 'bench/evidence/configs/fixres.yaml', '--only', 'fixres', '--seeds', '3', '--epochs', '10', '--limit', '10000']);
     const sweep = file.experiments.find((e) => e.id === 'resnet-variants')!;
     expect(experimentArgs(sweep, { seeds: 2, epochs: 1, testLimit: 100 })).toEqual([
       'sweep', '--config', 'bench/evidence/configs/resnet-variants.yaml', '--grid', 'model.variant=a,b,d', '--seeds', '2', '--epochs', '1', '--test-limit', '100',
@@ -70,7 +73,7 @@ describe('bench/evidence/claims.yaml', () => {
     badRef.claims[0]!.effect.plus[0].experiment = 'batch-sise';
     expect(() => loadClaims(write(badRef))).toThrow(/claim batch-size: no experiment "batch-sise"/);
     const noOnly = structuredClone(raw);
-    delete noOnly.experiments.find((e) => e.id === 'ema')!.only;
+    delete noOnly.experiments.find((e) => e.id === 'fixres')!.only;
     expect(() => loadClaims(write(noOnly))).toThrow(/an ablate experiment needs `only`/);
     const badSeed = structuredClone(raw);
     badSeed.claims[0]!.seeds = ['seed-1.txt'];
