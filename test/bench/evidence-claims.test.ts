@@ -51,7 +51,7 @@ describe('bench/evidence/claims.yaml', () => {
     expect(experimentArgs(fixres)).toEqual(['ablate', '--config', 'bench/evidence/configs/fixres.yaml', '--only', 'fixres', '--seeds', '3', '--epochs', '10', '--limit', '10000']);
     const sweep = file.experiments.find((e) => e.id === 'resnet-variants')!;
     expect(experimentArgs(sweep, { seeds: 2, epochs: 1, testLimit: 100 })).toEqual([
-      'sweep', '--config', 'bench/evidence/configs/resnet-variants.yaml', '--grid', 'model.variant=a,b,d', '--seeds', '2', '--epochs', '1', '--test-limit', '100',
+      'sweep', '--config', 'bench/evidence/configs/resnet-variants.yaml', '--grid', 'model.variant=a,b,c,d', '--seeds', '2', '--epochs', '1', '--test-limit', '100',
     ]);
   });
 
