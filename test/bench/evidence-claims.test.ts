@@ -39,6 +39,18 @@ describe('bench/evidence/claims.yaml', () => {
     }
   });
 
+  it('a sweep switches a plugin off and on: the larc grid plans no LARC, then LARC with the config\'s options and each trust coefficient', async () => {
+    const larc = file.experiments.find((e) => e.id === 'larc')!;
+    expect(experimentArgs(larc)).toContain('plugins.larc=false,{trustCoefficient: 0.001},{trustCoefficient: 0.02}');
+    const planned = await planVariants(larc);
+    expect(planned.map((v) => [v.name, v.config.plugins.larc])).toEqual([
+      ['plugins.larc=false', false],
+      ['plugins.larc={"trustCoefficient":0.001}', { trustCoefficient: 0.001, clip: true }],
+      ['plugins.larc={"trustCoefficient":0.02}', { trustCoefficient: 0.02, clip: true }],
+    ]);
+    for (const v of planned) expect(v.config.training.batchSize).toBe(2048);
+  });
+
   it('cites seed files that exist, and the estimates add up to at most 8 hours', () => {
     for (const c of file.claims) for (const s of c.seeds) if (existsSync(SEEDS_DIR)) expect(existsSync(path.join(SEEDS_DIR, s)), s).toBe(true);
     const hours = file.experiments.reduce((sum, e) => sum + e.hours, 0);
@@ -56,7 +68,8 @@ describe('bench/evidence/claims.yaml', () => {
   });
 
   it('picks only the experiments the chosen claims need, and refuses an unknown claim', () => {
-    expect(experimentsFor(file, ['larc-1e-3']).map((e) => e.id)).toEqual(['batch-size', 'larc']);
+    expect(experimentsFor(file, ['larc-1e-3']).map((e) => e.id)).toEqual(['larc']);
+    expect(experimentsFor(file, ['batch-size', 'larc-1e-3']).map((e) => e.id)).toEqual(['batch-size', 'larc']);
     expect(experimentsFor(file, []).length).toBe(file.experiments.length);
     expect(() => experimentsFor(file, ['emma'])).toThrow(/--claim emma: no such claim/);
   });
