@@ -28,16 +28,19 @@ export function addEvalCommand(program: Command): void {
     .option('--limit <n>', 'evaluate on n test examples', positiveInt)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
     .option('--tta <mode>', 'test-time augmentation: none | flip (original + mirror) | flip+crops (those, each also shifted 2 px 4 ways: 10 views); softmax probabilities averaged', parseTtaMode, 'none' as TtaMode)
+    .option('--input-size <n>', 'resize the test images to n x n (bilinear, as in training) instead of the size the model was exported for; only for a model that pools globally (gap head, ResNets)', positiveInt)
     .option('--json', 'print the metrics as one JSON line')
-    .action(async (flags: { model: string; data?: string; batchSize: number; limit?: number; backend: BackendChoice; tta: TtaMode; json?: boolean }) => {
+    .action(async (flags: { model: string; data?: string; batchSize: number; limit?: number; backend: BackendChoice; tta: TtaMode; inputSize?: number; json?: boolean }) => {
       checkModelFile(flags.model);
-      const warning = ttaFlipWarning(flags.tta, readModelMetadata(flags.model).dataset);
+      const meta = readModelMetadata(flags.model);
+      const warning = ttaFlipWarning(flags.tta, meta.dataset);
       if (warning) process.stderr.write(`warning: ${warning}\n`);
       const backend = await useBackend(flags.backend);
       process.stdout.write(`trickster: backend ${backend}\n`);
-      const m = await evaluateExportedModel({ modelPath: flags.model, dataDir: flags.data, batchSize: flags.batchSize, limit: flags.limit, tta: flags.tta });
+      const inputSize = flags.inputSize ?? meta.inputShape.height;
+      const m = await evaluateExportedModel({ modelPath: flags.model, dataDir: flags.data, batchSize: flags.batchSize, limit: flags.limit, tta: flags.tta, inputSize });
       const views = flags.tta === 'none' ? '' : `, tta ${flags.tta}: ${ttaViewCount(flags.tta)} views`;
-      process.stdout.write(`top1 ${(100 * m.top1).toFixed(2)}%  top5 ${(100 * m.top5).toFixed(2)}%  loss ${m.loss.toFixed(4)}  (${m.count} images${views})\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify({ top1: m.top1, top5: m.top5, testLoss: m.loss, count: m.count, tta: flags.tta })}\n`);
+      process.stdout.write(`top1 ${(100 * m.top1).toFixed(2)}%  top5 ${(100 * m.top5).toFixed(2)}%  loss ${m.loss.toFixed(4)}  (${m.count} images at ${inputSize}px${views})\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ top1: m.top1, top5: m.top5, testLoss: m.loss, count: m.count, tta: flags.tta, inputSize })}\n`);
     });
 }

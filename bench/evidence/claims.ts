@@ -33,13 +33,15 @@ const experimentSchema = z
     only: z.array(z.string().min(1)).min(1).optional(),
     grid: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(2)).optional(),
     scale: scaleSchema,
+    /** After training, evaluate every trial's exported model at these test input sizes (`trickster eval --input-size`); metrics `evalAt.N.top1`. */
+    evalSizes: z.array(z.number().int().min(1)).min(1).optional(),
     hours: z.number().positive(),
   })
   .strict()
   .refine((e) => (e.kind === 'ablate' ? e.only !== undefined && e.grid === undefined : e.grid !== undefined && e.only === undefined), {
     message: 'an ablate experiment needs `only` (and no grid), a sweep needs `grid` (and no only)',
   });
-/** One experiment of the claims file: an ablate or sweep command at a scale. */
+/** One experiment of the claims file: an ablate or sweep command at a scale, and the test sizes its models are evaluated at afterwards. */
 export type Experiment = z.infer<typeof experimentSchema>;
 
 const refSchema = z.object({ experiment: z.string().min(1), variant: z.string().min(1), metric: z.string().min(1).default('top1') }).strict();

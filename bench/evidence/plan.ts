@@ -4,7 +4,7 @@ import { trialOverrides, type ExperimentFlags } from '../../app/cli/experiment-r
 import { mergeLayers } from '../../core/config/merge.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
 import { chooseTricks, planAblation } from '../../core/experiments/ablation-plan.js';
-import { gridPoints, pointName, pointOverrides } from '../../core/experiments/sweep-plan.js';
+import { gridPoints, parseGridFlag, pointName, pointOverrides } from '../../core/experiments/sweep-plan.js';
 import { EVIDENCE_DIR, type Experiment } from './claims.js';
 
 /** A planned variant of an experiment: its name (as the table shows it) and resolved config. */
@@ -29,7 +29,8 @@ export async function planVariants(experiment: Experiment): Promise<PlannedVaria
     for (const v of planAblation(full, tricks, 'loo')) variants.push({ name: v.name, config: await validateTrialConfig(v.config, process.cwd()) });
     return variants;
   }
-  const axes = Object.entries(experiment.grid ?? {}).map(([p, values]) => ({ path: p, values }));
+  // Each axis parsed from the very --grid flag the command gets, so `{}`-style values mean the same here.
+  const axes = Object.entries(experiment.grid ?? {}).map(([p, values]) => parseGridFlag(`${p}=${values.join(',')}`));
   const variants: PlannedVariant[] = [];
   for (const point of gridPoints(axes)) {
     variants.push({ name: pointName(point), config: await resolveRecipe({ configFile, overrides: mergeLayers(overrides, pointOverrides(point)) }) });

@@ -32,6 +32,9 @@ function currentSummaries(file: ClaimsFile, resultsDir: string): { summaries: Ma
     if (s && JSON.stringify(s.experiment.args) !== JSON.stringify(experimentArgs(e))) {
       stale.set(e.id, `the summary of ${e.id} was made by \`${s.experiment.command}\`, not by the claims file's command`);
       summaries.set(e.id, undefined);
+    } else if (s && JSON.stringify(s.experiment.evalSizes) !== JSON.stringify(e.evalSizes)) {
+      stale.set(e.id, `the summary of ${e.id} evaluated its models at sizes ${s.experiment.evalSizes?.join(', ') ?? 'none'}, the claims file asks for ${e.evalSizes?.join(', ') ?? 'none'}`);
+      summaries.set(e.id, undefined);
     } else summaries.set(e.id, s ?? undefined);
   }
   return { summaries, stale };
@@ -63,7 +66,8 @@ export function evidenceSection(file: ClaimsFile, resultsDir: string): string {
       ? `finished ${x.finished.slice(0, 10)} at commit ${x.commit}: trials ${Math.round(x.trialSeconds / 60)} min in all, last invocation ${Math.round(x.runSeconds / 60)} min wall (${x.machine.cores} cores, load ${x.machine.loadAverageAtStart.toFixed(1)} at its start)`
       : 'not run yet';
     const table = s ? ` [table](bench/results/evidence/${e.id}/table.md)` : '';
-    return `| ${e.id} | \`${cell(commandLine(experimentArgs(e)))}\` | ${e.hours} | ${ran}${table} |`;
+    const sizes = e.evalSizes ? `, then each trial's model evaluated at ${e.evalSizes.join(', ')} px (\`trickster eval --input-size N\`)` : '';
+    return `| ${e.id} | \`${cell(commandLine(experimentArgs(e)))}\`${sizes} | ${e.hours} | ${ran}${table} |`;
   });
   return [
     'Every claim of the seeds that this project turns into a trick, tested at small scale on Fashion-MNIST',

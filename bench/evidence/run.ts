@@ -8,7 +8,9 @@
  * hash is of its arguments, so another scale gets another folder). An experiment whose summary in
  * --results was made by the same arguments is skipped; otherwise the command runs, and trickster
  * itself skips the finished trials and resumes interrupted ones, so killing this script and
- * running it again continues where it stopped. SIGINT/SIGTERM are passed to the running command
+ * running it again continues where it stopped. An experiment with `evalSizes` then evaluates each
+ * trial's exported model at those test sizes (`trickster eval --input-size`, metrics evalAt.N).
+ * SIGINT/SIGTERM are passed to the running command
  * (which keeps its checkpoints) and nothing is written for an unfinished experiment.
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import { ExperimentDir } from '../../core/experiments/manifest.js';
 import { experimentTable } from '../../core/experiments/table.js';
 import { formatTable } from '../../core/experiments/table-format.js';
 import { argsHash, CLAIMS_FILE, commandLine, experimentArgs, experimentsFor, loadClaims, REPO_ROOT, type Experiment, type Scale } from './claims.js';
+import { evaluateAtSizes } from './eval-sizes.js';
 import { RESULTS_DIR, summaryFiles, trialSummaries, writeSummary, type ExperimentSummary } from './summary.js';
 
 /** `k=v,k=v` scale overrides (seeds, epochs, limit, testLimit, replicas, parallel: positive integers). */
@@ -35,13 +38,13 @@ export function parseScale(text: string): Partial<Scale> {
   return out as Partial<Scale>;
 }
 
-/** Whether `resultsDir` holds a summary of this experiment made with `args` in which every trial is done. */
-function finishedWith(resultsDir: string, id: string, args: readonly string[]): boolean {
-  const file = summaryFiles(resultsDir, id).experiment;
+/** Whether `resultsDir` holds a summary of this experiment made with `args` (and its evaluation sizes) in which every trial is done. */
+function finishedWith(resultsDir: string, experiment: Experiment, args: readonly string[]): boolean {
+  const file = summaryFiles(resultsDir, experiment.id).experiment;
   if (!existsSync(file)) return false;
   try {
     const s = JSON.parse(readFileSync(file, 'utf8')) as ExperimentSummary;
-    return JSON.stringify(s.args) === JSON.stringify(args) && s.failed === 0;
+    return JSON.stringify(s.args) === JSON.stringify(args) && JSON.stringify(s.evalSizes) === JSON.stringify(experiment.evalSizes) && s.failed === 0;
   } catch {
     return false;
   }
@@ -79,13 +82,17 @@ function gitCommit(): string {
   }
 }
 
-/** Stores the summary of the finished experiment in `outDir` (table, per-trial metrics, each variant's resolved config). */
-function storeSummary(experiment: Experiment, args: string[], outDir: string, resultsDir: string, started: { at: number; load: number }): ExperimentSummary {
+/**
+ * Stores the summary of the finished experiment in `outDir` (table, per-trial metrics, each
+ * variant's resolved config), after evaluating its models at the experiment's `evalSizes`.
+ */
+async function storeSummary(experiment: Experiment, args: string[], scale: Scale, outDir: string, resultsDir: string, started: { at: number; load: number }): Promise<ExperimentSummary> {
   const exp = new ExperimentDir(outDir);
   const manifest = exp.read();
   const records = trialRecords(exp, manifest);
   const table = experimentTable(manifest, records);
-  const trials = trialSummaries(manifest, records);
+  const evalAt = experiment.evalSizes ? await evaluateAtSizes(outDir, manifest, records, experiment.evalSizes, scale.testLimit) : undefined;
+  const trials = trialSummaries(manifest, records, evalAt);
   const configOf = new Map(manifest.trials.map((t) => [t.id, t.config]));
   const configs = Object.fromEntries(manifest.variants.map((v) => [v.name, configOf.get(v.trials[0]!)]));
   const summary: ExperimentSummary = {
@@ -99,6 +106,7 @@ function storeSummary(experiment: Experiment, args: string[], outDir: string, re
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadAverageAtStart: started.load },
     trials: manifest.trials.length,
     failed: trials.filter((t) => t.status !== 'done').length,
+    ...(experiment.evalSizes ? { evalSizes: experiment.evalSizes } : {}),
   };
   writeSummary(resultsDir, { experiment: summary, trials, configs, tableJson: formatTable(table, 'json'), tableMd: formatTable(table, 'md') });
   return summary;
@@ -120,8 +128,9 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`[evidence] ${line}\n`);
   const withFailures: string[] = [];
   for (const experiment of experiments) {
-    const args = experimentArgs(experiment, { ...experiment.scale, ...opts.scale });
-    if (finishedWith(resultsDir, experiment.id, args)) {
+    const scale = { ...experiment.scale, ...opts.scale };
+    const args = experimentArgs(experiment, scale);
+    if (finishedWith(resultsDir, experiment, args)) {
       log(`${experiment.id}: finished (summary in ${summaryFiles(resultsDir, experiment.id).dir}), skipped`);
       continue;
     }
@@ -133,7 +142,8 @@ async function main(argv: string[]): Promise<number> {
       log(`${experiment.id}: stopped (exit ${code}); run the same command again to continue it`);
       return code;
     }
-    const summary = storeSummary(experiment, args, outDir, resultsDir, started);
+    if (experiment.evalSizes) log(`${experiment.id}: evaluating each trial's model at ${experiment.evalSizes.join(', ')} px (trickster eval --input-size)`);
+    const summary = await storeSummary(experiment, args, scale, outDir, resultsDir, started);
     log(`${experiment.id}: summary written to ${summaryFiles(resultsDir, experiment.id).dir} (${summary.trials} trials, ${summary.failed} failed, ${summary.runSeconds} s)`);
     if (summary.failed > 0) withFailures.push(experiment.id);
   }

@@ -5,6 +5,7 @@ import { writeJsonAtomic } from '../../core/experiments/manifest.js';
 import type { Manifest } from '../../core/experiments/manifest.js';
 import type { TrialRecord } from '../../core/experiments/trial-record.js';
 import { REPO_ROOT } from './claims.js';
+import type { EvalAtSizes } from './eval-sizes.js';
 
 /** Committed summaries of the experiments: bench/results/evidence/<experiment id>/. */
 export const RESULTS_DIR = path.join(REPO_ROOT, 'bench/results/evidence');
@@ -38,6 +39,8 @@ const experimentSummarySchema = z
     machine: z.object({ cpu: z.string(), cores: z.number(), loadAverageAtStart: z.number() }).strict(),
     trials: z.number().int(),
     failed: z.number().int(),
+    /** Test input sizes every done trial's model was evaluated at after training (metrics evalAt.N), when the experiment asks for them. */
+    evalSizes: z.array(z.number().int()).optional(),
   })
   .strict();
 /** experiment.json: what was run, when, where and how long it took. Written last: its presence marks a finished summary. */
@@ -49,8 +52,8 @@ export interface StoredSummary {
   readonly trials: readonly TrialSummary[];
 }
 
-/** Per variant and seed, the trial's status and metrics (variants sharing a trial each get a row). */
-export function trialSummaries(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>): TrialSummary[] {
+/** Per variant and seed, the trial's status and metrics, with its model's metrics at other test sizes under `evalAt` when given (variants sharing a trial each get a row). */
+export function trialSummaries(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>, evalAt?: EvalAtSizes): TrialSummary[] {
   return manifest.variants.flatMap((v) =>
     v.trials.map((id, i) => {
       const r = records.get(id);
@@ -58,7 +61,9 @@ export function trialSummaries(manifest: Manifest, records: ReadonlyMap<string, 
       if (!r) return { variant: v.name, seed, trial: id, status: 'missing' as const, metrics: null, wallSeconds: null };
       if (r.status === 'failed') return { variant: v.name, seed, trial: id, status: 'failed' as const, metrics: null, wallSeconds: r.wallSeconds, error: r.error };
       const { top1, top5, testLoss, inputSize, plugins } = r.summary;
-      return { variant: v.name, seed, trial: id, status: 'done' as const, metrics: { top1, top5, testLoss, inputSize, plugins }, wallSeconds: r.wallSeconds };
+      const atSizes = evalAt?.get(id);
+      const metrics = { top1, top5, testLoss, inputSize, plugins, ...(atSizes ? { evalAt: atSizes } : {}) };
+      return { variant: v.name, seed, trial: id, status: 'done' as const, metrics, wallSeconds: r.wallSeconds };
     }),
   );
 }

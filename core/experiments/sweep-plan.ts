@@ -15,9 +15,38 @@ const RESERVED: Record<string, string> = {
 };
 
 /**
- * Parses one `--grid` flag, `path=v1,v2,...`: each value is read as a YAML scalar (`0.1` a number,
- * `true` a boolean, `cosine` a string). A malformed flag, a reserved path or a repeated value is a
- * USAGE error.
+ * Splits `raw` at the commas outside YAML flow collections and quotes, so `false,{a: 1, b: 2}` is two
+ * values; null when a bracket or quote is left open.
+ */
+function splitValues(raw: string): string[] | null {
+  const out: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '{' || ch === '[') depth += 1;
+    else if (ch === '}' || ch === ']') depth -= 1;
+    else if (ch === ',' && depth === 0) {
+      out.push(raw.slice(start, i).trim());
+      start = i + 1;
+    }
+    if (depth < 0) return null;
+  }
+  if (quote || depth !== 0) return null;
+  out.push(raw.slice(start).trim());
+  return out;
+}
+
+/**
+ * Parses one `--grid` flag, `path=v1,v2,...`: each value is read as YAML (`0.1` a number, `true` a
+ * boolean, `cosine` a string, `{trustCoefficient: 0.001, clip: true}` a mapping merged over the
+ * config's section; commas inside `{}`/`[]` do not split). So `plugins.NAME=false,{}` sweeps a
+ * plugin off and on with the config's options. A malformed flag, a reserved path or a repeated
+ * value is a USAGE error.
  */
 export function parseGridFlag(flag: string): GridAxis {
   const at = flag.indexOf('=');
@@ -27,12 +56,23 @@ export function parseGridFlag(flag: string): GridAxis {
     throw new UsageError(`--grid ${flag}: expected path=value1,value2,... (e.g. --grid optimizer.lr=0.05,0.1)`);
   }
   if (RESERVED[path]) throw new UsageError(`--grid ${path}: ${RESERVED[path]}`);
-  const texts = raw.split(',').map((v) => v.trim());
+  const texts = splitValues(raw);
+  if (!texts) throw new UsageError(`--grid ${flag}: a bracket or quote is not closed; write mappings as {key: value, ...}`);
   if (texts.some((t) => t === '')) throw new UsageError(`--grid ${flag}: an empty value; write values separated by single commas`);
-  const values = texts.map((t) => parseYaml(t) as unknown);
+  const values = texts.map((t) => {
+    try {
+      return parseYaml(t) as unknown;
+    } catch (err) {
+      throw new UsageError(`--grid ${flag}: value ${t} is not valid YAML (${oneLineMessage(err)}); write a scalar or a flow mapping such as {lr: 0.1}`);
+    }
+  });
   const seen = new Set(texts);
   if (seen.size !== texts.length) throw new UsageError(`--grid ${flag}: a value is repeated; give each value once`);
   return { path, values };
+}
+
+function oneLineMessage(err: unknown): string {
+  return (err as Error).message.split('\n')[0]!;
 }
 
 /** Checks that no path is given by two --grid flags. */

@@ -11,9 +11,13 @@
  * use a projection: 1x1 conv (stride 2) + BN (the paper's option B; option A's zero-padded identity
  * is not implemented). Options:
  * - `variant`: 'a' or 'b' (or unset): the standard network; 'b' only moves the stride inside
- *   bottleneck blocks, which these networks do not have. 'd': ResNet-D shortcut, 2x2 average pool
- *   stride 2 + 1x1 conv stride 1 + BN. 'c' (deep 3-conv stem) is rejected: the CIFAR stem is
- *   already a single 3x3 conv.
+ *   bottleneck blocks, which these networks do not have. 'c': ResNet-C at this scale. On ImageNet
+ *   (seed 004) C replaces the 7x7 stride-2 stem conv by three 3x3 convs of c/2, c/2 and c channels
+ *   (32, 32, 64), the first of stride 2. The CIFAR stem is one 3x3 stride-1 conv of c = 16w
+ *   channels, so here C makes it three 3x3 stride-1 conv-BN-ReLU of c/2, c/2, c (8w, 8w, 16w):
+ *   the same output shape, a 7x7 receptive field instead of 3x3, two more non-linearities
+ *   (`stem_conv{1,2,3}`). 'd': ResNet-D shortcut, 2x2 average pool stride 2 + 1x1 conv stride 1 +
+ *   BN (the shortcut only; unlike the ImageNet 'd', not combined with C's stem).
  * - `zeroGamma`: gamma of each block's last BN (`stage{S}_block{B}_bn2`) starts at 0.
  * - `width`: multiplies all channel counts.
  */
@@ -23,6 +27,7 @@ import { ModelError } from '../errors.js';
 import type { InputShape, ModelBuilder, ModelSpec } from './types.js';
 import {
   basicBlock,
+  type BuildContext,
   checkShapes,
   classifierHead,
   convBnRelu,
@@ -32,6 +37,16 @@ import {
 } from './layers.js';
 
 export const CIFAR_RESNET_CHANNELS = [16, 32, 64] as const;
+
+/** The stem: one 3x3 conv of c = 16w channels, or with `deep` (ResNet-C) three 3x3 convs of c/2, c/2, c. */
+function stem(ctx: BuildContext, x: tf.SymbolicTensor, deep: boolean): tf.SymbolicTensor {
+  const c = scaleChannels(CIFAR_RESNET_CHANNELS[0], ctx.width);
+  if (!deep) return convBnRelu(ctx, x, { filters: c, kernelSize: 3, prefix: 'stem' });
+  const half = scaleChannels(CIFAR_RESNET_CHANNELS[0] / 2, ctx.width);
+  x = convBnRelu(ctx, x, { filters: half, kernelSize: 3, prefix: 'stem', suffix: 1 });
+  x = convBnRelu(ctx, x, { filters: half, kernelSize: 3, prefix: 'stem', suffix: 2 });
+  return convBnRelu(ctx, x, { filters: c, kernelSize: 3, prefix: 'stem', suffix: 3 });
+}
 
 /** Builder for the CIFAR ResNet of the given depth (6n+2). */
 export function cifarResNet(depth: number): ModelBuilder {
@@ -43,16 +58,13 @@ export function cifarResNet(depth: number): ModelBuilder {
     const ctx = resolveContext(spec);
     checkShapes(spec.name, input.channels, numClasses);
     const variant = spec.variant ?? 'a';
-    if (variant !== 'a' && variant !== 'b' && variant !== 'd') {
-      throw new ModelError(
-        `Model "${spec.name}": variant must be 'a', 'b' or 'd' for CIFAR ResNets, got ${String(spec.variant)} ` +
-          `('c' replaces the ImageNet 7x7 stem, which CIFAR ResNets do not have).`,
-      );
+    if (!['a', 'b', 'c', 'd'].includes(variant)) {
+      throw new ModelError(`Model "${spec.name}": variant must be one of 'a', 'b', 'c', 'd', got ${String(spec.variant)}.`);
     }
     const zeroGamma = spec.zeroGamma ?? false;
 
     const inputs = imageInput(input.channels);
-    let x = convBnRelu(ctx, inputs, { filters: scaleChannels(CIFAR_RESNET_CHANNELS[0], ctx.width), kernelSize: 3, prefix: 'stem' });
+    let x = stem(ctx, inputs, variant === 'c');
     CIFAR_RESNET_CHANNELS.forEach((base, s) => {
       for (let b = 0; b < blocksPerStage; b++) {
         x = basicBlock(ctx, x, {

@@ -6,3 +6,4 @@
 export { assignAll, cloneVariables, disposeVariables, loadVariables, restoreWeights, swapInWeights } from './weights.js';
 export type { VariableMap, WeightMap } from './weights.js';
 export { cumulativeMomentum, firstNonFiniteBatchNorm, hostImages, recomputeBatchNormStats } from './batch-norm.js';
+export { reportFinalWeights } from './final-weights-report.js';

@@ -3,7 +3,7 @@ import { PluginConflictError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
-import { assignAll, cloneVariables, disposeVariables, loadVariables, restoreWeights, swapInWeights, type VariableMap } from '../../core/weights/index.js';
+import { assignAll, cloneVariables, disposeVariables, loadVariables, reportFinalWeights, restoreWeights, swapInWeights, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { parsePluginOptions } from '../../core/plugin-options.js';
 import { emaBlend, emaDecay } from './math.js';
@@ -11,7 +11,7 @@ import { emaBlend, emaDecay } from './math.js';
 /** Name under which this plugin taps hooks and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'ema';
 
-/** Options: decay, optional decay warmup, update interval, and where the EMA weights are used. */
+/** Options: decay, optional decay warmup, update interval, where the EMA weights are used, and whether the replaced weights are reported. */
 export const optionsSchema = z
   .object({
     decay: z.number().gt(0).lt(1).default(0.9999),
@@ -19,6 +19,8 @@ export const optionsSchema = z
     every: z.number().int().min(1).default(1),
     evaluate: z.boolean().default(true),
     export: z.boolean().default(true),
+    /** With export: before the EMA weights replace the trained ones, evaluate those once on the test split and report them (finalWeightsTop1, a report only). */
+    reportFinalWeights: z.boolean().default(true),
   })
   .strict();
 export type EmaOptions = z.output<typeof optionsSchema>;
@@ -88,6 +90,7 @@ export class EmaPlugin implements TricksterPlugin {
     });
     host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.EXPORT_AVERAGED_WEIGHTS }, async () => {
       if (!o.export || !this.shadow) return;
+      if (o.reportFinalWeights) await reportFinalWeights(host, PLUGIN_NAME);
       assignAll(allVariables(host.model), this.shadow, 'EMA weights');
       this.exported = true;
       host.report(PLUGIN_NAME, 'exported', true);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { batchNormLayers } from '../../core/models/inspect.js';
-import { recomputeBatchNormStats } from '../../core/weights/index.js';
+import { recomputeBatchNormStats, reportFinalWeights } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { parsePluginOptions } from '../../core/plugin-options.js';
 import { passLength } from './math.js';
@@ -10,11 +10,17 @@ import { passLength } from './math.js';
 /** Name under which this plugin taps hooks. */
 export const PLUGIN_NAME = 'precise-bn';
 
-/** Options: how many training batches a pass averages over, and when passes run. */
+/** Options: how many training batches a pass averages over, when passes run, and whether the replaced statistics are reported. */
 export const optionsSchema = z
   .object({
     batches: z.number().int().min(1).default(200),
     when: z.enum(['epoch', 'end']).default('epoch'),
+    /**
+     * With when 'end': before the pass, evaluate the weights with their moving statistics once on
+     * the test split and report them (finalWeightsTop1, a report only). With 'epoch' the statistics
+     * were already replaced at every evaluation, so there are no moving statistics left to report.
+     */
+    reportFinalWeights: z.boolean().default(true),
   })
   .strict();
 export type PreciseBnOptions = z.output<typeof optionsSchema>;
@@ -59,7 +65,9 @@ export class PreciseBnPlugin implements TricksterPlugin {
     });
     // After EMA's export, SWA's swap and early stopping's restore: the final weights get their statistics.
     host.hooks.afterTrain.tapPromise({ name: PLUGIN_NAME, stage: STAGE.FINAL_BATCH_NORM_PASS }, async ({ epochs }) => {
-      if (o.when === 'end') await this.recompute(host, epochs);
+      if (o.when !== 'end') return;
+      if (o.reportFinalWeights) await reportFinalWeights(host, PLUGIN_NAME);
+      await this.recompute(host, epochs);
     });
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => bag.set(PLUGIN_NAME, { json: { passes: this.passes } }));
     host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {

@@ -3,7 +3,7 @@ import { CheckpointError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
-import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, type VariableMap } from '../../core/weights/index.js';
+import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, reportFinalWeights, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { parsePluginOptions } from '../../core/plugin-options.js';
 import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from './math.js';
@@ -11,13 +11,15 @@ import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from './ma
 /** Name under which this plugin taps hooks, overrides the LR and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'swa';
 
-/** Options: when averaging starts and how often, and the optional constant SWA learning rate. */
+/** Options: when averaging starts and how often, the optional constant SWA learning rate, and whether the replaced weights are reported. */
 export const optionsSchema = z
   .object({
     start: z.union([z.number().gt(0).lt(1), z.number().int().min(1)]).default(0.75),
     every: z.number().int().min(1).default(1),
     lr: z.number().positive().nullable().default(null),
     annealEpochs: z.number().min(0).default(0),
+    /** Before the average replaces the last trained weights, evaluate those once on the test split and report them (finalWeightsTop1, a report only). */
+    reportFinalWeights: z.boolean().default(true),
   })
   .strict();
 export type SwaOptions = z.output<typeof optionsSchema>;
@@ -100,6 +102,7 @@ export class SwaPlugin implements TricksterPlugin {
       }
       // The before/after check reads the validation split only: no plugin report comes from the test split.
       const before = host.hasValidation ? await host.evaluate() : null;
+      if (o.reportFinalWeights) await reportFinalWeights(host, PLUGIN_NAME);
       assignAll(trainableVariables(host.model), this.average, 'SWA weights');
       const bnBatches = await recomputeBatchNormStats(host.model, host.trainBatches(epochs, { augment: false }));
       const after = host.hasValidation ? await host.evaluate() : null;

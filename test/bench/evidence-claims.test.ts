@@ -29,11 +29,26 @@ describe('bench/evidence/claims.yaml', () => {
       for (const ref of [...c.effect.plus, ...c.effect.minus]) {
         expect(variantsOf.get(ref.experiment), `claim ${c.id}: ${ref.experiment}/${ref.variant}`).toContain(ref.variant);
         // A plugin's metric (plugins.NAME.key) needs that plugin on in the variant; otherwise only the summary's test metrics.
+        // evalAt.N.key needs N among the experiment's evalSizes.
         const plugin = /^plugins\.([^.]+)\.\w+$/.exec(ref.metric)?.[1];
+        const size = /^evalAt\.(\d+)\.(top1|top5|testLoss)$/.exec(ref.metric)?.[1];
         if (plugin) expect(pluginsOf.get(`${ref.experiment}/${ref.variant}`), `claim ${c.id}: ${ref.metric}`).toContain(plugin);
+        else if (size) expect(file.experiments.find((e) => e.id === ref.experiment)!.evalSizes, `claim ${c.id}: ${ref.metric}`).toContain(Number(size));
         else expect(['top1', 'top5', 'testLoss']).toContain(ref.metric);
       }
     }
+  });
+
+  it('a sweep switches a plugin off and on: the larc grid plans no LARC, then LARC with the config\'s options and each trust coefficient', async () => {
+    const larc = file.experiments.find((e) => e.id === 'larc')!;
+    expect(experimentArgs(larc)).toContain('plugins.larc=false,{trustCoefficient: 0.001},{trustCoefficient: 0.02}');
+    const planned = await planVariants(larc);
+    expect(planned.map((v) => [v.name, v.config.plugins.larc])).toEqual([
+      ['plugins.larc=false', false],
+      ['plugins.larc={"trustCoefficient":0.001}', { trustCoefficient: 0.001, clip: true }],
+      ['plugins.larc={"trustCoefficient":0.02}', { trustCoefficient: 0.02, clip: true }],
+    ]);
+    for (const v of planned) expect(v.config.training.batchSize).toBe(2048);
   });
 
   it('cites seed files that exist, and the estimates add up to at most 8 hours', () => {
@@ -44,16 +59,17 @@ describe('bench/evidence/claims.yaml', () => {
   });
 
   it('builds the ablate/sweep command line from an experiment and a scale', () => {
-    const ema = file.experiments.find((e) => e.id === 'ema')!;
-    expect(experimentArgs(ema)).toEqual(['ablate', '--config', 'bench/evidence/configs/ema.yaml', '--only', 'ema', '--seeds', '3', '--epochs', '10', '--limit', '10000']);
+    const fixres = file.experiments.find((e) => e.id === 'fixres')!;
+    expect(experimentArgs(fixres)).toEqual(['ablate', '--config', 'bench/evidence/configs/fixres.yaml', '--only', 'fixres', '--seeds', '3', '--epochs', '10', '--limit', '10000']);
     const sweep = file.experiments.find((e) => e.id === 'resnet-variants')!;
     expect(experimentArgs(sweep, { seeds: 2, epochs: 1, testLimit: 100 })).toEqual([
-      'sweep', '--config', 'bench/evidence/configs/resnet-variants.yaml', '--grid', 'model.variant=a,b,d', '--seeds', '2', '--epochs', '1', '--test-limit', '100',
+      'sweep', '--config', 'bench/evidence/configs/resnet-variants.yaml', '--grid', 'model.variant=a,b,c,d', '--seeds', '2', '--epochs', '1', '--test-limit', '100',
     ]);
   });
 
   it('picks only the experiments the chosen claims need, and refuses an unknown claim', () => {
-    expect(experimentsFor(file, ['larc-1e-3']).map((e) => e.id)).toEqual(['batch-size', 'larc']);
+    expect(experimentsFor(file, ['larc-1e-3']).map((e) => e.id)).toEqual(['larc']);
+    expect(experimentsFor(file, ['batch-size', 'larc-1e-3']).map((e) => e.id)).toEqual(['batch-size', 'larc']);
     expect(experimentsFor(file, []).length).toBe(file.experiments.length);
     expect(() => experimentsFor(file, ['emma'])).toThrow(/--claim emma: no such claim/);
   });
@@ -70,7 +86,7 @@ describe('bench/evidence/claims.yaml', () => {
     badRef.claims[0]!.effect.plus[0].experiment = 'batch-sise';
     expect(() => loadClaims(write(badRef))).toThrow(/claim batch-size: no experiment "batch-sise"/);
     const noOnly = structuredClone(raw);
-    delete noOnly.experiments.find((e) => e.id === 'ema')!.only;
+    delete noOnly.experiments.find((e) => e.id === 'fixres')!.only;
     expect(() => loadClaims(write(noOnly))).toThrow(/an ablate experiment needs `only`/);
     const badSeed = structuredClone(raw);
     badSeed.claims[0]!.seeds = ['seed-1.txt'];

@@ -12,19 +12,25 @@ const file = loadClaims();
 const ema = file.experiments.find((e) => e.id === 'ema')!;
 const emaClaim = file.claims.find((c) => c.id === 'ema')!;
 
-/** A summary of the ema experiment (made by the claims file's command) with these per-seed top-1 values. */
-function writeEmaSummary(resultsDir: string, full: number[], off: number[], args = experimentArgs(ema)): void {
-  const trial = (variant: string, top1: number, seed: number): TrialSummary => ({
+/**
+ * A summary of the ema experiment (made by the claims file's command, a sweep over the decay) with
+ * these per-seed top-1 values of the EMA weights and of the final weights the plugin reports.
+ */
+function writeEmaSummary(resultsDir: string, emaTop1: number[], finalTop1: number[], args = experimentArgs(ema), evalSizes?: number[]): void {
+  const trial = (variant: string, top1: number, final: number, seed: number): TrialSummary => ({
     variant,
     seed,
     trial: `${variant}-s${seed}`,
     status: 'done',
-    metrics: { top1, top5: 1, testLoss: 0.3, inputSize: 28, plugins: {} },
+    metrics: { top1, top5: 1, testLoss: 0.3, inputSize: 28, plugins: { ema: { exported: true, finalWeightsTop1: final } } },
     wallSeconds: 60,
   });
   writeSummary(resultsDir, {
-    experiment: { id: 'ema', args, command: commandLine(args), finished: '2026-12-01T00:00:00.000Z', commit: 'abc1234', runSeconds: 600, trialSeconds: 1200, machine: { cpu: 'test', cores: 2, loadAverageAtStart: 0.1 }, trials: 6, failed: 0 },
-    trials: [...full.map((v, i) => trial('full', v, i + 1)), ...off.map((v, i) => trial('base', v, i + 1)), ...off.map((v, i) => trial('-ema', v, i + 1))],
+    experiment: { id: 'ema', args, command: commandLine(args), finished: '2026-12-01T00:00:00.000Z', commit: 'abc1234', runSeconds: 600, trialSeconds: 1200, machine: { cpu: 'test', cores: 2, loadAverageAtStart: 0.1 }, trials: 6, failed: 0, ...(evalSizes ? { evalSizes } : {}) },
+    trials: [
+      ...emaTop1.map((v, i) => trial('plugins.ema.decay=0.99', v - 0.01, finalTop1[i]!, i + 1)),
+      ...emaTop1.map((v, i) => trial('plugins.ema.decay=0.995', v, finalTop1[i]!, i + 1)),
+    ],
     configs: {},
     tableJson: '{}',
     tableMd: '(table)',
@@ -64,7 +70,7 @@ describe('bench/evidence/readme.ts', () => {
     expect(effect.interval!.low).toBeCloseTo(expected.low, 12);
     const section = evidenceSection(file, results);
     expect(section).toMatch(/\| ema \|.*\| \+0\.87 \[\+0\.\d\d, \+1\.\d\d\], n = 3 \(per seed \+1\.00 \+0\.80 \+0\.80\) \| reproduced \|/);
-    expect(section).toMatch(/\| ema \| `node bin\/trickster\.js ablate .*` \| 0\.19 \| finished 2026-12-01 at commit abc1234: trials 20 min in all, last invocation 10 min wall/);
+    expect(section).toMatch(/\| ema \| `node bin\/trickster\.js sweep .*` \| 0\.19 \| finished 2026-12-01 at commit abc1234: trials 20 min in all, last invocation 10 min wall/);
 
     writeEmaSummary(results, [0.89, 0.9, 0.895], [0.9, 0.91, 0.904]);
     expect(claimEffect(emaClaim, new Map([['ema', readSummary(results, 'ema')!]])).verdict).toBe('not reproduced');
@@ -75,7 +81,9 @@ describe('bench/evidence/readme.ts', () => {
   it('treats a summary made by another command as not measured yet', () => {
     const results = tempRunDir('evidence-results-');
     writeEmaSummary(results, [0.9, 0.91, 0.905], [0.89, 0.902, 0.897], experimentArgs(ema, { seeds: 2, epochs: 1 }));
-    expect(evidenceSection(file, results)).toMatch(/\| ema \|.*not measured yet \(the summary of ema was made by `node bin\/trickster\.js ablate .* --seeds 2 --epochs 1`.*\| not measured yet \|/);
+    expect(evidenceSection(file, results)).toMatch(/\| ema \|.*not measured yet \(the summary of ema was made by `node bin\/trickster\.js sweep .* --seeds 2 --epochs 1`.*\| not measured yet \|/);
+    writeEmaSummary(results, [0.9, 0.91, 0.905], [0.89, 0.902, 0.897], experimentArgs(ema), [32]);
+    expect(evidenceSection(file, results)).toMatch(/\| ema \|.*not measured yet \(the summary of ema evaluated its models at sizes 32, the claims file asks for none\).*\| not measured yet \|/);
   });
 
   it('fails loudly on a malformed summary, naming the file, and leaves the README as it was', () => {

@@ -8,6 +8,16 @@ describe('sweep grids', () => {
     expect(parseGridFlag('optimizer.nesterov=true,false')).toEqual({ path: 'optimizer.nesterov', values: [true, false] });
   });
 
+  it('values may be YAML flow mappings, commas inside them do not split: a plugin off, on as configured, and on with options', () => {
+    const axis = parseGridFlag('plugins.larc=false,{},{trustCoefficient: 0.001, clip: true}');
+    expect(axis).toEqual({ path: 'plugins.larc', values: [false, {}, { trustCoefficient: 0.001, clip: true }] });
+    expect(gridPoints([axis]).map(pointName)).toEqual(['plugins.larc=false', 'plugins.larc={}', 'plugins.larc={"trustCoefficient":0.001,"clip":true}']);
+    expect(parseGridFlag("data.dir='a,b',c")).toEqual({ path: 'data.dir', values: ['a,b', 'c'] });
+    expect(() => parseGridFlag('plugins.larc=false,{trustCoefficient: 0.001')).toThrow(/^--grid plugins.larc=false,\{trustCoefficient: 0.001: a bracket or quote is not closed/);
+    expect(() => parseGridFlag('plugins.larc=false,{a: 1}}')).toThrow(/a bracket or quote is not closed/);
+    expect(() => parseGridFlag('plugins.larc=false,{a: 1, a: 2}')).toThrow(/value \{a: 1, a: 2\} is not valid YAML/);
+  });
+
   it('malformed, reserved and repeated grids are USAGE errors that say how to write them', () => {
     expect(() => parseGridFlag('optimizer.lr')).toThrow(/^--grid optimizer.lr: expected path=value1,value2,\.\.\./);
     expect(() => parseGridFlag('optimizer..lr=1')).toThrow(/expected path=value1/);

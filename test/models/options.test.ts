@@ -94,11 +94,43 @@ describe('CIFAR ResNet variant d', () => {
     }
   });
 
-  it("'b' is the same network as 'a'; 'c' is rejected", () => {
+  it("'b' is the same network as 'a'; an unknown variant is refused", () => {
     const a = build({ name: 'resnet20', seed: 1 });
     const b = build({ name: 'resnet20', variant: 'b', seed: 1 });
     expect(b.layers.map((l) => l.name)).toEqual(a.layers.map((l) => l.name));
-    expect(() => build({ name: 'resnet20', variant: 'c' })).toThrow(/variant must be 'a', 'b' or 'd'/);
+    expect(() => build({ name: 'resnet20', variant: 'e' as ModelSpec['variant'] })).toThrow(/variant must be one of 'a', 'b', 'c', 'd', got e/);
+  });
+});
+
+describe('CIFAR ResNet variant c', () => {
+  it('replaces the one 3x3 stem conv (16) by three stride-1 3x3 conv-BN-ReLU of 8, 8, 16 channels; the rest is unchanged', () => {
+    const a = build({ name: 'resnet20', seed: 1 });
+    const c = build({ name: 'resnet20', variant: 'c', seed: 1 });
+    expect(config(a, 'stem_conv')).toMatchObject({ kernelSize: [3, 3], strides: [1, 1], filters: 16 });
+    const names = c.layers.map((l) => l.name);
+    expect(names).not.toContain('stem_conv');
+    expect(names.slice(0, 10)).toEqual(['input', 'stem_conv1', 'stem_bn1', 'stem_relu1', 'stem_conv2', 'stem_bn2', 'stem_relu2', 'stem_conv3', 'stem_bn3', 'stem_relu3']);
+    for (const [i, filters] of [8, 8, 16].entries()) {
+      expect(config(c, `stem_conv${i + 1}`)).toMatchObject({ kernelSize: [3, 3], strides: [1, 1], filters, useBias: false });
+    }
+    expect(c.getLayer('stage1_block1_conv1').inboundNodes[0]!.inboundLayers[0]!.name).toBe('stem_relu3');
+    // After the stem the networks are the same: same layers, same output shape of the stem.
+    expect(names.slice(10)).toEqual(a.layers.map((l) => l.name).slice(4));
+    expect(c.getLayer('stem_relu3').outputShape).toEqual(a.getLayer('stem_relu').outputShape);
+    expect(layerClasses(c)).not.toContain('AveragePooling2D');
+    // Widths scale with `width`.
+    const half = build({ name: 'resnet20', variant: 'c', width: 0.5 });
+    expect([1, 2, 3].map((i) => config(half, `stem_conv${i}`)['filters'])).toEqual([4, 4, 8]);
+  });
+
+  it('adds the stem parameters and nothing else (CIFAR 32x32x3: 3x3x3x8 + 3x3x8x8 + 3x3x8x16 convs, 3 BNs, vs 3x3x3x16 + 1 BN)', () => {
+    const a = parameterCounts(build({ name: 'resnet20' }));
+    const c = parameterCounts(build({ name: 'resnet20', variant: 'c' }));
+    const stemA = 3 * 3 * 3 * 16 + 2 * 16;
+    const stemC = 3 * 3 * 3 * 8 + 3 * 3 * 8 * 8 + 3 * 3 * 8 * 16 + 2 * (8 + 8 + 16);
+    expect(c.trainable - a.trainable).toBe(stemC - stemA); // 2,008 − 464 = 1,544
+    expect(c.trainable).toBe(274_018);
+    expect(c.nonTrainable - a.nonTrainable).toBe(2 * (8 + 8 + 16) - 2 * 16); // moving mean and variance
   });
 });
 

@@ -5,6 +5,7 @@ import type { TricksterConfig } from '../../core/config/schema.js';
 import type { EvalContext, EvalMetrics, PluginState, StateBag, StepContext } from '../../core/contexts.js';
 import { useBackend } from '../../core/backends/resolve.js';
 import { ConfigError, PluginConflictError } from '../../core/errors.js';
+import { STAGE } from '../../core/hook-stages.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
@@ -31,6 +32,8 @@ function tinyModel(): tf.LayersModel {
 function fakeHost(model: tf.LayersModel) {
   const warnings: string[] = [];
   const reports: Record<string, unknown> = {};
+  /** What each evaluate() call read: its split and the dense bias. */
+  const evaluations: { split: string; bias: number[] }[] = [];
   const host: PluginHost = {
     hooks: createHooks(),
     hyper: new HyperParams(0.1, 0),
@@ -46,7 +49,10 @@ function fakeHost(model: tf.LayersModel) {
     trainBatches: async function* () {},
     normalization: { mean: [0], std: [1] },
     numClasses: 2,
-    evaluate: async () => ({ loss: 0, top1: 0, top5: 0, count: 0 }),
+    evaluate: async (o) => {
+      evaluations.push({ split: o?.split ?? 'validation', bias: Array.from(allVariables(model)['dense/bias']!.dataSync()) });
+      return { loss: 0.25, top1: 0.5, top5: 1, count: 4 };
+    },
     requireValidation: () => {},
     hasValidation: true,
     setFinalInputSize: () => {},
@@ -54,7 +60,7 @@ function fakeHost(model: tf.LayersModel) {
       reports[key] = value;
     },
   };
-  return { host, warnings, reports };
+  return { host, warnings, reports, evaluations };
 }
 
 const RUN: RunContext = { epochs: 1, stepsPerEpoch: 4 };
@@ -167,13 +173,17 @@ describe('ema taps', () => {
   it('with export: the final weights are the shadow and the final evaluation swaps nothing', async () => {
     const model = tinyModel();
     const p = plugin({ decay: 0.5 });
-    const { host, reports } = fakeHost(model);
+    const { host, reports, evaluations } = fakeHost(model);
     p.apply(host);
     await host.hooks.setup.promise(RUN);
     shiftWeights(model, 2);
     host.hooks.afterOptimizerStep.call(step(1));
     const shadow = values(p.shadowWeights!);
+    const trained = values(allVariables(model));
     await host.hooks.afterTrain.promise(RUN);
+    // The trained weights were evaluated once on the test split before the shadow replaced them.
+    expect(evaluations).toEqual([{ split: 'test', bias: trained['dense/bias']! }]);
+    expect(reports).toMatchObject({ finalWeightsTop1: 0.5, finalWeightsTop5: 1, finalWeightsTestLoss: 0.25 });
     expect(values(allVariables(model))).toEqual(shadow);
     await host.hooks.beforeEval.promise(evalCtx('final'));
     shiftWeights(model, 1); // would be undone by a (wrong) swap back
@@ -182,10 +192,21 @@ describe('ema taps', () => {
     expect(reports.exported).toBe(true);
   });
 
-  it('without export or evaluate, leaves the trained weights everywhere', async () => {
+  it('with reportFinalWeights false, exports without evaluating', async () => {
+    const model = tinyModel();
+    const p = plugin({ decay: 0.5, reportFinalWeights: false });
+    const { host, reports, evaluations } = fakeHost(model);
+    p.apply(host);
+    await host.hooks.setup.promise(RUN);
+    await host.hooks.afterTrain.promise(RUN);
+    expect(evaluations).toEqual([]);
+    expect(reports).toEqual({ exported: true });
+  });
+
+  it('without export or evaluate, leaves the trained weights everywhere (and reports nothing: they are the final ones)', async () => {
     const model = tinyModel();
     const p = plugin({ decay: 0.5, export: false, evaluate: false });
-    const { host } = fakeHost(model);
+    const { host, evaluations } = fakeHost(model);
     p.apply(host);
     await host.hooks.setup.promise(RUN);
     shiftWeights(model, 2);
@@ -200,6 +221,7 @@ describe('ema taps', () => {
     await host.hooks.afterTrain.promise(RUN);
     expect(seen).toEqual(trained);
     expect(values(allVariables(model))).toEqual(trained);
+    expect(evaluations).toEqual([]);
   });
 
   it('round-trips its shadow weights through the checkpoint state', async () => {
@@ -236,7 +258,7 @@ describe('ema config', () => {
   it('is switched off by false, on with defaults by {}', async () => {
     expect((await plugins(false)).map((p) => p.name)).not.toContain('ema');
     expect((await plugins({})).map((p) => p.name)).toContain('ema');
-    expect(optionsSchema.parse({})).toEqual({ decay: 0.9999, warmup: false, every: 1, evaluate: true, export: true });
+    expect(optionsSchema.parse({})).toEqual({ decay: 0.9999, warmup: false, every: 1, evaluate: true, export: true, reportFinalWeights: true });
   });
 
   it('names the key path of a bad option', async () => {
@@ -266,7 +288,12 @@ class WeightProbe implements TricksterPlugin {
   readonly after: number[][] = [];
   /** Eval loss of the weights evaluated (EMA) and of the trained weights, per epoch. */
   readonly losses: { evaluated: number; trained: number }[] = [];
+  /** Test metrics of the trained weights, read just before EMA exports its own. */
+  finalTrained: EvalMetrics | undefined;
   apply(host: PluginHost): void {
+    host.hooks.afterTrain.tapPromise({ name: this.name, stage: STAGE.EXPORT_AVERAGED_WEIGHTS - 1 }, async () => {
+      this.finalTrained = await host.evaluate({ split: 'test' });
+    });
     const read = () => Array.from(allVariables(host.model)['head_dense/kernel']!.dataSync().slice(0, 8));
     host.hooks.afterEpoch.tapPromise(this.name, async () => void this.raw.push(read()));
     host.hooks.beforeEval.tapPromise({ name: this.name, stage: 0 }, async ({ phase }) => {
@@ -294,7 +321,10 @@ describe('ema end to end (Fashion-MNIST subset)', () => {
     }
     const exported = values(allVariables(trainer.model));
     expect(exported).toEqual(values(ema.shadowWeights!));
-    expect(summary.plugins.ema).toEqual({ exported: true });
+    // Beside the EMA's test metrics (the summary's), the trained weights' on the same test split.
+    const t = probe.finalTrained!;
+    expect(summary.plugins.ema).toEqual({ exported: true, finalWeightsTop1: t.top1, finalWeightsTop5: t.top5, finalWeightsTestLoss: t.loss });
+    expect(t.loss).not.toBe(summary.testLoss);
     // The metrics of each epoch are those of the EMA weights, not of the trained ones.
     for (const l of probe.losses) expect(Math.abs(l.evaluated - l.trained)).toBeGreaterThan(1e-4);
     expect(summary.top1).toBeGreaterThan(0.2); // 10 classes: well above chance, so the BN statistics averaged sensibly

@@ -40,6 +40,8 @@ const BATCHES = [hostBatch([1, 2, 3, 4]), hostBatch([5, 5, 9, 9]), hostBatch([0,
 function fakeHost(model: tf.LayersModel, batches: HostBatch[] = BATCHES) {
   const warnings: string[] = [];
   const reports: Record<string, unknown> = {};
+  /** What each evaluate() call read: its split and the BN moving statistics. */
+  const evaluations: { split: string; stats: number[] }[] = [];
   const host: PluginHost = {
     hooks: createHooks(),
     hyper: new HyperParams(0.1, 0),
@@ -57,7 +59,10 @@ function fakeHost(model: tf.LayersModel, batches: HostBatch[] = BATCHES) {
     },
     normalization: { mean: [0], std: [1] },
     numClasses: 2,
-    evaluate: async () => ({ loss: 0, top1: 0, top5: 0, count: 0 }),
+    evaluate: async (o) => {
+      evaluations.push({ split: o?.split ?? 'validation', stats: bnStats(model) });
+      return { loss: 0.25, top1: 0.5, top5: 1, count: 4 };
+    },
     requireValidation: () => {},
     hasValidation: true,
     setFinalInputSize: () => {},
@@ -65,7 +70,7 @@ function fakeHost(model: tf.LayersModel, batches: HostBatch[] = BATCHES) {
       reports[key] = value;
     },
   };
-  return { host, warnings, reports };
+  return { host, warnings, reports, evaluations };
 }
 
 const RUN: RunContext = { epochs: 1, stepsPerEpoch: 3 };
@@ -103,9 +108,9 @@ describe('precise-bn taps', () => {
     expect(reports).toEqual({ passes: 2, batches: 3 });
   });
 
-  it("when 'end' with batches 2: only after training, over the first 2 batches", async () => {
+  it("when 'end' with batches 2: only after training, over the first 2 batches; the moving statistics reported on test first", async () => {
     const model = tinyModel();
-    const { host } = fakeHost(model);
+    const { host, reports, evaluations } = fakeHost(model);
     plugin({ when: 'end', batches: 2 }).apply(host);
     await host.hooks.setup.promise(RUN);
     await host.hooks.beforeEval.promise(evalCtx('epoch'));
@@ -114,6 +119,21 @@ describe('precise-bn taps', () => {
     const [mean, variance] = bnStats(model);
     expect(mean).toBeCloseTo((2.5 + 7) / 2, 5);
     expect(variance).toBeCloseTo((1.25 + 4) / 2, 5);
+    expect(evaluations).toEqual([{ split: 'test', stats: [0, 1] }]); // once, before the pass
+    expect(reports).toEqual({ passes: 1, batches: 2, finalWeightsTop1: 0.5, finalWeightsTop5: 1, finalWeightsTestLoss: 0.25 });
+  });
+
+  it("when 'epoch', or with reportFinalWeights false, evaluates nothing itself", async () => {
+    for (const options of [{}, { when: 'end', reportFinalWeights: false }]) {
+      const model = tinyModel();
+      const { host, reports, evaluations } = fakeHost(model);
+      plugin(options).apply(host);
+      await host.hooks.setup.promise(RUN);
+      await host.hooks.afterTrain.promise(RUN);
+      await host.hooks.beforeEval.promise(evalCtx('final'));
+      expect(evaluations).toEqual([]);
+      expect(reports.finalWeightsTop1).toBeUndefined();
+    }
   });
 
   it('a NaN statistic is a NumericError naming the layer', async () => {
@@ -165,7 +185,7 @@ describe('precise-bn config', () => {
   it('is switched off by false, on with defaults by {}', async () => {
     expect((await plugins(false)).map((p) => p.name)).not.toContain('precise-bn');
     expect((await plugins({})).map((p) => p.name)).toContain('precise-bn');
-    expect(optionsSchema.parse({})).toEqual({ batches: 200, when: 'epoch' });
+    expect(optionsSchema.parse({})).toEqual({ batches: 200, when: 'epoch', reportFinalWeights: true });
   });
 
   it('names the key path of a bad option', async () => {

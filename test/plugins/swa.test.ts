@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
-import type { EpochContext, PluginState, StateBag, StepContext } from '../../core/contexts.js';
+import type { EpochContext, EvalMetrics, PluginState, StateBag, StepContext } from '../../core/contexts.js';
+import { STAGE } from '../../core/hook-stages.js';
 import type { HostBatch } from '../../core/data/types.js';
 import { ConfigError, PluginConflictError } from '../../core/errors.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
@@ -35,10 +36,11 @@ function hostBatch(values: number[]): HostBatch {
   return { x: Float32Array.from(values), labels: new Int32Array(values.length / 4), size: values.length / 4, height: 2, width: 2, channels: 1 };
 }
 
-/** A host with real hooks and LR service around `model`; `top1s` are what successive evaluate() calls return. */
+/** A host with real hooks and LR service around `model`; `top1s` are what successive evaluate() calls return, `evaluations` what each read (split, first dense kernel value). */
 function fakeHost(model: tf.LayersModel, options: { batches?: HostBatch[]; top1s?: number[] } = {}) {
   const warnings: string[] = [];
   const reports: Record<string, unknown> = {};
+  const evaluations: { split: string; kernel: number }[] = [];
   const top1s = [...(options.top1s ?? [])];
   const host: PluginHost = {
     hooks: createHooks(),
@@ -57,7 +59,10 @@ function fakeHost(model: tf.LayersModel, options: { batches?: HostBatch[]; top1s
     },
     normalization: { mean: [0], std: [1] },
     numClasses: 2,
-    evaluate: async () => ({ loss: 0, top1: top1s.shift() ?? 0, top5: 1, count: 1 }),
+    evaluate: async (o) => {
+      evaluations.push({ split: o?.split ?? 'validation', kernel: model.getLayer('dense').getWeights()[0]!.dataSync()[0]! });
+      return { loss: 0, top1: top1s.shift() ?? 0, top5: 1, count: 1 };
+    },
     requireValidation: () => {},
     hasValidation: true,
     setFinalInputSize: () => {},
@@ -65,7 +70,7 @@ function fakeHost(model: tf.LayersModel, options: { batches?: HostBatch[]; top1s
       reports[key] = value;
     },
   };
-  return { host, warnings, reports };
+  return { host, warnings, reports, evaluations };
 }
 
 const run = (epochs: number): RunContext => ({ epochs, stepsPerEpoch: 4 });
@@ -168,11 +173,11 @@ describe('swa taps', () => {
     expect(() => plugin({ lr: null }).apply(host)).not.toThrow(); // keeps the schedule: claims nothing
   });
 
-  it('at the end swaps the average in, recomputes BN over the training batches, reports n and top-1', async () => {
+  it('at the end swaps the average in, recomputes BN over the training batches, reports n, top-1 and the last weights on test', async () => {
     const model = tinyModel();
     const batches = [hostBatch([1, 2, 3, 4]), hostBatch([5, 6, 7, 8, 0, 0, 0, 0])];
     const p = plugin({ start: 1 });
-    const { host, reports } = fakeHost(model, { batches, top1s: [0.5, 0.75] });
+    const { host, reports, evaluations } = fakeHost(model, { batches, top1s: [0.5, 0.6, 0.75] });
     p.apply(host);
     await host.hooks.setup.promise(run(2));
     for (const [e, k] of [3, 5].entries()) {
@@ -186,7 +191,25 @@ describe('swa taps', () => {
     const [, , mean, variance] = model.getLayer('bn').getWeights();
     expect(mean!.dataSync()[0]).toBeCloseTo((2.5 + 3.25) / 2, 5);
     expect(variance!.dataSync()[0]).toBeCloseTo((1.25 + 11.1875) / 2, 5);
-    expect(reports).toEqual({ averaged: 2, bnBatches: 2, valTop1Before: 0.5, valTop1After: 0.75 });
+    // Validation before the swap, the test split once on the last trained weights (kernel 5), validation after (the average, 4).
+    expect(evaluations).toEqual([
+      { split: 'validation', kernel: 5 },
+      { split: 'test', kernel: 5 },
+      { split: 'validation', kernel: 4 },
+    ]);
+    expect(reports).toEqual({ averaged: 2, bnBatches: 2, valTop1Before: 0.5, valTop1After: 0.75, finalWeightsTop1: 0.6, finalWeightsTop5: 1, finalWeightsTestLoss: 0 });
+  });
+
+  it('with reportFinalWeights false evaluates nothing on the test split', async () => {
+    const model = tinyModel();
+    const p = plugin({ start: 1, reportFinalWeights: false });
+    const { host, reports, evaluations } = fakeHost(model, { batches: [hostBatch([1, 2, 3, 4])] });
+    p.apply(host);
+    await host.hooks.setup.promise(run(1));
+    await host.hooks.afterEpoch.promise(epochCtx(0, 1));
+    await host.hooks.afterTrain.promise(run(1));
+    expect(evaluations.map((e) => e.split)).toEqual(['validation', 'validation']);
+    expect(reports.finalWeightsTop1).toBeUndefined();
   });
 
   it('warns and keeps the trained weights when nothing was averaged', async () => {
@@ -244,7 +267,7 @@ describe('swa config', () => {
   it('is switched off by false, on with defaults by {}', async () => {
     expect((await plugins(false)).map((p) => p.name)).not.toContain('swa');
     expect((await plugins({})).map((p) => p.name)).toContain('swa');
-    expect(optionsSchema.parse({})).toEqual({ start: 0.75, every: 1, lr: null, annealEpochs: 0 });
+    expect(optionsSchema.parse({})).toEqual({ start: 0.75, every: 1, lr: null, annealEpochs: 0, reportFinalWeights: true });
   });
 
   it('names the key path of a bad option', async () => {
@@ -259,9 +282,14 @@ describe('swa config', () => {
 class SnapshotProbe implements TricksterPlugin {
   readonly name = 'snapshot-probe';
   readonly snapshots: Record<string, number[]>[] = [];
+  /** Test metrics of the last trained weights, read just before SWA swaps its average in. */
+  lastTrained: EvalMetrics | undefined;
   apply(host: PluginHost): void {
     host.hooks.afterEpoch.tapPromise({ name: this.name, stage: 10 }, async () => {
       this.snapshots.push(values(trainableVariables(host.model)));
+    });
+    host.hooks.afterTrain.tapPromise({ name: this.name, stage: STAGE.SWAP_IN_SWA_AVERAGE - 1 }, async () => {
+      this.lastTrained = await host.evaluate({ split: 'test' });
     });
   }
 }
@@ -277,6 +305,10 @@ describe('swa end to end (Fashion-MNIST subset)', () => {
     expect(report.averaged).toBe(2);
     expect(report.bnBatches).toBe(8); // one pass over 512 images at batch 64
     expect(report.valTop1After).toBeGreaterThan(0.2);
+    // The last trained weights on the test split, beside the average's (the summary's top1).
+    expect(report.finalWeightsTop1).toBe(probe.lastTrained!.top1);
+    expect(report.finalWeightsTestLoss).toBe(probe.lastTrained!.loss);
+    expect(report.finalWeightsTestLoss).not.toBe(summary.testLoss);
     const lrs = readFileSync(path.join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).lr);
     expect(lrs).toEqual([0.1, 0.05, 0.05]);
     // The exported model holds the mean of the snapshots after epochs 2 and 3.
