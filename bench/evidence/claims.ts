@@ -61,7 +61,20 @@ const claimSchema = z
 /** One claim of a seed: its statement, the effect that measures it and the sign the seed predicts. */
 export type Claim = z.infer<typeof claimSchema>;
 
-const claimsFileSchema = z.object({ experiments: z.array(experimentSchema).min(1), claims: z.array(claimSchema).min(1) }).strict();
+const untestableSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    seeds: claimSchema.shape.seeds,
+    statement: z.string().min(1),
+    why: z.string().min(1),
+  })
+  .strict();
+/** A claim of a seed that no experiment at this scale can test, with the reason (shown as its README row). */
+export type UntestableClaim = z.infer<typeof untestableSchema>;
+
+const claimsFileSchema = z
+  .object({ experiments: z.array(experimentSchema).min(1), claims: z.array(claimSchema).min(1), untestable: z.array(untestableSchema).default([]) })
+  .strict();
 /** The parsed claims file. */
 export type ClaimsFile = z.infer<typeof claimsFileSchema>;
 
@@ -69,7 +82,7 @@ export type ClaimsFile = z.infer<typeof claimsFileSchema>;
 function crossCheck(file: ClaimsFile): string[] {
   const problems: string[] = [];
   const ids = file.experiments.map((e) => e.id);
-  const claimIds = file.claims.map((c) => c.id);
+  const claimIds = [...file.claims, ...file.untestable].map((c) => c.id);
   for (const list of [ids, claimIds]) for (const id of list.filter((x, i) => list.indexOf(x) !== i)) problems.push(`id "${id}" is used twice`);
   for (const c of file.claims) {
     for (const ref of [...c.effect.plus, ...c.effect.minus]) {

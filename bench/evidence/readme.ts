@@ -59,6 +59,9 @@ export function evidenceSection(file: ClaimsFile, resultsDir: string): string {
     const predicted = c.predicts === 'positive' ? 'Δ > 0' : 'Δ < 0';
     return `| ${c.id} | ${c.seeds.join(', ')} | ${cell(c.statement)} | ${cell(c.ours)} (seed predicts ${predicted}) | ${cell(measuredCell(effect))} | ${effect.verdict} | \`npx tsx bench/evidence/run.ts --claim ${c.id}\` |`;
   });
+  const untestableRows = file.untestable.map(
+    (u) => `| ${u.id} | ${u.seeds.join(', ')} | ${cell(u.statement)} | — | not testable here: ${cell(u.why)} | not testable here | — |`,
+  );
   const expRows = file.experiments.map((e) => {
     const s = summaries.get(e.id);
     const x = s?.experiment;
@@ -94,6 +97,7 @@ export function evidenceSection(file: ClaimsFile, resultsDir: string): string {
     '| claim | seed | the seed says | we compare | measured Δ pp [95% CI], n | at this scale | run |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    ...untestableRows,
     '',
     '| experiment | command (`--out` added by run.ts) | est. hours | ran |',
     '| --- | --- | --- | --- |',

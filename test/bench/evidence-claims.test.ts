@@ -52,7 +52,7 @@ describe('bench/evidence/claims.yaml', () => {
   });
 
   it('cites seed files that exist, and the estimates add up to at most 8 hours', () => {
-    for (const c of file.claims) for (const s of c.seeds) if (existsSync(SEEDS_DIR)) expect(existsSync(path.join(SEEDS_DIR, s)), s).toBe(true);
+    for (const c of [...file.claims, ...file.untestable]) for (const s of c.seeds) if (existsSync(SEEDS_DIR)) expect(existsSync(path.join(SEEDS_DIR, s)), s).toBe(true);
     const hours = file.experiments.reduce((sum, e) => sum + e.hours, 0);
     expect(hours).toBeGreaterThan(0);
     expect(hours).toBeLessThanOrEqual(8);
@@ -63,7 +63,7 @@ describe('bench/evidence/claims.yaml', () => {
     expect(experimentArgs(fixres)).toEqual(['ablate', '--config', 'bench/evidence/configs/fixres.yaml', '--only', 'fixres', '--seeds', '3', '--epochs', '10', '--limit', '10000']);
     const sweep = file.experiments.find((e) => e.id === 'resnet-variants')!;
     expect(experimentArgs(sweep, { seeds: 2, epochs: 1, testLimit: 100 })).toEqual([
-      'sweep', '--config', 'bench/evidence/configs/resnet-variants.yaml', '--grid', 'model.variant=a,b,c,d', '--seeds', '2', '--epochs', '1', '--test-limit', '100',
+      'sweep', '--config', 'bench/evidence/configs/resnet-variants.yaml', '--grid', 'model.variant=a,c,d', '--seeds', '2', '--epochs', '1', '--test-limit', '100',
     ]);
   });
 

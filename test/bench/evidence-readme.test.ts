@@ -51,6 +51,8 @@ describe('bench/evidence/readme.ts', () => {
     const text = readFileSync(readme, 'utf8');
     for (const c of file.claims) expect(text).toMatch(new RegExp(`\\| ${c.id} \\|.*\\| not measured yet \\| \`npx tsx bench/evidence/run.ts --claim ${c.id}\` \\|`));
     for (const e of file.experiments) expect(text).toContain(commandLine(experimentArgs(e)));
+    expect(file.untestable.length).toBeGreaterThan(0);
+    for (const u of file.untestable) expect(text).toMatch(new RegExp(`\\| ${u.id} \\|.*\\| not testable here: .*\\| not testable here \\| — \\|`));
     expect(text).toContain('## Next');
     expect(text).not.toContain('old text');
     const mtime = statSync(readme).mtimeMs;
