@@ -42,6 +42,11 @@ describe('a trial job that vanishes from Redis while the command waits', () => {
       new RegExp(`^error \\[QUEUE_JOB_LOST\\]: the job of trial ${lost} \\(${experiment}\\.${lost}\\) is no longer in Redis at redis://127\\.0\\.0\\.1:\\d+/? \\(removed, evicted or obliterated\\); run the same command again: it enqueues the lost trial again and collects the others$`, 'm'),
     );
 
+    const lostStatus = await cli('experiment', 'status', exp);
+    expect(lostStatus.code, lostStatus.stderr).toBe(0);
+    expect(lostStatus.stdout).toMatch(new RegExp(`^${lost}  \\S+  seed 1  lost: its job is no longer in Redis; run the experiment's command again to enqueue it again$`, 'm'));
+    expect(lostStatus.stdout).toMatch(/^(1 lost, 1 pending|1 pending, 1 lost)\s*$/m);
+
     const worker = startTrickster(['worker', '--queue', redis.url], home);
     try {
       const again = await cli(...SWEEP, '--queue', redis.url, '--out', exp);
