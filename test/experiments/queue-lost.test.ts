@@ -61,4 +61,41 @@ describe('a trial job that vanishes from Redis while the command waits', () => {
       expect(await worker.done, worker.output()).toBe(0);
     }
   }, 240_000);
+
+  it('the only trial\'s job removed: its parent no longer waits for it, so the same command again enqueues the trial afresh and completes', async () => {
+    const dir = tempRunDir('trickster-queue-');
+    const exp = path.join(dir, 'exp');
+    const home = path.join(dir, 'worker');
+    mkdirSync(home);
+    const one = [...SWEEP.slice(0, 4), 'optimizer.lr=0.05', ...SWEEP.slice(5)];
+    const producer = startTrickster([...one, '--queue', redis.url, '--out', exp], dir);
+    await producer.waitFor(/enqueued 1 trials/);
+    const { experiment } = JSON.parse(readFileSync(path.join(exp, 'queue.json'), 'utf8')) as { experiment: string };
+    const trials = new Queue('trials', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'trickster' });
+    const parents = new Queue('experiments', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'trickster' });
+    try {
+      const [job] = await trials.getJobs(['waiting']);
+      await job!.remove();
+      // BullMQ moves a parent whose last pending child is removed on to its own processing.
+      expect(await (await parents.getJob(experiment))!.getState()).not.toBe('waiting-children');
+    } finally {
+      await trials.close();
+      await parents.close();
+    }
+    expect(await producer.done, producer.output()).toBe(1);
+    expect(producer.output()).toMatch(/^error \[QUEUE_JOB_LOST\]: the job of trial optimizer-lr-0-05-s1-\w+ /m);
+
+    const worker = startTrickster(['worker', '--queue', redis.url], home);
+    try {
+      const again = await cli(...one, '--queue', redis.url, '--out', exp);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(new RegExp(`lost the jobs of optimizer-lr-0-05-s1-\\w+ \\(${experiment}\\); enqueueing the unfinished trials again`));
+      expect(again.stderr).toMatch(/enqueued 1 trials on /);
+      expect(again.stdout).toMatch(/^\| optimizer\.lr=0\.05 \|/m);
+      expect((await cli('experiment', 'status', exp)).stdout).toMatch(/^1 done\s*$/m);
+    } finally {
+      worker.child.kill('SIGTERM');
+      expect(await worker.done, worker.output()).toBe(0);
+    }
+  }, 240_000);
 });
