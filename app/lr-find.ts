@@ -1,6 +1,7 @@
+import { explainBackendFailure } from '../core/backend-failure.js';
 import type { BackendChoice } from '../core/backends/resolve.js';
 import type { Logger } from '../core/logger.js';
-import { runRangeTest, type RangeTestPoint } from '../core/lr-find/range-test.js';
+import { runRangeTest, type RangeTestPoint, type RangeTestResult } from '../core/lr-find/range-test.js';
 import { steepSuggestion, suggestionWindow, valleySuggestion, type LrSuggestion } from '../core/lr-find/suggest.js';
 import { prepareRun, type TrainerConfigInput } from './create-trainer.js';
 
@@ -38,15 +39,22 @@ export interface LrFindResult {
 /**
  * Runs the LR range test on a run's own model, data, augmentation and plugins (the config as
  * createTrainer builds it), and suggests a rate by fastai's valley rule, with the steepest
- * descent beside it. Trains a throwaway model; writes nothing.
+ * descent beside it. Trains a throwaway model; writes nothing. A backend that runs out of memory
+ * is RESOURCE_EXHAUSTED, as in training (core/backend-failure.ts).
  */
 export async function findLearningRate(input: TrainerConfigInput, options: FindLrOptions = {}): Promise<LrFindResult> {
   const run = await prepareRun(input, options);
   const steps = options.steps ?? 200;
-  const result = await runRangeTest(
-    { config: run.config, plugins: run.plugins, data: run.data, logger: run.logger },
-    { steps, startLr: options.startLr ?? 1e-7, endLr: options.endLr ?? 10 },
-  );
+  let result: RangeTestResult;
+  try {
+    result = await runRangeTest(
+      { config: run.config, plugins: run.plugins, data: run.data, logger: run.logger },
+      { steps, startLr: options.startLr ?? 1e-7, endLr: options.endLr ?? 10 },
+    );
+  } catch (err) {
+    // As train does: a backend out of memory is RESOURCE_EXHAUSTED with the smaller batch to use.
+    throw explainBackendFailure(err, { batchSize: run.config.training.batchSize, backend: run.backend });
+  }
   const window = suggestionWindow(
     result.points.map((p) => ({ lr: p.lr, loss: p.smoothed })),
     steps,

@@ -38,6 +38,8 @@ export type ErrorCode =
   | 'QUEUE_NOT_REDIS'
   | 'QUEUE_CONNECTION_LOST'
   | 'QUEUE_VERSION_MISMATCH'
+  | 'QUEUE_JOB_LOST'
+  | 'QUEUE_STORE_MISMATCH'
   | 'USAGE';
 
 /** Base class of every error trickster raises on purpose. */

@@ -16,6 +16,7 @@ export interface EvaluateModelOptions {
   modelPath: string;
   dataDir?: string;
   batchSize?: number;
+  /** Evaluate on this many test images, the seeded subset training's `data.testLimit` picks (the model's recorded seed). */
   limit?: number;
   /** Test-time augmentation: softmax probabilities averaged over the views (core/tta.ts; default none). */
   tta?: TtaMode;
@@ -49,7 +50,8 @@ export async function evaluateExportedModel(options: EvaluateModelOptions): Prom
     checkInputSize(model, size);
     await assertFiniteWeights(model, `${options.modelPath} cannot give meaningful predictions; it comes from a run that diverged, retrain with a lower learning rate`);
     const splits = loadDataset(await findDataDir({ cliDir: options.dataDir }));
-    const limited = options.limit ? limitDataset(splits.test, options.limit, 0) : splits.test;
+    // The run's seed: `--limit n` evaluates the subset `data.testLimit: n` evaluated in training.
+    const limited = options.limit ? limitDataset(splits.test, options.limit, meta.seed ?? 0) : splits.test;
     // At the input size the model was exported for (FixRes adapts a model to a test resolution) unless asked for another, resized as in training.
     const test = resizeDataset(limited, size);
     if (test.channels !== meta.inputShape.channels || test.numClasses !== meta.classNames.length) {

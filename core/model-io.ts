@@ -10,6 +10,8 @@ export interface ModelMetadata {
   inputShape: { height: number; width: number; channels: number };
   /** Inputs are `(pixel / 255 − mean[c]) / std[c]`. */
   normalization: { mean: number[]; std: number[] };
+  /** training.seed of the run: the seed of the test subset `data.testLimit` picked, which `eval --limit` picks again (absent in models exported before it was recorded: 0). */
+  seed?: number;
 }
 
 /** File beside model.json holding the ModelMetadata. */

@@ -198,7 +198,7 @@ export class Trainer {
     if (this.options.exportModel !== false) {
       await assertFiniteWeights(this.model, 'no model was exported. Lower optimizer.lr or add a warmup, and resume from the last checkpoint');
       const { inputShape, name, classNames, stats } = this.data;
-      await saveModelToDir(this.model, runDir.modelDir, { dataset: name, classNames, inputShape: { ...inputShape, height: inputSize, width: inputSize }, normalization: stats });
+      await saveModelToDir(this.model, runDir.modelDir, { dataset: name, classNames, inputShape: { ...inputShape, height: inputSize, width: inputSize }, normalization: stats, seed: config.training.seed });
     }
     const { backend, outDir } = this.options;
     const summary = { backend, preset: record.preset, model: config.model.name, replicas: this.replicas, epochs: this.pos.epoch, steps: this.pos.step };

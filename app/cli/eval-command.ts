@@ -25,7 +25,7 @@ export function addEvalCommand(program: Command): void {
     .requiredOption('--model <file>', 'model.json written by trickster train')
     .option('--data <dir>', 'dataset folder, or fashion-mnist, mnist, cifar10 (default: $TRICKSTER_DATA, /usr/share/datasets/fashion-mnist, else fashion-mnist)')
     .option('--batch-size <n>', 'evaluation batch size', positiveInt, 500)
-    .option('--limit <n>', 'evaluate on n test examples', positiveInt)
+    .option('--limit <n>', 'evaluate on n test examples: the subset train --test-limit n evaluated (drawn with the run\'s seed)', positiveInt)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
     .option('--tta <mode>', 'test-time augmentation: none | flip (original + mirror) | flip+crops (those, each also shifted 2 px 4 ways: 10 views); softmax probabilities averaged', parseTtaMode, 'none' as TtaMode)
     .option('--input-size <n>', 'resize the test images to n x n (bilinear, as in training) instead of the size the model was exported for; only for a model that pools globally (gap head, ResNets)', positiveInt)

@@ -9,7 +9,7 @@ export interface TrialStatus {
   readonly id: string;
   readonly variants: readonly string[];
   readonly seed: number;
-  readonly state: 'done' | 'running' | 'interrupted' | 'failed' | 'pending';
+  readonly state: 'done' | 'running' | 'interrupted' | 'failed' | 'pending' | 'lost';
   /** Epochs its run directory has logged, and the epochs it trains. */
   readonly epoch: number;
   readonly epochs: number;
@@ -24,7 +24,8 @@ export interface TrialStatus {
  * Each trial's state from the experiment folder alone: done (a result), failed (its error line),
  * running or interrupted at an epoch (a run directory without a result: running while a live
  * process holds the folder's lock), or pending. `queued`: the queue states of an experiment on a
- * queue (refreshFromQueue), which say running (with the worker's epoch and top-1) or pending.
+ * queue (refreshFromQueue), which say running (with the worker's epoch and top-1), pending, or lost
+ * (Redis no longer holds its job).
  */
 export function experimentStatus(exp: ExperimentDir, manifest: Manifest, queued: ReadonlyMap<string, QueuedTrial> = new Map()): TrialStatus[] {
   const live = lockHolder(exp.dir) !== null;
@@ -43,6 +44,8 @@ export function experimentStatus(exp: ExperimentDir, manifest: Manifest, queued:
       const p = onQueue.progress;
       return { ...base, state: 'pending', epoch: p?.epoch ?? 0, ...(p ? { worker: p.worker } : {}) };
     }
+    // No worker will train it: the command that enqueued it re-enqueues it when run again.
+    if (onQueue?.state === 'lost') return { ...base, state: 'lost' };
     if (record?.status === 'failed' && !live) return { ...base, state: 'failed', error: record.error };
     if (hasCheckpoint(exp.runDir(t.id)) || progress.epochs > 0) return { ...base, state: live ? 'running' : 'interrupted' };
     return { ...base, state: 'pending' };
@@ -59,11 +62,13 @@ export function statusLines(statuses: readonly TrialStatus[]): string[] {
         ? `done, test top-1 ${(100 * s.top1!).toFixed(2)}%`
         : s.state === 'failed'
           ? `failed at epoch ${s.epoch}/${s.epochs}: ${s.error}`
-          : s.state === 'pending'
-            ? s.worker && s.epoch > 0
-              ? `pending, resumes after epoch ${s.epoch}/${s.epochs} (last trained on ${s.worker})`
-              : 'pending'
-            : `${s.state} at epoch ${s.epoch}/${s.epochs}${s.top1 !== undefined ? ` top-1 ${(100 * s.top1).toFixed(2)}%` : ''}${s.worker ? ` on ${s.worker}` : ''}`;
+          : s.state === 'lost'
+            ? "lost: its job is no longer in Redis; run the experiment's command again to enqueue it again"
+            : s.state === 'pending'
+              ? s.worker && s.epoch > 0
+                ? `pending, resumes after epoch ${s.epoch}/${s.epochs} (last trained on ${s.worker})`
+                : 'pending'
+              : `${s.state} at epoch ${s.epoch}/${s.epochs}${s.top1 !== undefined ? ` top-1 ${(100 * s.top1).toFixed(2)}%` : ''}${s.worker ? ` on ${s.worker}` : ''}`;
     return `${s.id}  ${s.variants.join(', ')}  seed ${s.seed}  ${what}`;
   });
   return [...lines, [...counts].map(([state, n]) => `${n} ${state}`).join(', ')];

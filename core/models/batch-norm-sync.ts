@@ -64,15 +64,35 @@ let active: Gather | null = null;
 /**
  * Runs `fn` (a forward and backward pass) with batch-norm layers in training mode exchanging their
  * statistics through `gather`; restores the previous context afterwards, also when `fn` throws.
+ * An exchange that fails (a peer aborted, a wait timed out) does not throw inside the pass: tfjs
+ * would keep the tensors it saved for the backward of a pass that throws. The rest of the pass
+ * uses this shard's own statistics instead; then its result is handed to `release` (dispose it)
+ * and the exchange's error is thrown.
  */
-export function withBatchNormSync<T>(gather: Gather, fn: () => T): T {
+export function withBatchNormSync<T>(gather: Gather, fn: () => T, release: (result: T) => void): T {
   const previous = active;
-  active = gather;
+  let failure: { error: unknown } | null = null;
+  active = (values) => {
+    if (failure === null) {
+      try {
+        return gather(values);
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    return [values];
+  };
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     active = previous;
   }
+  if (failure !== null) {
+    release(result);
+    throw (failure as { error: unknown }).error;
+  }
+  return result;
 }
 
 /** The exchange of the training pass running now on this thread, or null (batch norm on the local batch). */

@@ -86,7 +86,7 @@ export async function dataParallelStep(
   const mine = tf.tidy(() => ({ x: batch.x.slice(0, sizes[0]), targets: batch.targets.slice(0, sizes[0]) }));
   let own: LossAndGradients;
   try {
-    own = exchange ? withBatchNormSync((v) => exchange.gather(v), () => local(mine)) : local(mine);
+    own = exchange ? withBatchNormSync((v) => exchange.gather(v), () => local(mine), disposeLossAndGradients) : local(mine);
   } catch (err) {
     exchange?.abort();
     // The replicas' answers (or failures) are consumed, not left unhandled, and none is still running.
@@ -101,10 +101,14 @@ export async function dataParallelStep(
   } catch (err) {
     exchange?.abort();
     await Promise.allSettled(remote);
-    tf.dispose([own.loss, ...Object.values(own.grads)]);
+    disposeLossAndGradients(own);
     throw err;
   }
   return combine(layout, own, results, sizes);
+}
+
+function disposeLossAndGradients(r: LossAndGradients): void {
+  tf.dispose([r.loss, ...Object.values(r.grads)]);
 }
 
 /** The error to report: a replica's own failure rather than this thread's having stopped waiting for it. */

@@ -49,7 +49,7 @@ function shard(model: tf.LayersModel, variables: tf.Variable[], m: ShardRequest)
       );
     });
   const sync = m.syncRank === undefined ? null : exchangeFor(m.syncRank);
-  const { value, grads } = sync ? withBatchNormSync((v) => sync.gather(v), pass) : pass();
+  const { value, grads } = sync ? withBatchNormSync((v) => sync.gather(v), pass, (r) => tf.dispose([r.value, ...Object.values(r.grads)])) : pass();
   // Copies: a backend may hand out its own storage (cpu does), which must not be transferred away.
   const gradArrays = m.trainable.map((i) => Float32Array.from(grads[variables[i]!.name]!.dataSync()));
   const statistics = m.statistics.map((i) => Float32Array.from(variables[i]!.dataSync()));

@@ -24,6 +24,19 @@ describe('trickster CLI', () => {
     expect(metrics.testLoss).toBeCloseTo(summary.testLoss, 4);
   });
 
+  it('eval --limit n picks the test subset train --test-limit n picked (the run\'s seed), so it gives back the run\'s numbers', async () => {
+    const out = tempRunDir();
+    const r = await cli('train', '--limit', '256', '--test-limit', '300', '--seed', '5', '--epochs', '1', '--batch-size', '64', '--backend', 'wasm', '--out', out, '--progress', 'none', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    const e = await cli('eval', '--model', path.join(out, 'model', 'model.json'), '--limit', '300', '--backend', 'wasm', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    const metrics = JSON.parse(e.stdout.trim().split('\n').at(-1)!);
+    expect(metrics.count).toBe(300);
+    expect(metrics.top1).toBeCloseTo(summary.top1, 6);
+    expect(metrics.testLoss).toBeCloseTo(summary.testLoss, 4);
+  });
+
   it('errors are one line naming the cause, non-zero exit, no stack unless --verbose', async () => {
     const preset = await cli('train', '--preset', 'basline');
     expect(preset.code).toBe(1);

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
@@ -125,6 +126,16 @@ describe('trickster worker with a real Redis', () => {
       expect(r.stdout).toMatch(/^- failed: data-dir-\S+-no-data-s1-\w+: error \[DATA_NOT_FOUND\]/m);
       const status = await cli('experiment', 'status', exp);
       expect(status.stdout).toMatch(/^(1 done, 1 failed|1 failed, 1 done)\s*$/m);
+      // The failed trial's run directory came into the folder (its attempts) and its pack left Redis, as the finished one's did.
+      const failedId = /(data-dir-\S+-no-data-s1-\w+): failed/.exec(r.stderr)![1]!;
+      expect(existsSync(path.join(exp, 'trials', failedId, 'attempts.jsonl'))).toBe(true);
+      const keys = new Redis(redis.port, '127.0.0.1');
+      try {
+        const { experiment } = JSON.parse(readFileSync(path.join(exp, 'queue.json'), 'utf8')) as { experiment: string };
+        expect(await keys.keys(`trickster:run:${experiment}:*`)).toEqual([]);
+      } finally {
+        keys.disconnect();
+      }
     } finally {
       worker.child.kill('SIGTERM');
       expect(await worker.done, worker.output()).toBe(0);

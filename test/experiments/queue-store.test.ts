@@ -117,4 +117,23 @@ describe('--detach with --store: run directories through a shared folder, result
       after.disconnect();
     }
   });
+
+  it('a worker whose --store differs from the experiment\'s (another folder, or none) fails the trial with QUEUE_STORE_MISMATCH and exits; status shows why', async () => {
+    const dir = tempRunDir('trickster-store-');
+    const [exp, store, other, home] = ['exp', 'shared', 'other', 'worker'].map((d) => path.join(dir, d)) as [string, string, string, string];
+    mkdirSync(home);
+    const enqueue = await cli('sweep', '--preset', 'baseline', '--grid', 'optimizer.lr=0.05,0.1', '--seeds', '1', '--limit', '256', '--test-limit', '100', '--epochs', '1', '--queue', redis.url, '--store', store, '--detach', '--out', exp);
+    expect(enqueue.code, enqueue.stderr).toBe(0);
+    const mismatch = (own: string) =>
+      new RegExp(`^error \\[QUEUE_STORE_MISMATCH\\]: trial optimizer-lr-0-\\d+-s1-\\w+ of exp-\\w+ expects its run directories in ${store} \\(the experiment's --store\\), this worker keeps them in ${own}; the trial failed: start this experiment's workers with --store ${store}, then run its command again to enqueue the trial again$`, 'm');
+    for (const [flags, own] of [[['--store', other], `${other} \\(--store\\)`], [[], "the queue's Redis"]] as Array<[string[], string]>) {
+      const worker = startTrickster(['worker', '--queue', redis.url, ...flags], home);
+      expect(await worker.done, worker.output()).toBe(1);
+      expect(worker.output()).toMatch(mismatch(own));
+    }
+    expect(existsSync(other)).toBe(false);
+    const status = await cli('experiment', 'status', exp);
+    expect(status.stdout).toMatch(/^2 failed\s*$/m);
+    expect(status.stdout.match(/seed 1  failed at epoch 0\/1: error \[QUEUE_STORE_MISMATCH\]: trial \S+ of exp-\w+ expects its run directories in /g)).toHaveLength(2);
+  });
 });

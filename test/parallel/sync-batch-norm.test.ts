@@ -209,14 +209,15 @@ describe('dataParallelStep with SyncBN (training thread + wasm replica threads)'
     const model = build();
     const wider = build(2); // its weights do not fit the replica's model: loading them throws there
     const batch = randomBatch(6, 3);
+    const layout = weightLayout(wider, trainableVariables(wider));
+    const before = tf.memory().numTensors;
     const started = Date.now();
     try {
-      const layout = weightLayout(wider, trainableVariables(wider));
       await expect(dataParallelStep(layout, batch, pool, (shard) => localLossAndGradients(model, shard))).rejects.toThrow(/^training replica 1 failed: /);
       expect(Date.now() - started).toBeLessThan(20_000); // the barrier's timeout is 60 s: this ended by the abort flag
-      // No tensor count here: the training thread stopped inside tf.variableGrads' forward pass, and
-      // tfjs keeps the tensors already saved for the backward of a pass that throws (8 here, with or
-      // without SyncBN: any exception there does it); a failed step ends the run.
+      // The training thread met the abort inside tf.variableGrads; it finished the pass on its own
+      // shard's statistics (a pass that throws there leaves tfjs holding the tensors it saved for the backward) and disposed it.
+      expect(tf.memory().numTensors, 'tensors left by the failed step').toBe(before);
     } finally {
       tf.dispose([batch.x, batch.targets]);
       model.dispose();

@@ -34,7 +34,8 @@ async function endedRecord(job: Job, trial: Trial): Promise<TrialRecord | null> 
 /**
  * Brings an experiment folder up to date with its queue: each trial that ended (in the parent's
  * merged results once it ran, else by its own job) gets its run directory from the store and its
- * results/<id>.json, as a local run would have left them; the others' queue states and progress
+ * results/<id>.json, as a local run would have left them, and its pack is removed from the store
+ * (a failed trial's too); the others' queue states and progress
  * (epoch, top-1) are returned.
  */
 export async function collectQueued(redis: Redis, store: RunStore, exp: ExperimentDir, manifest: Manifest, queue: QueueRecord): Promise<Collection> {
@@ -63,7 +64,9 @@ export async function collectQueued(redis: Redis, store: RunStore, exp: Experime
       const local: TrialRecord = record.status === 'done' ? { ...record, summary: { ...record.summary, runDir: exp.runDir(trial.id) } } : record;
       writeTrialRecord(exp.resultFile(trial.id), local);
       collected.push(local);
-      if (record.status === 'done') await store.delete(queue.experiment, trial.id);
+      // Collected, done or failed for good: the folder holds the run directory now. (A failed trial run
+      // again is enqueued under a new experiment key, so its old pack would never be read again.)
+      await store.delete(queue.experiment, trial.id);
     }
     return { collected, queued, merged: mergedResults !== null };
   } finally {

@@ -10,6 +10,8 @@ export interface TrialJobData {
   /** The experiment's queue key (see QueueRecord). */
   readonly experiment: string;
   readonly trial: Trial;
+  /** Where the experiment expects the run directories: its `--store` folder (absolute), or null for the queue's Redis; a worker keeping them elsewhere refuses the job. */
+  readonly store: string | null;
 }
 
 /** What a trial job's progress says while it trains (shown by `trickster experiment status`). */

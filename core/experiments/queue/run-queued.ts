@@ -1,14 +1,15 @@
-import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TricksterError } from '../../errors.js';
 import type { ExperimentDir, Manifest } from '../manifest.js';
 import { readTrialRecord } from '../trial-record.js';
+import type { Trial } from '../trials.js';
 import { collectQueued, removeExperimentJobs, type Collection } from './collect.js';
 import { connectionError, probeRedis, queueConnection, redactUrl } from './connection.js';
-import { enqueueExperiment } from './enqueue.js';
+import { enqueueExperiment, reenqueueTrials } from './enqueue.js';
 import { readQueueRecord, writeQueueRecord, type QueueRecord } from './job-data.js';
+import { jobLostError, lostTrials, parentState } from './lost-jobs.js';
 import { openRunStore, type RunStore } from './run-store.js';
-import { COMMAND_TIMEOUT_MS, MERGE_QUEUE, PRODUCER_GRACE_SECONDS, QUEUE_PREFIX } from './settings.js';
+import { COMMAND_TIMEOUT_MS, PRODUCER_GRACE_SECONDS } from './settings.js';
 
 /** How an experiment runs on a queue. */
 export interface QueuedRunOptions {
@@ -53,13 +54,34 @@ export function collectOnce(session: QueueSession, exp: ExperimentDir, manifest:
   return withTimeout(collectQueued(session.redis, session.store, exp, manifest, queue), 3 * COMMAND_TIMEOUT_MS);
 }
 
-async function parentExists(redis: Redis, queue: QueueRecord): Promise<boolean> {
-  const parents = new Queue(MERGE_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
-  try {
-    return (await Job.fromId(parents, queue.experiment)) !== undefined;
-  } finally {
-    await parents.close();
+/**
+ * The queue record to go on with, or null to enqueue the unfinished trials afresh: null when Redis
+ * no longer holds the experiment's parent job; trials whose jobs vanished (lost-jobs.ts) are added
+ * back under the parent while it waits for its children, else (it has merged without them) the
+ * ended trials are collected, the old jobs removed and the rest enqueued afresh.
+ */
+async function recoverQueue(session: QueueSession, exp: ExperimentDir, manifest: Manifest, queue: QueueRecord, options: QueuedRunOptions): Promise<QueueRecord | null> {
+  const state = await parentState(session.redis, queue);
+  if (state === null) {
+    options.log(`queue ${redactUrl(queue.url)} no longer holds this experiment's jobs (${queue.experiment}); enqueueing its unfinished trials again`);
+    return null;
   }
+  const lost = await lostTrials(session.redis, queue, unfinished(exp, manifest));
+  if (lost.length === 0) return queue;
+  if (state === 'waiting-children') {
+    await reenqueueTrials(session.redis, queue, lost, { url: queue.url, store: queue.store, version: options.version, retries: options.retries });
+    options.log(`re-enqueued ${lost.length} lost trial(s) of ${queue.experiment}: ${lost.map((t) => t.id).join(', ')}`);
+    return queue;
+  }
+  await collectOnce(session, exp, manifest, queue);
+  await removeExperimentJobs(session.redis, queue);
+  options.log(`queue ${redactUrl(queue.url)} lost the jobs of ${lost.map((t) => t.id).join(', ')} (${queue.experiment}); enqueueing the unfinished trials again`);
+  return null;
+}
+
+/** The trials without a done result in the experiment folder. */
+function unfinished(exp: ExperimentDir, manifest: Manifest): Trial[] {
+  return manifest.trials.filter((t) => readTrialRecord(exp.resultFile(t.id))?.status !== 'done');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,13 +97,10 @@ const pct = (x: number | null | undefined) => (x == null ? '' : ` top-1 ${(100 *
 export async function runQueuedExperiment(exp: ExperimentDir, manifest: Manifest, options: QueuedRunOptions): Promise<{ failed: string[]; waiting: number }> {
   const session = await openQueueSession(options.url, options.store);
   try {
-    const todo = manifest.trials.filter((t) => readTrialRecord(exp.resultFile(t.id))?.status !== 'done');
-    if (todo.length === 0) return { failed: [], waiting: 0 };
-    let queue = readQueueRecord(exp.dir);
-    if (queue && !(await parentExists(session.redis, queue))) {
-      options.log(`queue ${redactUrl(queue.url)} no longer holds this experiment's jobs (${queue.experiment}); enqueueing its unfinished trials again`);
-      queue = null;
-    }
+    if (unfinished(exp, manifest).length === 0) return { failed: [], waiting: 0 };
+    const recorded = readQueueRecord(exp.dir);
+    let queue = recorded && (await recoverQueue(session, exp, manifest, recorded, options));
+    const todo = unfinished(exp, manifest);
     if (!queue) {
       queue = await enqueueExperiment(session.redis, todo, { url: options.url, store: options.store ?? null, version: options.version, retries: options.retries });
       writeQueueRecord(exp.dir, queue);
@@ -119,6 +138,8 @@ async function waitForResults(session: QueueSession, exp: ExperimentDir, manifes
       await sleep(1000);
       continue;
     }
+    const lost = [...collection.queued].filter(([id, q]) => q.state === 'lost' && !readTrialRecord(exp.resultFile(id))).map(([id]) => id);
+    if (lost.length > 0) throw jobLostError(queue, lost);
     for (const r of collection.collected) {
       options.log(r.status === 'done' ? `  ${r.id}: done, test${pct(r.summary.top1)} (${r.attempts} attempt(s))` : `  ${r.id}: failed after ${r.attempts} attempt(s): ${r.error}`);
     }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import path from 'node:path';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TricksterError } from '../../errors.js';
 import { queueConnection, redactUrl } from './connection.js';
@@ -40,9 +41,20 @@ export function versionMismatch(job: Job<TrialJobData>, version: string): Tricks
   );
 }
 
+/** QUEUE_STORE_MISMATCH for a job whose experiment keeps its run directories elsewhere than this worker (`own`: its --store folder, or null for Redis). */
+export function storeMismatch(job: Job<TrialJobData>, own: string | null): TricksterError {
+  const expected = job.data.store ?? null;
+  const where = (store: string | null) => (store ? `${store} (${store === expected ? "the experiment's " : ''}--store)` : "the queue's Redis");
+  return new TricksterError(
+    'QUEUE_STORE_MISMATCH',
+    `trial ${job.data.trial.id} of ${job.data.experiment} expects its run directories in ${where(expected)}, this worker keeps them in ${where(own)}; the trial failed: start this experiment's workers with ${expected ? `--store ${expected}` : 'no --store'}, then run its command again to enqueue the trial again`,
+  );
+}
+
 /**
  * Runs a worker until `signal` aborts (resolves) or it meets a job of another trickster version
- * (rejects with QUEUE_VERSION_MISMATCH after putting the job back for another worker). Trials are
+ * (rejects with QUEUE_VERSION_MISMATCH after putting the job back for another worker) or of an
+ * experiment with another --store (rejects with QUEUE_STORE_MISMATCH after failing the job). Trials are
  * trained by child processes (trainTrialJob), so the worker's event loop stays free to renew the
  * job locks however long a training step is; the flows' parent jobs (merging an experiment's
  * results) are handled too. A lost Redis is reported once and reconnected to; the trial being
@@ -55,6 +67,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   // directory locally and tries again); BullMQ's own connections wait for Redis to come back.
   const redis = new Redis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => {});
+  const ownStore = options.store ? path.resolve(options.store) : null;
   const store = openRunStore(redis, options.store);
   const worker = `${hostname()}:${process.pid}`;
   const lockDuration = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
@@ -88,6 +101,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         await job.moveToDelayed(Date.now() + 1000, token);
         stop.abort();
         throw new DelayedError();
+      }
+      if ((job.data.store ?? null) !== ownStore) {
+        // Training here would put the run directories where the experiment never looks: fail the job, stop the worker.
+        const err = storeMismatch(job, ownStore);
+        refused ??= err;
+        stop.abort();
+        throw new UnrecoverableError(`error [${err.code}]: ${err.message}`);
       }
       try {
         return await trainTrialJob(job, { store, workDir: options.workDir, bin: options.bin, worker, log: options.log, signal: stopTrials.signal });
