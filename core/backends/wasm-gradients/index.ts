@@ -12,6 +12,7 @@ import { maxPoolGrad } from './max-pool-grad.js';
 import { max, mean, sum } from './reduce.js';
 import { rememberStockKernel } from './stock-kernels.js';
 import { tile } from './tile.js';
+import { BATCH_NORM_GRAD, batchNormGradKernel } from '../wasm-simd/batch-norm-grad.js';
 
 /** trickster's wasm training kernels, by the kernel name each registers under. */
 export const WASM_GRADIENT_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
@@ -28,12 +29,14 @@ export const WASM_GRADIENT_KERNELS: ReadonlyArray<readonly [string, KernelFunc]>
   ['Max', max],
   ['Identity', identity],
   ['FusedBatchNorm', fusedBatchNorm],
+  [BATCH_NORM_GRAD, batchNormGradKernel],
 ];
 
 /**
  * Registers the fast training kernels for the `wasm` backend (conv and
  * depthwise-conv gradients, MaxPoolGrad, AvgPoolGrad, Tile, transposed BatchMatMul,
- * Sum/Mean/Max over leading axes, zero-copy Identity, per-channel FusedBatchNorm),
+ * Sum/Mean/Max over leading axes, zero-copy Identity, per-channel FusedBatchNorm) and the fused
+ * batch-norm gradient of ../wasm-simd,
  * replacing the stock ones where they exist. Safe to call repeatedly.
  */
 export function registerWasmGradientKernels(): void {
