@@ -19,6 +19,7 @@
  * per layer (./batch-norm-sync.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedMoments } from '../backends/wasm-simd/batch-norm-forward.js';
 import { fusedBatchNormGrad } from '../backends/wasm-simd/batch-norm-grad.js';
 import { activeBatchNormSync, packMoments, poolMoments, sumParts, type Gather } from './batch-norm-sync.js';
 
@@ -104,7 +105,7 @@ function pooledGradientMeans(dBeta: tf.Tensor, dGamma: tf.Tensor, sync: Gradient
 
 /** This shard's batch mean and variance, or, with `gather`, the whole batch's across replicas and what the backward needs. */
 function batchMoments(x: tf.Tensor, axes: number[], gather: Gather | null): { mean: tf.Tensor1D; variance: tf.Tensor1D; sync?: GradientSync } {
-  const { mean, variance } = tf.moments(x, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+  const { mean, variance } = fusedMoments(x) ?? (tf.moments(x, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D });
   if (!gather) return { mean, variance };
   const count = x.size / x.shape[x.rank - 1]!;
   const pooled = poolMoments(gather(packMoments(count, mean.dataSync(), variance.dataSync())));

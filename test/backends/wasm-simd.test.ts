@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
+import { fusedMoments } from '../../core/backends/wasm-simd/batch-norm-forward.js';
 import { fusedBatchNormGrad } from '../../core/backends/wasm-simd/batch-norm-grad.js';
 import { setWasmSimdKernelsEnabled, wasmSimdKernels } from '../../core/backends/wasm-simd/instance.js';
 import { batchNormTraining } from '../../core/models/batch-norm.js';
@@ -149,5 +150,67 @@ describe('batch-norm gradient: fused SIMD kernel = closed form from tf ops', () 
   it('leaks nothing (tensors, backend buffers, heap)', () => {
     const f = grads([4, 6, 6, 7]);
     expectNoLeak(() => tf.tidy(f));
+  });
+});
+
+describe('batch-norm forward: fused moments and one-pass normalisation = tf.moments and the composed batchNorm', () => {
+  const shapes: number[][] = [[16, 28, 28, 32], [5, 7, 7, 3], [9, 6, 6, 13], [64, 10]];
+  const forward = (shape: number[]) => (): tf.Tensor[] => {
+    const c = shape[shape.length - 1]!;
+    const x = tf.add(tf.mul(rand(shape, 61), 3), 0.5);
+    const axes = shape.slice(0, -1).map((_, i) => i);
+    const { mean, variance } = fusedMoments(x) ?? tf.moments(x, axes);
+    const y = tf.batchNorm(x, mean, variance, rand([c], 62) as tf.Tensor1D, tf.add(rand([c], 63), 1) as tf.Tensor1D, 1e-3);
+    return [mean, variance, y];
+  };
+  for (const shape of shapes) {
+    it(`[${shape}]: mean, variance, y`, async () => {
+      const simd = withSimd(true, forward(shape));
+      const stock = withSimd(false, forward(shape));
+      const cpu = await onCpu(forward(shape));
+      simd.forEach((a, i) => expect(relError(a, stock[i]!)).toBeLessThan(1e-5));
+      stock.forEach((a, i) => expect(relError(a, cpu[i]!)).toBeLessThan(1e-5));
+    });
+  }
+
+  it('fusedMoments is null on cpu, with the kernels off and for a rank-1 tensor; leaks nothing', async () => {
+    const v = tf.ones([3]);
+    expect(fusedMoments(v)).toBeNull();
+    setWasmSimdKernelsEnabled(false);
+    expect(fusedMoments(tf.ones([2, 3]))).toBeNull();
+    setWasmSimdKernelsEnabled(true);
+    await tf.setBackend('cpu');
+    const c = tf.ones([2, 3]);
+    expect(fusedMoments(c)).toBeNull();
+    c.dispose();
+    await tf.setBackend('wasm');
+    v.dispose();
+    expectNoLeak(() => tf.tidy(forward([4, 5, 5, 7])));
+  });
+});
+
+describe('ReLU gradient: one-pass SIMD kernel = dy · step(x)', () => {
+  it('on a real activation shape and an odd size, with zeros and NaN in x', async () => {
+    for (const shape of [[16, 28, 28, 32], [3, 5, 7]]) {
+      const grad = (): tf.Tensor[] => {
+        const raw = rand(shape, 71);
+        // Exact zeros (relu's kink) and a NaN that must reach the gradient.
+        const x = tf.where(tf.less(tf.abs(raw), 0.1), tf.zerosLike(raw), raw);
+        const withNaN = tf.concat([tf.tensor1d([NaN]), x.reshape([-1]).slice(1)]).reshape(shape);
+        return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), rand(shape, 72))))(withNaN)];
+      };
+      const [simd] = withSimd(true, grad);
+      const [stock] = withSimd(false, grad);
+      const [cpu] = await onCpu(grad);
+      expect(Number.isNaN(simd![0])).toBe(true);
+      expect(Array.from(simd!)).toEqual(Array.from(stock!));
+      expect(Array.from(simd!)).toEqual(Array.from(cpu!));
+    }
+  });
+
+  it('leaks nothing', () => {
+    const x = rand([4, 9, 9, 5], 73);
+    expectNoLeak(() => tf.tidy(() => [tf.grad((a: tf.Tensor) => tf.sum(tf.relu(a)))(x)]));
+    x.dispose();
   });
 });

@@ -10,6 +10,9 @@ import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs';
 /** The exports of kernels.wasm (arguments are byte offsets into the backend's memory, or sizes). */
 export interface WasmSimdExports {
   max_pool_grad(x: number, dy: number, dx: number, n: number, h: number, w: number, ch: number, ho: number, wo: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
+  moments(x: number, mean: number, variance: number, scratch: number, m: number, ch: number): void;
+  batch_norm(x: number, mean: number, variance: number, gamma: number, beta: number, eps: number, y: number, scratch: number, m: number, ch: number): void;
+  relu_grad(dy: number, x: number, dx: number, size: number): void;
   batch_norm_grad(dy: number, x: number, mean: number, variance: number, gamma: number, eps: number, dx: number, dgamma: number, dbeta: number, scratch: number, m: number, ch: number): void;
 }
 

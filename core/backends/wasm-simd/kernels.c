@@ -131,3 +131,77 @@ void batch_norm_grad(const f32 *dy, const f32 *x, const f32 *mean, const f32 *va
     for (; k < ch; k++) d[k] = kk[k] * (g[k] - aa[k] - (xr[k] - mean[k]) * bb[k]);
   }
 }
+
+/* acc[k] += row[k] (sq = 0) or (row[k] − mu[k])² (sq = 1), for k < ch. */
+static inline void add_row(f32 *acc, const f32 *row, const f32 *mu, int ch, int sq) {
+  const int ch4 = ch & ~3;
+  int k = 0;
+  if (sq) {
+    for (; k < ch4; k += 4) {
+      const v128_t d = wasm_f32x4_sub(ld(row + k), ld(mu + k));
+      st(acc + k, wasm_f32x4_add(ld(acc + k), wasm_f32x4_mul(d, d)));
+    }
+    for (; k < ch; k++) acc[k] += (row[k] - mu[k]) * (row[k] - mu[k]);
+  } else {
+    for (; k < ch4; k += 4) st(acc + k, wasm_f32x4_add(ld(acc + k), ld(row + k)));
+    for (; k < ch; k++) acc[k] += row[k];
+  }
+}
+
+/* out[k] = Σ over rows of row[k] (sq = 0) or (row[k] − mu[k])² (sq = 1), divided by m; sums in blocks of BN_BLOCK rows. */
+static void column_means(const f32 *x, const f32 *mu, f32 *out, f32 *blk, int m, int ch, int sq) {
+  for (int k = 0; k < ch; k++) out[k] = 0.0f;
+  for (int r0 = 0; r0 < m; r0 += BN_BLOCK) {
+    const int r1 = r0 + BN_BLOCK < m ? r0 + BN_BLOCK : m;
+    for (int k = 0; k < ch; k++) blk[k] = 0.0f;
+    for (int r = r0; r < r1; r++) add_row(blk, x + r * ch, mu, ch, sq);
+    for (int k = 0; k < ch; k++) out[k] += blk[k];
+  }
+  for (int k = 0; k < ch; k++) out[k] /= (f32)m;
+}
+
+/*
+ * Per-channel mean and (biased) variance of m rows of ch channels, as tf.moments over every axis but
+ * the last: two passes over x (the variance from deviations, not E[x²] − μ²). scratch: ch floats.
+ */
+__attribute__((export_name("moments")))
+void moments(const f32 *x, f32 *mean, f32 *var, f32 *scratch, int m, int ch) {
+  column_means(x, mean, mean, scratch, m, ch, 0);
+  column_means(x, mean, var, scratch, m, ch, 1);
+}
+
+/*
+ * Batch norm with per-channel statistics in one pass: y = x·s + t, s = γ/√(σ² + ε), t = β − μ·s.
+ * scratch: 2·ch floats.
+ */
+__attribute__((export_name("batch_norm")))
+void batch_norm(const f32 *x, const f32 *mean, const f32 *var, const f32 *gamma, const f32 *beta, f32 eps, f32 *y,
+                f32 *scratch, int m, int ch) {
+  f32 *s = scratch, *t = scratch + ch;
+  for (int k = 0; k < ch; k++) {
+    s[k] = gamma[k] / __builtin_sqrtf(var[k] + eps);
+    t[k] = beta[k] - mean[k] * s[k];
+  }
+  const int ch4 = ch & ~3;
+  for (int r = 0; r < m; r++) {
+    const f32 *xr = x + r * ch;
+    f32 *yr = y + r * ch;
+    int k = 0;
+    for (; k < ch4; k += 4) st(yr + k, wasm_f32x4_add(wasm_f32x4_mul(ld(xr + k), ld(s + k)), ld(t + k)));
+    for (; k < ch; k++) yr[k] = xr[k] * s[k] + t[k];
+  }
+}
+
+/* ReLU's gradient in one pass: dx = dy · step(x), step(x) = 1 where x > 0, NaN where x is NaN, else 0 (tfjs' Relu gradient). */
+__attribute__((export_name("relu_grad")))
+void relu_grad(const f32 *dy, const f32 *x, f32 *dx, int size) {
+  const int size4 = size & ~3;
+  const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f);
+  int i = 0;
+  for (; i < size4; i += 4) {
+    const v128_t v = ld(x + i);
+    const v128_t step = wasm_v128_or(wasm_v128_and(one, wasm_f32x4_gt(v, zero)), wasm_v128_and(v, wasm_f32x4_ne(v, v)));
+    st(dx + i, wasm_f32x4_mul(ld(dy + i), step));
+  }
+  for (; i < size; i++) dx[i] = dy[i] * (x[i] > 0.0f ? 1.0f : x[i] != x[i] ? x[i] : 0.0f);
+}
