@@ -2,7 +2,7 @@
  * The Trainer on one wasm replica with trickster's SIMD kernels off and on, interleaved in one
  * process so that both see the same machine load (the full bench compares checkouts only back to back).
  *
- *   npx tsx bench/simd-ab.ts [--rounds N] [--out FILE]
+ *   npx tsx bench/simd-ab.ts [--rounds N] [--models small-cnn,resnet20] [--out FILE]
  *
  * Each round trains, per model, one short epoch (2 warm-up steps, then one timed window of
  * small-cnn 6 / resnet20 2 steps of 128 images, flip + crop as the bench's row (a1)) with the
@@ -25,11 +25,12 @@ function flag(name: string, fallback: string): string {
 
 async function main(): Promise<void> {
   const rounds = Number(flag('--rounds', '3'));
+  const models = flag('--models', Object.keys(STEPS).join(',')).split(',');
   const out = flag('--out', path.join('bench', 'results', '2026-12-01-simd-ab.json'));
   const machine = machineInfo();
   const results: Record<string, { off: number[]; on: number[]; ratios: number[] }> = {};
   for (let r = 0; r < rounds; r++) {
-    for (const model of Object.keys(STEPS)) {
+    for (const model of models) {
       const entry = (results[model] ??= { off: [], on: [], ratios: [] });
       const order = r % 2 === 0 ? [false, true] : [true, false];
       const rate: Record<string, number> = {};
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   for (const [model, s] of Object.entries(summary)) {
     console.log(`${model}: off ${s.offMedian.toFixed(1)}, on ${s.onMedian.toFixed(1)} img/s; on/off ratio median ${s.ratioMedian.toFixed(2)} (±${(100 * s.ratioSpread).toFixed(0)}%)`);
   }
-  const result = { date: new Date().toISOString(), machine, command: `npx tsx bench/simd-ab.ts --rounds ${rounds}`, replicas: 1, batch: 128, steps: STEPS, models: summary };
+  const result = { date: new Date().toISOString(), machine, command: `npx tsx bench/simd-ab.ts --rounds ${rounds} --models ${models.join(',')}`, replicas: 1, batch: 128, steps: STEPS, models: summary };
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(`${out}.tmp`, JSON.stringify(result, null, 2) + '\n');
   renameSync(`${out}.tmp`, out);

@@ -20,7 +20,11 @@ def conv_calls(model_name, batch):
     """(conv module, random input of its real shape, multiply-adds) for each nn.Conv2d of the model."""
     model = MODELS[model_name]().eval()
     shapes = {}
-    hooks = [m.register_forward_hook(lambda mod, inp, out: shapes.setdefault(mod, (inp[0].shape, out.shape))) for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+
+    def record(mod, inp, out):
+        shapes[mod] = (inp[0].shape, out.shape)
+
+    hooks = [m.register_forward_hook(record) for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     with torch.no_grad():
         model(torch.randn(1, 1, 28, 28))
     for h in hooks:
