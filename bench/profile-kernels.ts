@@ -1,7 +1,7 @@
 /**
  * Where a wasm training step goes, per kernel.
  *
- *   npx tsx bench/profile-kernels.ts [--steps N] [--out FILE]
+ *   npx tsx bench/profile-kernels.ts [--steps N] [--models small-cnn,resnet20] [--out FILE]
  *
  * One replica on wasm with trickster's kernels, batch 128 of real Fashion-MNIST, small-cnn and
  * resnet20 as the bench builds them: forward in training mode (closed-form batch norm), soft
@@ -136,16 +136,17 @@ function print(p: ModelProfile): void {
 async function main(): Promise<void> {
   const steps = Number(flag('--steps', '5'));
   const out = flag('--out', path.join('bench', 'results', '2026-12-01-kernel-profile.json'));
+  const names = flag('--models', 'small-cnn,resnet20').split(',');
   const machine = machineInfo();
   await useBackend('wasm');
   const models: ModelProfile[] = [];
-  for (const model of ['small-cnn', 'resnet20']) {
+  for (const model of names) {
     for (const p of await profileModel(model, steps)) {
       print(p);
       models.push(p);
     }
   }
-  const result = { date: new Date().toISOString(), machine, command: `npx tsx bench/profile-kernels.ts --steps ${steps}`, batch: BATCH, steps, models };
+  const result = { date: new Date().toISOString(), machine, command: `npx tsx bench/profile-kernels.ts --steps ${steps} --models ${names.join(',')}`, batch: BATCH, steps, models };
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(`${out}.tmp`, JSON.stringify(result, null, 2) + '\n');
   renameSync(`${out}.tmp`, out);
