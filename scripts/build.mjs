@@ -1,5 +1,6 @@
 // `npm run build`: compiles app/, core/ and plugins/ into dist/ (ESM JavaScript + .d.ts) with tsc,
-// then copies what tsc does not emit: the worker entry files, the report's browser script and the built-in presets.
+// then copies what tsc does not emit: the worker entry files, the report's browser script, the wasm SIMD
+// kernels' binary and the built-in presets.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +13,7 @@ const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/pack
 
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-for (const entry of ['core/data/workers/batch-worker-entry.mjs', 'core/parallel/replica-worker-entry.mjs', 'app/report/client/report-client.js']) {
+for (const entry of ['core/data/workers/batch-worker-entry.mjs', 'core/parallel/replica-worker-entry.mjs', 'app/report/client/report-client.js', 'core/backends/wasm-simd/kernels.wasm']) {
   cpSync(join(root, entry), join(dist, entry));
 }
 mkdirSync(join(dist, 'presets'), { recursive: true });

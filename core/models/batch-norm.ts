@@ -9,7 +9,8 @@
  *
  *   dβ = Σ dy,   dγ = Σ dy·x̂,   dx = γ·r · (dy − dβ/N − x̂·dγ/N)
  *
- * (Ioffe & Szegedy 2015, section 3), which needs seven. Inference, the moving-statistics update
+ * (Ioffe & Szegedy 2015, section 3), which needs seven; on wasm, trickster's SIMD kernel
+ * (core/backends/wasm-simd) computes it in two passes over dy and x. Inference, the moving-statistics update
  * (the same momentum rule as the stock layer) and serialisation are unchanged: the class reports
  * the stock class name, so exported models load with plain `tf.loadLayersModel`.
  *
@@ -18,6 +19,8 @@
  * per layer (./batch-norm-sync.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedMoments } from '../backends/wasm-simd/batch-norm-forward.js';
+import { fusedBatchNormGrad } from '../backends/wasm-simd/batch-norm-grad.js';
 import { activeBatchNormSync, packMoments, poolMoments, sumParts, type Gather } from './batch-norm-sync.js';
 
 type LayerArgs = Parameters<typeof tf.layers.batchNormalization>[0];
@@ -70,6 +73,8 @@ export function batchNormTraining(
       value: tf.batchNorm(input!, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, epsilon),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, mu, sigma2, gs] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const fused = sync ? null : fusedBatchNormGrad(dy, xs, mu, sigma2, gs, epsilon);
+        if (fused !== null) return fused;
         const rstd = tf.rsqrt(tf.add(sigma2, epsilon));
         const xHat = tf.mul(tf.sub(xs, mu), rstd);
         const dBeta = tf.sum(dy, axes);
@@ -100,7 +105,7 @@ function pooledGradientMeans(dBeta: tf.Tensor, dGamma: tf.Tensor, sync: Gradient
 
 /** This shard's batch mean and variance, or, with `gather`, the whole batch's across replicas and what the backward needs. */
 function batchMoments(x: tf.Tensor, axes: number[], gather: Gather | null): { mean: tf.Tensor1D; variance: tf.Tensor1D; sync?: GradientSync } {
-  const { mean, variance } = tf.moments(x, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+  const { mean, variance } = fusedMoments(x) ?? (tf.moments(x, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D });
   if (!gather) return { mean, variance };
   const count = x.size / x.shape[x.rank - 1]!;
   const pooled = poolMoments(gather(packMoments(count, mean.dataSync(), variance.dataSync())));

@@ -73,6 +73,7 @@ describe('the packed package, installed offline into a fresh project', () => {
     expect(existsSync(path.join(pkg, 'dist/app/index.js'))).toBe(true);
     expect(existsSync(path.join(pkg, 'dist/app/index.d.ts'))).toBe(true);
     expect(existsSync(path.join(pkg, 'dist/presets/baseline.yaml'))).toBe(true);
+    expect(existsSync(path.join(pkg, 'dist/core/backends/wasm-simd/kernels.wasm'))).toBe(true);
     expect(existsSync(path.join(pkg, 'app/index.ts'))).toBe(false);
     const manifest = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
@@ -82,6 +83,15 @@ describe('the packed package, installed offline into a fresh project', () => {
     const r = await inConsumer(process.execPath, ['-e', "const m = await import('trickster'); console.log(typeof m.createTrainer, typeof m.definePlugin)"]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('function function');
+  });
+
+  it("binds the wasm SIMD kernels to the backend's memory from the installed dist/", async () => {
+    const script =
+      "const tf = await import('@tensorflow/tfjs'); await import('@tensorflow/tfjs-backend-wasm'); await tf.setBackend('wasm'); " +
+      "const m = await import('./node_modules/trickster/dist/core/backends/wasm-simd/instance.js'); console.log(m.wasmSimdKernels(tf.backend()) !== null)";
+    const r = await inConsumer(process.execPath, ['--input-type=module', '-e', script]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('true');
   });
 
   it('type-checks user code with createTrainer, definePlugin and the hook types (node16 and bundler resolution)', async () => {

@@ -2,6 +2,8 @@ import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs
 import type { KernelScope } from './kernel-scope.js';
 import { withKernelScope } from './kernel-scope.js';
 import { frame, reshape, transpose } from './layout.js';
+import { wasmSimdKernels } from '../wasm-simd/instance.js';
+import { simdMaxPoolGrad } from '../wasm-simd/max-pool-grad.js';
 
 type PoolAttrs = {
   filterSize: [number, number] | number;
@@ -97,7 +99,8 @@ function firstMaxShares(scope: KernelScope, grid: TensorInfo, y: TensorInfo, dy:
  * max in row-major window order gets dy) using vectorised wasm kernels only:
  * the -inf padded input is split into stride phases, taps are compared with
  * the pooled output (Step(max - tap) is 0 exactly on equality), and the
- * per-tap shares of dy are re-interleaved.
+ * per-tap shares of dy are re-interleaved. Where trickster's SIMD kernels reach the backend's
+ * memory (../wasm-simd), the same routing runs as one pass of its own WebAssembly instead.
  */
 export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const dy = inputs.dy as TensorInfo;
@@ -114,6 +117,8 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
     rows: ho - 1 + Math.ceil(kh / info.strideHeight),
     cols: wo - 1 + Math.ceil(kw / info.strideWidth),
   };
+  const simd = wasmSimdKernels(backend);
+  if (simd !== null && [x, dy].every((t) => t.dtype === 'float32')) return simdMaxPoolGrad(simd, x, dy, info);
   const { top, left } = info.padInfo;
   const gridPads = { top, bottom: g.rows * g.sh - h - top, left, right: g.cols * g.sw - w - left };
   return withKernelScope(backend, (scope) => {

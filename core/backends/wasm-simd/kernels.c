@@ -1,0 +1,207 @@
+/*
+ * trickster's own WebAssembly SIMD kernels (wasm32 + SIMD128), built by scripts/build-wasm-kernels.mjs.
+ *
+ * The module imports the tfjs wasm backend's WebAssembly.Memory and reads and writes tensors in
+ * place: every argument is a byte offset into that memory (a tensor's memoryOffset) or a size.
+ * It must never touch memory it was not given: no static data, no C stack (the build checks that
+ * the binary has no data section and never reads the stack pointer), no allocation.
+ * Tensors are float32, channels last (NHWC / [rows, C]); channel counts need not be multiples of 4.
+ */
+#include <wasm_simd128.h>
+
+typedef float f32;
+
+/* 4 floats at p (any alignment). */
+static inline v128_t ld(const f32 *p) { return wasm_v128_load(p); }
+static inline void st(f32 *p, v128_t v) { wasm_v128_store(p, v); }
+
+/*
+ * MaxPoolGrad, NHWC: dx[n, r, c, ch] = the sum of dy over the windows whose first maximum in
+ * row-major tap order (padding excluded) is this input cell, as tfjs' cpu backend routes it.
+ * x: [n, h, w, ch]; dy: [n, ho, wo, ch]; dx: [n, h, w, ch] (written whole).
+ */
+__attribute__((export_name("max_pool_grad")))
+void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int n, int h, int w, int ch, int ho, int wo,
+                   int kh, int kw, int sh, int sw, int pad_top, int pad_left) {
+  const int plane = h * w * ch;
+  for (int i = 0; i < n * plane; i++) dx[i] = 0.0f;
+  const int ch4 = ch & ~3;
+  for (int b = 0; b < n; b++) {
+    const f32 *xb = x + b * plane;
+    f32 *dxb = dx + b * plane;
+    for (int i = 0; i < ho; i++) {
+      const int r0 = i * sh - pad_top;
+      const int ra = r0 < 0 ? 0 : r0, rb = r0 + kh > h ? h : r0 + kh;
+      for (int j = 0; j < wo; j++) {
+        const int c0 = j * sw - pad_left;
+        const int ca = c0 < 0 ? 0 : c0, cb = c0 + kw > w ? w : c0 + kw;
+        const f32 *g = dy + ((b * ho + i) * wo + j) * ch;
+        if (ra >= rb || ca >= cb) continue;
+        for (int k = 0; k < ch4; k += 4) {
+          /* First maximum: a later tap wins only when strictly greater. */
+          v128_t best = ld(xb + (ra * w + ca) * ch + k);
+          v128_t arg = wasm_i32x4_splat(ra * w + ca);
+          for (int r = ra; r < rb; r++)
+            for (int c = ca; c < cb; c++) {
+              const v128_t v = ld(xb + (r * w + c) * ch + k);
+              const v128_t gt = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, gt);
+              arg = wasm_v128_bitselect(wasm_i32x4_splat(r * w + c), arg, gt);
+            }
+          const v128_t gv = ld(g + k);
+          for (int r = ra; r < rb; r++)
+            for (int c = ca; c < cb; c++) {
+              f32 *d = dxb + (r * w + c) * ch + k;
+              const v128_t hit = wasm_i32x4_eq(arg, wasm_i32x4_splat(r * w + c));
+              st(d, wasm_f32x4_add(ld(d), wasm_v128_and(gv, hit)));
+            }
+        }
+        for (int k = ch4; k < ch; k++) {
+          int arg = ra * w + ca;
+          f32 best = xb[arg * ch + k];
+          for (int r = ra; r < rb; r++)
+            for (int c = ca; c < cb; c++)
+              if (xb[(r * w + c) * ch + k] > best) {
+                best = xb[(r * w + c) * ch + k];
+                arg = r * w + c;
+              }
+          dxb[arg * ch + k] += g[k];
+        }
+      }
+    }
+  }
+}
+
+/* acc[k] += row[k] for k < ch, and acc2[k] += row[k] * (xrow[k] - mu[k]). */
+static inline void accumulate_row(f32 *acc, f32 *acc2, const f32 *row, const f32 *xrow, const f32 *mu, int ch) {
+  const int ch4 = ch & ~3;
+  int k = 0;
+  for (; k < ch4; k += 4) {
+    const v128_t g = ld(row + k);
+    st(acc + k, wasm_f32x4_add(ld(acc + k), g));
+    st(acc2 + k, wasm_f32x4_add(ld(acc2 + k), wasm_f32x4_mul(g, wasm_f32x4_sub(ld(xrow + k), ld(mu + k)))));
+  }
+  for (; k < ch; k++) {
+    acc[k] += row[k];
+    acc2[k] += row[k] * (xrow[k] - mu[k]);
+  }
+}
+
+#define BN_BLOCK 256
+
+/*
+ * Closed-form batch-norm gradient over rows of `ch` channels (x̂ = (x − μ)·r, r = (σ² + ε)^(−1/2)):
+ *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·r · (dy − dβ/m − x̂·dγ/m).
+ * Two passes over dy and x. Sums go through blocks of BN_BLOCK rows (less rounding than one long sum).
+ * scratch: 4·ch floats the kernel may overwrite.
+ */
+__attribute__((export_name("batch_norm_grad")))
+void batch_norm_grad(const f32 *dy, const f32 *x, const f32 *mean, const f32 *var, const f32 *gamma, f32 eps,
+                     f32 *dx, f32 *dgamma, f32 *dbeta, f32 *scratch, int m, int ch) {
+  f32 *blk_b = scratch, *blk_g = scratch + ch;
+  for (int k = 0; k < ch; k++) dbeta[k] = dgamma[k] = 0.0f;
+  for (int r0 = 0; r0 < m; r0 += BN_BLOCK) {
+    const int r1 = r0 + BN_BLOCK < m ? r0 + BN_BLOCK : m;
+    for (int k = 0; k < ch; k++) blk_b[k] = blk_g[k] = 0.0f;
+    for (int r = r0; r < r1; r++) accumulate_row(blk_b, blk_g, dy + r * ch, x + r * ch, mean, ch);
+    for (int k = 0; k < ch; k++) {
+      dbeta[k] += blk_b[k];
+      dgamma[k] += blk_g[k];
+    }
+  }
+  /* Per channel: dx = k·(dy − a − (x − μ)·b) with k = γ·r, a = dβ/m, b = dγ·r/m (dγ so far is Σdy·(x − μ)). */
+  f32 *kk = scratch, *aa = scratch + ch, *bb = scratch + 2 * ch;
+  for (int k = 0; k < ch; k++) {
+    const f32 r = 1.0f / __builtin_sqrtf(var[k] + eps);
+    dgamma[k] *= r;
+    kk[k] = gamma[k] * r;
+    aa[k] = dbeta[k] / (f32)m;
+    bb[k] = dgamma[k] * r / (f32)m;
+  }
+  const int ch4 = ch & ~3;
+  for (int r = 0; r < m; r++) {
+    const f32 *g = dy + r * ch, *xr = x + r * ch;
+    f32 *d = dx + r * ch;
+    int k = 0;
+    for (; k < ch4; k += 4) {
+      const v128_t centred = wasm_f32x4_sub(ld(xr + k), ld(mean + k));
+      const v128_t t = wasm_f32x4_sub(wasm_f32x4_sub(ld(g + k), ld(aa + k)), wasm_f32x4_mul(centred, ld(bb + k)));
+      st(d + k, wasm_f32x4_mul(ld(kk + k), t));
+    }
+    for (; k < ch; k++) d[k] = kk[k] * (g[k] - aa[k] - (xr[k] - mean[k]) * bb[k]);
+  }
+}
+
+/* acc[k] += row[k] (sq = 0) or (row[k] − mu[k])² (sq = 1), for k < ch. */
+static inline void add_row(f32 *acc, const f32 *row, const f32 *mu, int ch, int sq) {
+  const int ch4 = ch & ~3;
+  int k = 0;
+  if (sq) {
+    for (; k < ch4; k += 4) {
+      const v128_t d = wasm_f32x4_sub(ld(row + k), ld(mu + k));
+      st(acc + k, wasm_f32x4_add(ld(acc + k), wasm_f32x4_mul(d, d)));
+    }
+    for (; k < ch; k++) acc[k] += (row[k] - mu[k]) * (row[k] - mu[k]);
+  } else {
+    for (; k < ch4; k += 4) st(acc + k, wasm_f32x4_add(ld(acc + k), ld(row + k)));
+    for (; k < ch; k++) acc[k] += row[k];
+  }
+}
+
+/* out[k] = Σ over rows of row[k] (sq = 0) or (row[k] − mu[k])² (sq = 1), divided by m; sums in blocks of BN_BLOCK rows. */
+static void column_means(const f32 *x, const f32 *mu, f32 *out, f32 *blk, int m, int ch, int sq) {
+  for (int k = 0; k < ch; k++) out[k] = 0.0f;
+  for (int r0 = 0; r0 < m; r0 += BN_BLOCK) {
+    const int r1 = r0 + BN_BLOCK < m ? r0 + BN_BLOCK : m;
+    for (int k = 0; k < ch; k++) blk[k] = 0.0f;
+    for (int r = r0; r < r1; r++) add_row(blk, x + r * ch, mu, ch, sq);
+    for (int k = 0; k < ch; k++) out[k] += blk[k];
+  }
+  for (int k = 0; k < ch; k++) out[k] /= (f32)m;
+}
+
+/*
+ * Per-channel mean and (biased) variance of m rows of ch channels, as tf.moments over every axis but
+ * the last: two passes over x (the variance from deviations, not E[x²] − μ²). scratch: ch floats.
+ */
+__attribute__((export_name("moments")))
+void moments(const f32 *x, f32 *mean, f32 *var, f32 *scratch, int m, int ch) {
+  column_means(x, mean, mean, scratch, m, ch, 0);
+  column_means(x, mean, var, scratch, m, ch, 1);
+}
+
+/*
+ * Batch norm with per-channel statistics in one pass: y = x·s + t, s = γ/√(σ² + ε), t = β − μ·s.
+ * scratch: 2·ch floats.
+ */
+__attribute__((export_name("batch_norm")))
+void batch_norm(const f32 *x, const f32 *mean, const f32 *var, const f32 *gamma, const f32 *beta, f32 eps, f32 *y,
+                f32 *scratch, int m, int ch) {
+  f32 *s = scratch, *t = scratch + ch;
+  for (int k = 0; k < ch; k++) {
+    s[k] = gamma[k] / __builtin_sqrtf(var[k] + eps);
+    t[k] = beta[k] - mean[k] * s[k];
+  }
+  const int ch4 = ch & ~3;
+  for (int r = 0; r < m; r++) {
+    const f32 *xr = x + r * ch;
+    f32 *yr = y + r * ch;
+    int k = 0;
+    for (; k < ch4; k += 4) st(yr + k, wasm_f32x4_add(wasm_f32x4_mul(ld(xr + k), ld(s + k)), ld(t + k)));
+    for (; k < ch; k++) yr[k] = xr[k] * s[k] + t[k];
+  }
+}
+
+/* ReLU's gradient in one pass: dx = dy · step(x), step(x) = 1 where x > 0, NaN where x is NaN, else 0 (tfjs' Relu gradient). */
+__attribute__((export_name("relu_grad")))
+void relu_grad(const f32 *dy, const f32 *x, f32 *dx, int size) {
+  const int size4 = size & ~3;
+  const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f);
+  int i = 0;
+  for (; i < size4; i += 4) {
+    const v128_t v = ld(x + i);
+    const v128_t step = wasm_v128_or(wasm_v128_and(one, wasm_f32x4_gt(v, zero)), wasm_v128_and(v, wasm_f32x4_ne(v, v)));
+    st(dx + i, wasm_f32x4_mul(ld(dy + i), step));
+  }
+  for (; i < size; i++) dx[i] = dy[i] * (x[i] > 0.0f ? 1.0f : x[i] != x[i] ? x[i] : 0.0f);
+}
