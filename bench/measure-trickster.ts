@@ -7,6 +7,7 @@ import { silentLogger } from '../core/logger.js';
 import type { TrainBackend } from './jobs.js';
 import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
 import { totalSteps, windowRates, type StepPlan } from './stats.js';
+import type { ModelSpec } from '../core/models/types.js';
 
 /** Records the time the epoch starts and the time each training step ends. */
 class StepClock implements TricksterPlugin {
@@ -25,14 +26,14 @@ class StepClock implements TricksterPlugin {
 
 /**
  * Trains one epoch of exactly `totalSteps(plan)` batches with the baseline recipe (SGD momentum,
- * weight decay, step schedule) and the given model, with flip + pad-2 crop augmentation or none,
+ * weight decay, step schedule) and the given model (a zoo name at width 1, or a full spec), with flip + pad-2 crop augmentation or none,
  * over `replicas` (training.replicas, with training.syncBatchNorm as given) on `backend`, and returns images/s of each timed window and the replicas
  * the run used. The time between two step ends covers everything
  * the kernel does per step: host batching and augmentation, tensor upload, forward, backward,
  * optimizer, hooks.
  */
 export async function measureTrickster(
-  model: string,
+  model: string | ModelSpec,
   plan: StepPlan,
   augment: boolean,
   replicas: number | 'auto',
@@ -43,7 +44,7 @@ export async function measureTrickster(
   const clock = new StepClock();
   const config = {
     extends: 'baseline',
-    model: { name: model, width: 1 },
+    model: typeof model === 'string' ? { name: model, width: 1 } : model,
     data: {
       limit: totalSteps(plan) * plan.batch,
       testLimit: plan.batch,

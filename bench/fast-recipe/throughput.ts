@@ -1,0 +1,103 @@
+/**
+ * Issue 13, fast recipe, step 1: training throughput of candidate models for a 30-minute
+ * Fashion-MNIST budget. Each candidate trains through the real Trainer (wasm, default replicas,
+ * batch 128, flip + pad-2 crop) for a few warm-up steps and then `--repeats` timed windows; the
+ * window length is set from the model's multiply-adds so that every window is a few seconds.
+ * Candidates run in rounds (all candidates once per round) so load swings hit them alike.
+ *
+ *   npx tsx bench/fast-recipe/throughput.ts [--rounds 2] [--out bench/results/fast-recipe/throughput.json]
+ *
+ * Epochs per 30 minutes = 1800 s × img/s / 60,000 (training steps only: evaluation and start-up
+ * are not counted here; the real run measures them).
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { buildModel, forwardMultiplyAdds, parameterCounts } from '../../core/models/index.js';
+import type { ModelSpec } from '../../core/models/types.js';
+import { machineInfo } from '../machine.js';
+import { measureTrickster } from '../measure-trickster.js';
+import { median } from '../stats.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const INPUT = { height: 28, width: 28, channels: 1 };
+const TRAIN_IMAGES = 60_000;
+const BUDGET_S = 1800;
+const BATCH = 128;
+
+/** The candidates: small-cnn at widths 1-3 with both heads, ResNet-8 at widths 1 and 1.25 (issue 13's PyTorch net's size), resnet20. */
+const CANDIDATES: ModelSpec[] = [
+  ...[1, 2, 3].flatMap((width) => (['flatten', 'gap'] as const).map((head) => ({ name: 'small-cnn', width, head }))),
+  { name: 'resnet8', width: 1 },
+  { name: 'resnet8', width: 1.25 },
+  { name: 'resnet20', width: 1 },
+];
+
+function label(spec: ModelSpec): string {
+  return `${spec.name} w${spec.width ?? 1}${spec.head ? ` ${spec.head}` : ''}`;
+}
+
+const opts = new Command('throughput.ts')
+  .option('--rounds <n>', 'rounds over all candidates', '2')
+  .option('--repeats <n>', 'timed windows per candidate and round', '2')
+  .option('--only <labels>', 'comma-separated substrings: measure only candidates whose label contains one')
+  .option('--out <file>', 'result file', path.join(here, '..', 'results', 'fast-recipe', 'throughput.json'))
+  .parse(process.argv)
+  .opts<{ rounds: string; repeats: string; only?: string; out: string }>();
+
+const only = opts.only?.split(',');
+const candidates = CANDIDATES.filter((c) => !only || only.some((o) => label(c).includes(o)));
+const machine = machineInfo();
+const costs = candidates.map((spec) => {
+  const m = buildModel({ ...spec, seed: 1 }, INPUT, 10);
+  const cost = { params: parameterCounts(m).trainable, multiplyAdds: forwardMultiplyAdds(m, INPUT) };
+  m.dispose();
+  return cost;
+});
+// About 3e8 multiply-adds per window-step budget: ~150 steps for small-cnn w1, ~10 for resnet20.
+const steps = costs.map((c) => Math.max(4, Math.round(3e8 / c.multiplyAdds)));
+const rates: number[][] = candidates.map(() => []);
+const loads: number[][] = candidates.map(() => []);
+let replicas = 0;
+for (let r = 0; r < Number(opts.rounds); r++) {
+  for (const [i, spec] of candidates.entries()) {
+    loads[i]!.push(Math.round(loadavg()[0]! * 100) / 100);
+    const plan = { warmup: 3, steps: steps[i]!, repeats: Number(opts.repeats), batch: BATCH };
+    const res = await measureTrickster(spec, plan, true, 'auto');
+    replicas = res.replicas;
+    rates[i]!.push(...res.rates);
+    console.log(`round ${r + 1} ${label(spec)}: ${res.rates.map((x) => x.toFixed(0)).join(', ')} img/s (load ${loads[i]!.at(-1)})`);
+  }
+}
+const rows = candidates.map((spec, i) => {
+  const imgPerS = median(rates[i]!);
+  return {
+    candidate: label(spec),
+    spec,
+    params: costs[i]!.params,
+    multiplyAdds: costs[i]!.multiplyAdds,
+    stepsPerWindow: steps[i]!,
+    imgPerS: Math.round(imgPerS),
+    windows: rates[i]!.map((x) => Math.round(x)),
+    loadAverages: loads[i],
+    epochsIn30Min: Math.round(((BUDGET_S * imgPerS) / TRAIN_IMAGES) * 10) / 10,
+    effectiveGflops: Math.round(((imgPerS * costs[i]!.multiplyAdds * 6) / 1e9) * 10) / 10,
+  };
+});
+console.table(rows.map(({ spec: _s, windows: _w, loadAverages: _l, ...rest }) => rest));
+const result = {
+  what: 'trickster training img/s per candidate model (wasm, batch 128, flip + pad-2 crop, baseline optimizer), median of timed windows; epochsIn30Min counts training steps only; effectiveGflops = img/s x 6 x forward multiply-adds',
+  command: `npx tsx bench/fast-recipe/throughput.ts --rounds ${opts.rounds} --repeats ${opts.repeats}${opts.only ? ` --only ${opts.only}` : ''}`,
+  date: new Date().toISOString(),
+  machine,
+  replicas,
+  loadAverageAtEnd: Math.round(loadavg()[0]! * 100) / 100,
+  rows,
+};
+mkdirSync(path.dirname(opts.out), { recursive: true });
+writeFileSync(`${opts.out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+renameSync(`${opts.out}.tmp`, opts.out);
+console.log(`wrote ${opts.out}`);
