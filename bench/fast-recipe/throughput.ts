@@ -1,9 +1,9 @@
 /**
  * Issue 13, fast recipe, step 1: training throughput of candidate models for a 30-minute
  * Fashion-MNIST budget. Each candidate trains through the real Trainer (wasm, default replicas,
- * batch 128, flip + pad-2 crop) for a few warm-up steps and then `--repeats` timed windows; the
+ * batch 128 unless `--batch`, flip + pad-2 crop) for a few warm-up steps and then `--repeats` timed windows; the
  * window length is set from the model's multiply-adds so that every window is a few seconds.
- * Candidates run in rounds (all candidates once per round) so load swings hit them alike.
+ * `--batch` changes the batch size (default 128). Candidates run in rounds (all candidates once per round) so load swings hit them alike.
  *
  *   npx tsx bench/fast-recipe/throughput.ts [--rounds 2] [--out bench/results/fast-recipe/throughput.json]
  *
@@ -28,7 +28,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const INPUT = { height: 28, width: 28, channels: 1 };
 const TRAIN_IMAGES = 60_000;
 const BUDGET_S = 1800;
-const BATCH = 128;
 
 /** The candidates: small-cnn at widths 1-3 with both heads, ResNet-8 at widths 1, 1.25 (issue 13's PyTorch net's size) and 2, resnet20. */
 const CANDIDATES: ModelSpec[] = [
@@ -46,10 +45,13 @@ function label(spec: ModelSpec): string {
 const opts = new Command('throughput.ts')
   .option('--rounds <n>', 'rounds over all candidates', '2')
   .option('--repeats <n>', 'timed windows per candidate and round', '2')
+  .option('--batch <n>', 'training batch size (split over the replicas)', '128')
   .option('--only <labels>', 'comma-separated substrings: measure only candidates whose label contains one')
   .option('--out <file>', 'result file', path.join(here, '..', 'results', 'fast-recipe', 'throughput.json'))
   .parse(process.argv)
-  .opts<{ rounds: string; repeats: string; only?: string; out: string }>();
+  .opts<{ rounds: string; repeats: string; batch: string; only?: string; out: string }>();
+
+const BATCH = Number(opts.batch);
 
 const only = opts.only?.split(',');
 const candidates = CANDIDATES.filter((c) => !only || only.some((o) => label(c).includes(o)));
@@ -61,7 +63,7 @@ const costs = candidates.map((spec) => {
   return cost;
 });
 // About 3e8 multiply-adds per window-step budget: ~150 steps for small-cnn w1, ~10 for resnet20.
-const steps = costs.map((c) => Math.max(4, Math.round(3e8 / c.multiplyAdds)));
+const steps = costs.map((c) => Math.max(4, Math.round((3e8 * 128) / BATCH / c.multiplyAdds)));
 const rates: number[][] = candidates.map(() => []);
 const cpuRates: number[][] = candidates.map(() => []);
 const loads: number[][] = candidates.map(() => []);
@@ -101,8 +103,9 @@ const rows = candidates.map((spec, i) => {
 });
 console.table(rows.map(({ spec: _s, windows: _w, loadAverages: _l, ...rest }) => rest));
 const result = {
-  what: 'trickster training img/s per candidate model (wasm, batch 128, flip + pad-2 crop, baseline optimizer), median of timed windows (wall clock); imgPerCpuS: images per second of the process CPU time (all threads), idleUpperBound = replicas x imgPerCpuS (what the replicas would make with a core each on an idle machine, at most); epochsIn30Min counts training steps only; effectiveGflops = wall img/s x 6 x forward multiply-adds',
-  command: `npx tsx bench/fast-recipe/throughput.ts --rounds ${opts.rounds} --repeats ${opts.repeats}${opts.only ? ` --only ${opts.only}` : ''}`,
+  what: `trickster training img/s per candidate model (wasm, batch ${BATCH}, flip + pad-2 crop, baseline optimizer), median of timed windows (wall clock); imgPerCpuS: images per second of the process CPU time (all threads), idleUpperBound = replicas x imgPerCpuS (what the replicas would make with a core each on an idle machine, at most); epochsIn30Min counts training steps only; effectiveGflops = wall img/s x 6 x forward multiply-adds`,
+  batch: BATCH,
+  command: `npx tsx bench/fast-recipe/throughput.ts --rounds ${opts.rounds} --repeats ${opts.repeats} --batch ${BATCH}${opts.only ? ` --only ${opts.only}` : ''}`,
   date: new Date().toISOString(),
   machine,
   replicas,
