@@ -37,7 +37,8 @@ class StepClock implements TricksterPlugin {
  * weight decay, step schedule) and the given model (a zoo name at width 1, or a full spec), with flip + pad-2 crop augmentation or none,
  * over `replicas` (training.replicas, with training.syncBatchNorm as given) on `backend`, and returns images/s of each timed window and the replicas
  * the run used, and `cpuRates`: images per second of the process's CPU time (all threads) in the same
- * windows; on a loaded machine, n busy threads on n otherwise idle cores would make at most n times that. The time between two step ends covers everything
+ * windows; on a loaded machine this estimates what n busy threads would make on n idle cores (n times it,
+ * less any waiting between threads, more for the lower CPU cost per image without contention). The time between two step ends covers everything
  * the kernel does per step: host batching and augmentation, tensor upload, forward, backward,
  * optimizer, hooks.
  */
