@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
 import type { InputShape, ModelBuilder, ModelSpec } from './types.js';
 import { buildSmallCnn } from './small-cnn.js';
-import { buildResNet20, buildResNet32, buildResNet56 } from './resnet-cifar.js';
+import { buildResNet8, buildResNet20, buildResNet32, buildResNet56 } from './resnet-cifar.js';
 import { buildResNet18, buildResNet34, buildResNet50 } from './resnet-imagenet.js';
 
 export type { InputShape, ModelBuilder, ModelSpec } from './types.js';
@@ -26,6 +26,7 @@ export { BN_EPSILON, DEFAULT_BN_MOMENTUM, layerSeed } from './layers.js';
 
 const BUILDERS: Readonly<Record<string, ModelBuilder>> = {
   'small-cnn': buildSmallCnn,
+  resnet8: buildResNet8,
   resnet20: buildResNet20,
   resnet32: buildResNet32,
   resnet56: buildResNet56,

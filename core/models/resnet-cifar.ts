@@ -81,6 +81,8 @@ export function cifarResNet(depth: number): ModelBuilder {
   };
 }
 
+/** ResNet-8 (n = 1): one block per stage; at width 1.25 (20/40/80 channels) the size of issue 13's fast PyTorch net. */
+export const buildResNet8 = cifarResNet(8);
 export const buildResNet20 = cifarResNet(20);
 export const buildResNet32 = cifarResNet(32);
 export const buildResNet56 = cifarResNet(56);

@@ -27,7 +27,7 @@ function logitsShape(model: tf.LayersModel, h: number, w: number, c: number, bat
 describe('knownModels', () => {
   it('lists the zoo', () => {
     expect(knownModels().sort()).toEqual(
-      ['resnet18', 'resnet20', 'resnet32', 'resnet34', 'resnet50', 'resnet56', 'small-cnn'].sort(),
+      ['resnet18', 'resnet8', 'resnet20', 'resnet32', 'resnet34', 'resnet50', 'resnet56', 'small-cnn'].sort(),
     );
   });
 });
@@ -107,6 +107,20 @@ describe('parameter counts', () => {
     expect(cifarResNetTrainable(9)).toBe(855_770); // "0.85M" in He et al. 2016, table 6
   });
 
+  it('resnet8 (n = 1) follows 6n+2; at width 1.25 it has 121,030 on 28x28x1 (issue 13\'s net size)', () => {
+    expect(parameterCounts(build({ name: 'resnet8' }, CIFAR)).trainable).toBe(cifarResNetTrainable(1));
+    // Width 1.25: channels 20/40/80, 1 input channel.
+    //   stem   conv 1→20: 180, BN 40                                                      →    220
+    //   stage1 2 conv 20→20: 2*3,600, 2 BN 80                                              →  7,280
+    //   stage2 conv 20→40 7,200 + conv 40→40 14,400 + 2 BN 160 + 1x1 20→40 800 + BN 80    → 22,640
+    //   stage3 conv 40→80 28,800 + conv 80→80 57,600 + 2 BN 320 + 1x1 40→80 3,200 + BN 160 → 90,080
+    //   head   dense 80→10: 810
+    // Without the two projections (PyTorch option A) it would be 121,030 - 4,240 = 116,790 (~117k).
+    const m = build({ name: 'resnet8', width: 1.25 }, MNIST);
+    expect(parameterCounts(m).trainable).toBe(220 + 7_280 + 22_640 + 90_080 + 810);
+    expect(parameterCounts(m).trainable).toBe(121_030);
+  });
+
   it('resnet20 variant d has the same parameters (the average pool has none)', () => {
     expect(parameterCounts(build({ name: 'resnet20', variant: 'd' }, CIFAR)).trainable).toBe(272_474);
   });
@@ -153,6 +167,23 @@ describe('multiply-adds', () => {
     const m1 = build({ name: 'resnet20' }, MNIST);
     expect(forwardMultiplyAdds(m1, MNIST)).toBe(112_896 + 10_838_016 + 10_035_200 + 10_035_200 + 640);
     expect(forwardMultiplyAdds(m1, MNIST)).toBe(31_021_952);
+  });
+
+  it('resnet8 width 1.25 at 28x28x1: 14,567,520 multiply-adds, one block per stage', () => {
+    // stem 784*9*20 = 141,120; stage1 2 * 784*180*20 = 5,644,800;
+    // stage2 196*(180*40 + 360*40 + 20*40) = 4,390,400; stage3 49*(360*80 + 720*80 + 40*80) = 4,390,400;
+    // dense 800
+    const m = build({ name: 'resnet8', width: 1.25 }, MNIST);
+    expect(forwardMultiplyAdds(m, MNIST)).toBe(141_120 + 5_644_800 + 4_390_400 + 4_390_400 + 800);
+    expect(forwardMultiplyAdds(m, MNIST)).toBe(14_567_520);
+    const convs = m.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.name);
+    expect(convs).toEqual([
+      'stem_conv',
+      'stage1_block1_conv1', 'stage1_block1_conv2',
+      'stage2_block1_conv1', 'stage2_block1_conv2', 'stage2_block1_shortcut_conv',
+      'stage3_block1_conv1', 'stage3_block1_conv2', 'stage3_block1_shortcut_conv',
+    ]);
+    expect(layerCosts(m, MNIST).find((c) => c.name === 'stage3_block1_out')?.outputShape).toEqual([1, 7, 7, 80]);
   });
 
   it('scales with resolution (FixRes) and rejects a wrong channel count', () => {
