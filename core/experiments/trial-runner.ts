@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { RunSummary } from '../run-summary.js';
 import { hasCheckpoint, readRunProgress, type RunProgress } from './run-progress.js';
 import type { TrialRunOptions } from './trials.js';
+import { inheritAutogroupNice } from './autogroup-nice.js';
 
 /** Set in a trial's environment: bin/trickster.js then stops the run when the process that started it is gone. */
 export const STOP_WITH_PARENT_ENV = 'TRICKSTER_STOP_WITH_PARENT';
@@ -59,12 +60,16 @@ export function runTrialAttempt(launch: TrialLaunch): Promise<AttemptOutcome> {
   // trials itself (through `signal`) and so tells an interruption from a failure. The IPC channel
   // and STOP_WITH_PARENT_ENV make the child stop when this process dies (SIGKILL, OOM) instead of
   // training on as an orphan (bin/trickster.js); its last checkpoint stays for the next attempt.
+  // A session of its own is also a scheduling group of its own: it gets this process's nice.
   const child = spawn(process.execPath, [launch.bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
     env: { ...process.env, [STOP_WITH_PARENT_ENV]: '1' },
   });
-  if (child.pid !== undefined) launch.onStart?.(child.pid);
+  if (child.pid !== undefined) {
+    inheritAutogroupNice(child.pid);
+    launch.onStart?.(child.pid);
+  }
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
