@@ -5,7 +5,8 @@ import { wasmSimdKernels, type WasmSimdKernels } from './instance.js';
 /** The kernel name of the fused per-channel moments (registered for `wasm` by registerWasmGradientKernels). */
 export const MOMENTS = 'TricksterMoments';
 
-const channelsOf = (x: TensorInfo): { m: number; ch: number } => {
+/** A batch-norm input's channel count `ch` (last axis) and values per channel `m`. */
+export const channelsOf = (x: TensorInfo): { m: number; ch: number } => {
   const ch = x.shape[x.shape.length - 1]!;
   return { m: tf.util.sizeFromShape(x.shape) / ch, ch };
 };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { channelsOf } from './batch-norm-forward.js';
 import { wasmSimdKernels } from './instance.js';
 
 /** The kernel name of the fused batch-norm gradient (registered for `wasm` by registerWasmGradientKernels). */
@@ -13,8 +14,7 @@ export const batchNormGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const k = wasmSimdKernels(backend);
   if (k === null) throw new Error(`${BATCH_NORM_GRAD}: the wasm SIMD kernels are not available on this backend (check fusedBatchNormGrad's result before running it)`);
   const { dy, x, mean, variance, gamma } = inputs as Record<string, TensorInfo>;
-  const ch = x!.shape[x!.shape.length - 1]!;
-  const m = tf.util.sizeFromShape(x!.shape) / ch;
+  const { m, ch } = channelsOf(x!);
   const dx = k.output(x!.shape.slice());
   const dGamma = k.output([ch]);
   const dBeta = k.output([ch]);
