@@ -1,9 +1,11 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { convGeometry, type ConvAttrs, type ConvGeometry } from './geometry.js';
-import { withKernelScope } from './kernel-scope.js';
+import { withKernelScope, type KernelScope } from './kernel-scope.js';
 import { transpose } from './layout.js';
 import { convForward, type ConvCall } from './padded-conv.js';
 import { tapRowsApplies, tapRowsFilterGrad } from './tap-rows-filter.js';
+import { simdConv2dBackpropFilter } from '../wasm-simd/conv-filter-grad.js';
+import { wasmSimdKernels } from '../wasm-simd/instance.js';
 
 /**
  * The forward conv that yields a filter gradient when run over `x` with `dy`
@@ -39,11 +41,21 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const dy = inputs.dy as TensorInfo;
   const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
   const g = convGeometry('Conv2DBackpropFilter', x.shape, a.filterShape, a, false);
+  const simd = wasmSimdKernels(backend);
+  if (simd !== null && x.dtype === 'float32' && dy.dtype === 'float32') return simdConv2dBackpropFilter(simd, x, dy, g);
   return withKernelScope(backend, (scope) => {
     if (tapRowsApplies(g)) return tapRowsFilterGrad(scope, x, dy, g);
-    const xT = transpose(scope, x, [3, 1, 2, 0]);
-    const dyT = transpose(scope, dy, [1, 2, 0, 3]);
-    const dwT = convForward(scope, xT, dyT, filterGradConvCall(g, false));
-    return transpose(scope, dwT, [1, 2, 0, 3]);
+    return oneConvFilterGrad(scope, x, dy, g);
   });
 };
+
+/**
+ * The filter gradient as ONE XNNPACK Conv2D of x as [Cin,H,W,N] (batch = Cin, channels = N) with
+ * dy as a [Ho,Wo,N,Cout] filter, giving [Cin,kh,kw,Cout], then transposed to [kh,kw,Cin,Cout].
+ */
+export function oneConvFilterGrad(scope: KernelScope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const xT = transpose(scope, x, [3, 1, 2, 0]);
+  const dyT = transpose(scope, dy, [1, 2, 0, 3]);
+  const dwT = convForward(scope, xT, dyT, filterGradConvCall(g, false));
+  return transpose(scope, dwT, [1, 2, 0, 3]);
+}

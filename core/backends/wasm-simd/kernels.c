@@ -205,3 +205,114 @@ void relu_grad(const f32 *dy, const f32 *x, f32 *dx, int size) {
   }
   for (; i < size; i++) dx[i] = dy[i] * (x[i] > 0.0f ? 1.0f : x[i] != x[i] ? x[i] : 0.0f);
 }
+
+/*
+ * One register tile of the conv filter gradient: NCI input channels (from ci0) x NCO output channels
+ * (from co0, a multiple of 4, or 1..3 scalar lanes when NCO < 4), for one tap, over the pixels
+ * (i, j) of images [b0, b1) in [i0, i1) x [j0, j1) (the pixels whose input cell for this tap lies
+ * inside the image). x_tap points at x[0, i0*sh + a*dh - pad_top - i0*sh, ...] shifted so that
+ * x_tap + ((b*h + i*sh)*w + j*sw)*cin is the tap's input cell of output pixel (i, j) of image b.
+ * The partial sums start from zero and are added to dw at the end (one sum per image group).
+ */
+static inline __attribute__((always_inline)) void filter_grad_tile(
+    const f32 *x_tap, const f32 *dy, f32 *dw, int ci0, int co0, int nci, int ncov,
+    int b0, int b1, int i0, int i1, int j0, int j1, int h, int w, int cin, int ho, int wo, int cout, int sh, int sw) {
+  v128_t acc[4][4];
+  for (int t = 0; t < nci; t++)
+    for (int v = 0; v < ncov; v++) acc[t][v] = wasm_f32x4_splat(0.0f);
+  for (int b = b0; b < b1; b++)
+    for (int i = i0; i < i1; i++) {
+      const f32 *xr = x_tap + ((b * h + i * sh) * w + j0 * sw) * cin + ci0;
+      const f32 *gr = dy + ((b * ho + i) * wo + j0) * cout + co0;
+      for (int j = j0; j < j1; j++, xr += sw * cin, gr += cout) {
+        v128_t g[4];
+        for (int v = 0; v < ncov; v++) g[v] = ld(gr + 4 * v);
+        for (int t = 0; t < nci; t++) {
+          const v128_t xv = wasm_v128_load32_splat(xr + t);
+          for (int v = 0; v < ncov; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(xv, g[v]));
+        }
+      }
+    }
+  for (int t = 0; t < nci; t++)
+    for (int v = 0; v < ncov; v++) {
+      f32 *d = dw + (ci0 + t) * cout + co0 + 4 * v;
+      st(d, wasm_f32x4_add(ld(d), acc[t][v]));
+    }
+}
+
+/* The scalar tail of the filter gradient: output channels [co0, cout) (fewer than 4), all input channels, one tap. */
+static void filter_grad_tail(const f32 *x_tap, const f32 *dy, f32 *dw, int co0, int b0, int b1, int i0, int i1, int j0, int j1,
+                             int h, int w, int cin, int ho, int wo, int cout, int sh, int sw) {
+  for (int ci = 0; ci < cin; ci++)
+    for (int co = co0; co < cout; co++) {
+      f32 s = 0.0f;
+      for (int b = b0; b < b1; b++)
+        for (int i = i0; i < i1; i++)
+          for (int j = j0; j < j1; j++) s += x_tap[((b * h + i * sh) * w + j * sw) * cin + ci] * dy[((b * ho + i) * wo + j) * cout + co];
+      dw[ci * cout + co] += s;
+    }
+}
+
+/* First index i in [0, n) with i*s + off >= 0, and one past the last with i*s + off < size. */
+static inline int first_inside(int off, int s) { return off >= 0 ? 0 : (-off + s - 1) / s; }
+static inline int end_inside(int off, int s, int size, int n) {
+  if (size - 1 - off < 0) return 0;
+  const int e = (size - 1 - off) / s + 1;
+  return e < n ? e : n;
+}
+
+/*
+ * Conv2DBackpropFilter, NHWC, straight from x and dy (no im2col, no transposes):
+ *   dw[a, b, ci, co] = sum over n, i, j of x[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, ci] * dy[n, i, j, co]
+ * (cells outside x are zero). x: [n, h, w, cin]; dy: [n, ho, wo, cout]; dw: [kh, kw, cin, cout] (written whole).
+ * The output pixels go in blocks (strips of rows of one image, or groups of whole small images) whose
+ * dy and x take about block_floats floats, so that they stay in cache while every tap and channel
+ * tile passes over them; per block, tap and tile of 4 input x 8 output channels the sum runs in
+ * registers over the block's pixels whose input cell is inside the image, then is added to dw.
+ */
+__attribute__((export_name("conv2d_backprop_filter")))
+void conv2d_backprop_filter(const f32 *x, const f32 *dy, f32 *dw, int n, int h, int w, int cin, int ho, int wo, int cout,
+                            int kh, int kw, int sh, int sw, int dh, int dwid, int pad_top, int pad_left, int block_floats) {
+  for (int k = 0; k < kh * kw * cin * cout; k++) dw[k] = 0.0f;
+  /* Floats of dy and x per output row (x: sh input rows of w cells). */
+  const int row_floats = wo * cout + sh * w * cin;
+  int rows = block_floats / row_floats;
+  rows = rows < 1 ? 1 : rows > ho ? ho : rows;
+  int images = rows < ho ? 1 : block_floats / (ho * row_floats);
+  images = images < 1 ? 1 : images;
+  const int ci4 = cin & ~3, co8 = cout & ~7, co4 = cout & ~3;
+  for (int b0 = 0; b0 < n; b0 += images) {
+    const int b1 = b0 + images < n ? b0 + images : n;
+    for (int r0 = 0; r0 < ho; r0 += rows) {
+      const int r1 = r0 + rows < ho ? r0 + rows : ho;
+      for (int a = 0; a < kh; a++) {
+        const int roff = a * dh - pad_top;
+        int i0 = first_inside(roff, sh), i1 = end_inside(roff, sh, h, ho);
+        i0 = i0 > r0 ? i0 : r0;
+        i1 = i1 < r1 ? i1 : r1;
+        if (i0 >= i1) continue;
+        for (int c = 0; c < kw; c++) {
+          const int coff = c * dwid - pad_left;
+          const int j0 = first_inside(coff, sw), j1 = end_inside(coff, sw, w, wo);
+          if (j0 >= j1) continue;
+          const f32 *xt = x + (roff * w + coff) * cin;
+          f32 *dwt = dw + (a * kw + c) * cin * cout;
+#define FG_TILE(CI0, NCI, CO0, NCOV) \
+  filter_grad_tile(xt, dy, dwt, CI0, CO0, NCI, NCOV, b0, b1, i0, i1, j0, j1, h, w, cin, ho, wo, cout, sh, sw)
+          for (int co = 0; co < co8; co += 8) {
+            int ci = 0;
+            for (; ci < ci4; ci += 4) FG_TILE(ci, 4, co, 2);
+            for (; ci < cin; ci++) FG_TILE(ci, 1, co, 2);
+          }
+          if (co8 < co4) {
+            int ci = 0;
+            for (; ci < ci4; ci += 4) FG_TILE(ci, 4, co8, 1);
+            for (; ci < cin; ci++) FG_TILE(ci, 1, co8, 1);
+          }
+#undef FG_TILE
+          if (co4 < cout) filter_grad_tail(xt, dy, dwt, co4, b0, b1, i0, i1, j0, j1, h, w, cin, ho, wo, cout, sh, sw);
+        }
+      }
+    }
+  }
+}
