@@ -30,10 +30,13 @@ export function filterGradConvCall(g: ConvGeometry, depthwise: boolean): ConvCal
 
 /**
  * Conv2DBackpropFilter for wasm: dW[a,b,ci,co] = sum over n,i,j of
- * x[n, i*s + a*d - padTop, j*s + b*d - padLeft, ci] * dy[n,i,j,co], computed
- * as ONE XNNPACK Conv2D of x as [Cin,H,W,N] (batch = Cin, channels = N) with
- * dy as a [Ho,Wo,N,Cout] filter, giving [Cin,kh,kw,Cout], then transposed; for inputs with few
- * channels and stride 1, one matrix product over shifted windows instead (tap-rows-filter.ts).
+ * x[n, i*s + a*d - padTop, j*s + b*d - padLeft, ci] * dy[n,i,j,co].
+ * With trickster's SIMD kernels on (float32), kernels.c's conv2d_backprop_filter computes it in
+ * place (../wasm-simd/conv-filter-grad.ts): it beat both older paths on every layer shape of
+ * small-cnn, resnet20 and resnet8 at batch 128 (0.6-0.9x the forward conv's time, where the one-conv
+ * path took 1.4-12x; bench/conv-filter-grad.ts, bench/results/2026-12-01-conv-filter-grad.json).
+ * Without them: ONE XNNPACK conv ({@link oneConvFilterGrad}), or for inputs with few channels and
+ * stride 1 one matrix product over shifted windows (tap-rows-filter.ts).
  * Accepts an optional `dilations` attr (tfjs itself never passes one).
  */
 export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
