@@ -4,7 +4,7 @@ import { withKernelScope, type KernelScope } from './kernel-scope.js';
 import { transpose } from './layout.js';
 import { convForward, type ConvCall } from './padded-conv.js';
 import { tapRowsApplies, tapRowsFilterGrad } from './tap-rows-filter.js';
-import { simdConv2dBackpropFilter } from '../wasm-simd/conv-filter-grad.js';
+import { simdConv2dBackpropFilter, simdFilterGradEnabled } from '../wasm-simd/conv-filter-grad.js';
 import { wasmSimdKernels } from '../wasm-simd/instance.js';
 
 /**
@@ -44,7 +44,7 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const dy = inputs.dy as TensorInfo;
   const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
   const g = convGeometry('Conv2DBackpropFilter', x.shape, a.filterShape, a, false);
-  const simd = wasmSimdKernels(backend);
+  const simd = simdFilterGradEnabled() ? wasmSimdKernels(backend) : null;
   if (simd !== null && x.dtype === 'float32' && dy.dtype === 'float32') return simdConv2dBackpropFilter(simd, x, dy, g);
   return withKernelScope(backend, (scope) => {
     if (tapRowsApplies(g)) return tapRowsFilterGrad(scope, x, dy, g);

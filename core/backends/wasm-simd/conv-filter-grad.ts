@@ -2,6 +2,21 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import type { ConvGeometry } from '../wasm-gradients/geometry.js';
 import type { WasmSimdKernels } from './instance.js';
 
+let enabled = true;
+
+/**
+ * Turns the SIMD filter gradient off (Conv2DBackpropFilter then runs its XNNPACK composition while
+ * the other SIMD kernels stay on) or back on; for A/B measurement (bench/simd-ab.ts --ab filter-grad).
+ */
+export function setSimdFilterGradEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether Conv2DBackpropFilter may run {@link simdConv2dBackpropFilter} (see {@link setSimdFilterGradEnabled}). */
+export function simdFilterGradEnabled(): boolean {
+  return enabled;
+}
+
 /** Floats of x and dy per pixel block of conv2d_backprop_filter (what stays in cache while the taps pass over it). */
 export const FILTER_GRAD_BLOCK_FLOATS = 8192;
 
