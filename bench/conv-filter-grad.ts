@@ -1,8 +1,11 @@
 /**
  * Micro-benchmark of the wasm conv filter gradient against the forward conv of the same layer, per
- * layer shape of small-cnn, resnet20 and resnet8 (width 1.25) on 28x28x1 inputs at batch 128.
+ * layer shape of small-cnn, resnet20 and resnet8 (width 1.25) on 28x28x1 inputs at batch 128, and a
+ * few shapes of other models (RGB input, 7x7 stride-2 stem, wide 1x1 and 3x3).
  *
- *   npx tsx bench/conv-filter-grad.ts [--rounds N] [--out FILE]
+ *   npx tsx bench/conv-filter-grad.ts [--rounds N] [--only TEXT] [--out FILE]
+ *
+ * --only keeps the shapes whose description contains TEXT.
  *
  * Per shape and round, interleaved (the machine is shared, so only side-by-side ratios mean much):
  * forward Conv2D (stock XNNPACK), the one-conv filter gradient (x as [Cin,H,W,N] convolved with dy),
@@ -51,6 +54,12 @@ const LAYERS: Layer[] = [
   { usedBy: 'resnet8 stage3 conv1', x: [N, 14, 14, 40], filter: [3, 3, 40, 80], stride: 2 },
   { usedBy: 'resnet8 stage3 shortcut', x: [N, 14, 14, 40], filter: [1, 1, 40, 80], stride: 2 },
   { usedBy: 'resnet8 stage3 conv2', x: [N, 7, 7, 80], filter: [3, 3, 80, 80], stride: 1 },
+  // Beyond the three models: RGB input, an ImageNet-style 7x7 stride-2 stem, bottleneck 1x1s, wide 3x3.
+  { usedBy: 'RGB 32x32 first conv', x: [N, 32, 32, 3], filter: [3, 3, 3, 16], stride: 1 },
+  { usedBy: 'resnet18 stem at 64px, batch 32', x: [32, 64, 64, 3], filter: [7, 7, 3, 64], stride: 2 },
+  { usedBy: 'resnet50 1x1 256->64, batch 32', x: [32, 16, 16, 256], filter: [1, 1, 256, 64], stride: 1 },
+  { usedBy: 'resnet50 1x1 64->256, batch 32', x: [32, 16, 16, 64], filter: [1, 1, 64, 256], stride: 1 },
+  { usedBy: '3x3 256->256 at 4x4, batch 32', x: [32, 4, 4, 256], filter: [3, 3, 256, 256], stride: 1 },
 ];
 
 const CANDIDATES = ['forward', 'oneConv', 'im2colGemm', 'simd'] as const;
@@ -73,6 +82,7 @@ function timeOnce(f: () => tf.TensorInfo): number {
 
 async function main(): Promise<void> {
   const rounds = Number(flag('--rounds', '5'));
+  const only = flag('--only', '');
   const out = flag('--out', path.join('bench', 'results', '2026-12-01-conv-filter-grad.json'));
   await useBackend('wasm');
   const backend = tf.backend();
@@ -80,7 +90,7 @@ async function main(): Promise<void> {
   if (simd === null) throw new Error('the wasm SIMD kernels are not available');
   const machine = machineInfo();
   const rows = [];
-  for (const layer of LAYERS) {
+  for (const layer of LAYERS.filter((l) => only === '' || l.usedBy.includes(only))) {
     const x = tf.randomUniform(layer.x, -1, 1, 'float32', 1) as tf.Tensor4D;
     const w = tf.randomUniform(layer.filter, -1, 1, 'float32', 2) as tf.Tensor4D;
     const y = tf.conv2d(x, w, layer.stride, 'same');
@@ -106,7 +116,7 @@ async function main(): Promise<void> {
       CANDIDATES.map((c) => `${c} ${ms[c].toFixed(1)}`).join(', ') + ` ms | simd/forward ${vsForward.simd!.toFixed(2)}, oneConv/forward ${vsForward.oneConv!.toFixed(2)}`);
   }
   if (tf.memory().numTensors !== 0) throw new Error(`bench leaked ${tf.memory().numTensors} tensors`);
-  const result = { date: new Date().toISOString(), machine, command: `npx tsx bench/conv-filter-grad.ts --rounds ${rounds}`, batch: N, rounds, layers: rows };
+  const result = { date: new Date().toISOString(), machine, command: `npx tsx bench/conv-filter-grad.ts --rounds ${rounds}${only ? ` --only '${only}'` : ''}`, batch: N, rounds, layers: rows };
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(`${out}.tmp`, JSON.stringify(result, null, 2) + '\n');
   renameSync(`${out}.tmp`, out);
