@@ -10,8 +10,9 @@
  * Per shape and round, interleaved (the machine is shared, so only side-by-side ratios mean much):
  * forward Conv2D (stock XNNPACK), the one-conv filter gradient (x as [Cin,H,W,N] convolved with dy),
  * im2col + one BatchMatMul (tap-rows-filter.ts, every shape), and kernels.c's conv2d_backprop_filter
- * (SIMD, NHWC in place). Prints median ms per call and each candidate / forward ratio; writes the
- * medians and ratios to bench/results/2026-12-01-conv-filter-grad.json.
+ * (SIMD, NHWC in place). Prints median ms per call and each candidate / forward ratio (and the ratio
+ * of the minima: load from other jobs only adds time); writes medians, minima and ratios to
+ * bench/results/2026-12-01-conv-filter-grad.json.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -81,7 +82,7 @@ function timeOnce(f: () => tf.TensorInfo): number {
 }
 
 async function main(): Promise<void> {
-  const rounds = Number(flag('--rounds', '5'));
+  const rounds = Number(flag('--rounds', '7'));
   const only = flag('--only', '');
   const out = flag('--out', path.join('bench', 'results', '2026-12-01-conv-filter-grad.json'));
   await useBackend('wasm');
@@ -110,10 +111,12 @@ async function main(): Promise<void> {
     }
     tf.dispose([x, w, y, dy]);
     const ms = Object.fromEntries(CANDIDATES.map((c) => [c, median(samples[c])])) as Record<Candidate, number>;
+    const min = Object.fromEntries(CANDIDATES.map((c) => [c, Math.min(...samples[c])])) as Record<Candidate, number>;
     const vsForward = Object.fromEntries(CANDIDATES.slice(1).map((c) => [c, ms[c] / ms.forward]));
-    rows.push({ ...layer, msMedian: ms, vsForward });
+    const vsForwardMin = Object.fromEntries(CANDIDATES.slice(1).map((c) => [c, min[c] / min.forward]));
+    rows.push({ ...layer, msMedian: ms, msMin: min, vsForward, vsForwardMin });
     console.log(`${layer.usedBy.padEnd(30)} x=[${layer.x}] k=${layer.filter[0]} s=${layer.stride} ${layer.filter[2]}->${layer.filter[3]}: ` +
-      CANDIDATES.map((c) => `${c} ${ms[c].toFixed(1)}`).join(', ') + ` ms | simd/forward ${vsForward.simd!.toFixed(2)}, oneConv/forward ${vsForward.oneConv!.toFixed(2)}`);
+      CANDIDATES.map((c) => `${c} ${ms[c].toFixed(1)}`).join(', ') + ` ms | simd/forward ${vsForward.simd!.toFixed(2)} (of minima ${vsForwardMin.simd!.toFixed(2)}), oneConv/forward ${vsForward.oneConv!.toFixed(2)}`);
   }
   if (tf.memory().numTensors !== 0) throw new Error(`bench leaked ${tf.memory().numTensors} tensors`);
   const result = { date: new Date().toISOString(), machine, command: `npx tsx bench/conv-filter-grad.ts --rounds ${rounds}${only ? ` --only '${only}'` : ''}`, batch: N, rounds, layers: rows };

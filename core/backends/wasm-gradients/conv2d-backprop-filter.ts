@@ -32,9 +32,10 @@ export function filterGradConvCall(g: ConvGeometry, depthwise: boolean): ConvCal
  * Conv2DBackpropFilter for wasm: dW[a,b,ci,co] = sum over n,i,j of
  * x[n, i*s + a*d - padTop, j*s + b*d - padLeft, ci] * dy[n,i,j,co].
  * With trickster's SIMD kernels on (float32), kernels.c's conv2d_backprop_filter computes it in
- * place (../wasm-simd/conv-filter-grad.ts): it beat both older paths on every layer shape of
- * small-cnn, resnet20 and resnet8 at batch 128 (0.6-0.9x the forward conv's time, where the one-conv
- * path took 1.4-12x; bench/conv-filter-grad.ts, bench/results/2026-12-01-conv-filter-grad.json).
+ * place (../wasm-simd/conv-filter-grad.ts). It beat both older paths on every shape measured, so it
+ * runs for all: 0.55-0.93x the forward conv's time on the layers of small-cnn, resnet20 and resnet8
+ * at batch 128 (the one-conv path 1.2-12.5x, tap rows 1.7-7.8x), about 1.3x on 3-channel inputs
+ * (still under both compositions); bench/conv-filter-grad.ts, bench/results/2026-12-01-conv-filter-grad.json.
  * Without them: ONE XNNPACK conv ({@link oneConvFilterGrad}), or for inputs with few channels and
  * stride 1 one matrix product over shifted windows (tap-rows-filter.ts).
  * Accepts an optional `dilations` attr (tfjs itself never passes one).
