@@ -5,10 +5,13 @@ import { reshape, transpose } from './layout.js';
 import { convForward } from './padded-conv.js';
 import { gatherPhaseTaps, phasePadAfter, phasePlan } from './phase-filter.js';
 import { assemblePhases } from './phase-output.js';
+import { simdConv2dBackpropInput, simdInputGradEnabled } from '../wasm-simd/conv-input-grad.js';
+import { wasmSimdKernels } from '../wasm-simd/instance.js';
 
 /**
- * Conv2DBackpropInput for wasm (replaces the stock nested-loop kernel). The
- * gradient is a transposed convolution; it is split into sh*sw stride phases
+ * Conv2DBackpropInput for wasm (replaces the stock nested-loop kernel). With trickster's SIMD kernels
+ * on (float32), kernels.c's conv2d_backprop_input computes it in place (../wasm-simd/conv-input-grad.ts).
+ * Otherwise the gradient, a transposed convolution, is split into sh*sw stride phases
  * that all run as ONE stride-1 XNNPACK Conv2D of dy with a gathered
  * [Uh,Uw,Cout,sh*sw*Cin] filter (flipped, in/out swapped, zero where a phase
  * has no tap), followed by a phase interleave. No zero-inserted dy is built.
@@ -19,6 +22,8 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const filter = inputs.filter as TensorInfo;
   const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
   const g = convGeometry('Conv2DBackpropInput', a.inputShape, filter.shape, a, false);
+  const simd = simdInputGradEnabled() ? wasmSimdKernels(backend) : null;
+  if (simd !== null && dy.dtype === 'float32' && filter.dtype === 'float32') return simdConv2dBackpropInput(simd, dy, filter, g);
   const [, , inChannels, outChannels] = filter.shape;
   const plan = phasePlan(g);
   const phases = plan.rows.taps.length * plan.cols.taps.length;

@@ -316,3 +316,91 @@ void conv2d_backprop_filter(const f32 *x, const f32 *dy, f32 *dw, int n, int h, 
     }
   }
 }
+
+/*
+ * One register tile of the conv input gradient: dx at NJ output pixels of one input row (the cells
+ * that taps (a, b) of dy pixels j..j+NJ-1 of row i reach, sw apart) x NCIV*4 input channels from
+ * ci0 (NCIV = 0: one scalar channel): dx += sum over co of dy[pixel, co] * wt[co, ci], where wt
+ * points at tap (a, b) of the filter transposed to [kh, kw, cout, cin].
+ */
+static inline __attribute__((always_inline)) void input_grad_tile(
+    f32 *dxp, const f32 *gp, const f32 *wt, int nj, int nciv, int cin, int cout, int sw) {
+  if (nciv == 0) {
+    for (int t = 0; t < nj; t++) {
+      f32 s = dxp[t * sw * cin];
+      for (int co = 0; co < cout; co++) s += gp[t * cout + co] * wt[co * cin];
+      dxp[t * sw * cin] = s;
+    }
+    return;
+  }
+  v128_t acc[4][2];
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < nciv; v++) acc[t][v] = ld(dxp + t * sw * cin + 4 * v);
+  for (int co = 0; co < cout; co++) {
+    v128_t wv[2];
+    for (int v = 0; v < nciv; v++) wv[v] = ld(wt + co * cin + 4 * v);
+    for (int t = 0; t < nj; t++) {
+      const v128_t g = wasm_v128_load32_splat(gp + t * cout + co);
+      for (int v = 0; v < nciv; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(g, wv[v]));
+    }
+  }
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < nciv; v++) st(dxp + t * sw * cin + 4 * v, acc[t][v]);
+}
+
+/* The input-gradient tiles of one dy row segment [j0, j1) for one tap, all input channels. */
+static void input_grad_row(f32 *dx_row, const f32 *dy_row, const f32 *wt, int j0, int j1, int coff, int cin, int cout, int sw) {
+  const int ci8 = cin & ~7, ci4 = cin & ~3;
+  int j = j0;
+#define IG_TILES(NJ)                                                                          \
+  {                                                                                           \
+    f32 *dxp = dx_row + (j * sw + coff) * cin;                                                \
+    const f32 *gp = dy_row + j * cout;                                                        \
+    int ci = 0;                                                                               \
+    for (; ci < ci8; ci += 8) input_grad_tile(dxp + ci, gp, wt + ci, NJ, 2, cin, cout, sw);   \
+    for (; ci < ci4; ci += 4) input_grad_tile(dxp + ci, gp, wt + ci, NJ, 1, cin, cout, sw);   \
+    for (; ci < cin; ci++) input_grad_tile(dxp + ci, gp, wt + ci, NJ, 0, cin, cout, sw);      \
+  }
+  for (; j + 4 <= j1; j += 4) IG_TILES(4)
+  for (; j < j1; j++) IG_TILES(1)
+#undef IG_TILES
+}
+
+/*
+ * Conv2DBackpropInput, NHWC, straight from dy and the filter (no phase split, no zero insertion):
+ *   dx[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, ci] += w[a, b, ci, co] * dy[n, i, j, co]
+ * over every dy pixel and tap whose cell is inside dx. dy: [n, ho, wo, cout]; w: [kh, kw, cin, cout];
+ * wt: scratch of kh*kw*cin*cout floats (the filter transposed to [kh, kw, cout, cin]); dx: [n, h, w, cin]
+ * (written whole). dy goes in blocks of rows (or of whole small images) of about block_floats floats
+ * of dy and dx; per block, tap and dy row, tiles of 4 pixels x 8 input channels sum over cout in registers.
+ */
+__attribute__((export_name("conv2d_backprop_input")))
+void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *wt, f32 *dx, int n, int h, int wd, int cin, int ho, int wo, int cout,
+                           int kh, int kw, int sh, int sw, int dh, int dwid, int pad_top, int pad_left, int block_floats) {
+  for (int k = 0; k < n * h * wd * cin; k++) dx[k] = 0.0f;
+  for (int t = 0; t < kh * kw; t++)
+    for (int ci = 0; ci < cin; ci++)
+      for (int co = 0; co < cout; co++) wt[(t * cout + co) * cin + ci] = w[(t * cin + ci) * cout + co];
+  const int row_floats = wo * cout + sh * wd * cin;
+  int rows = block_floats / row_floats;
+  rows = rows < 1 ? 1 : rows > ho ? ho : rows;
+  for (int b = 0; b < n; b++)
+    for (int r0 = 0; r0 < ho; r0 += rows) {
+      const int r1 = r0 + rows < ho ? r0 + rows : ho;
+      for (int a = 0; a < kh; a++) {
+        const int roff = a * dh - pad_top;
+        int i0 = first_inside(roff, sh), i1 = end_inside(roff, sh, h, ho);
+        i0 = i0 > r0 ? i0 : r0;
+        i1 = i1 < r1 ? i1 : r1;
+        for (int i = i0; i < i1; i++) {
+          f32 *dx_row = dx + (b * h + i * sh + roff) * wd * cin;
+          const f32 *dy_row = dy + (b * ho + i) * wo * cout;
+          for (int c = 0; c < kw; c++) {
+            const int coff = c * dwid - pad_left;
+            const int j0 = first_inside(coff, sw), j1 = end_inside(coff, sw, wd, wo);
+            if (j0 < j1) input_grad_row(dx_row, dy_row, wt + (a * kw + c) * cout * cin, j0, j1, coff, cin, cout, sw);
+          }
+        }
+      }
+    }
+}

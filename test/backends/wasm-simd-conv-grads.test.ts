@@ -1,13 +1,15 @@
-// kernels.c's conv2d_backprop_filter (the wasm Conv2DBackpropFilter when the SIMD kernels are on)
-// against the composition it replaces (the kernels off: one XNNPACK conv, or tap rows) and against
-// the cpu backend's tf.grad of the forward conv: real layer shapes of small-cnn/resnet20/resnet8 at a
-// small batch, odd sizes and channel counts (the kernel's 1-channel, 4-lane and scalar tails),
-// stride 1/2, 'same'/'valid'/explicit padding, 1x1/3x3/5x5, dilation, every pixel-block size, leaks.
+// kernels.c's conv2d_backprop_filter and conv2d_backprop_input (the wasm Conv2DBackpropFilter and
+// Conv2DBackpropInput when the SIMD kernels are on) against the compositions they replace (the
+// kernels off: XNNPACK convs, tap rows, stride phases) and against the cpu backend's tf.grads of the
+// forward conv: real layer shapes of small-cnn/resnet20/resnet8 at a small batch, odd sizes and
+// channel counts (the kernels' 1-channel, 4-lane and scalar tails), stride 1/2, 'same'/'valid'/explicit
+// padding, 1x1/3x3/5x5, dilation, every block size, leaks.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { convGeometry } from '../../core/backends/wasm-gradients/geometry.js';
 import { simdConv2dBackpropFilter } from '../../core/backends/wasm-simd/conv-filter-grad.js';
+import { simdConv2dBackpropInput } from '../../core/backends/wasm-simd/conv-input-grad.js';
 import { setWasmSimdKernelsEnabled, wasmSimdKernels } from '../../core/backends/wasm-simd/instance.js';
 import { relError } from '../helpers/rel-error.js';
 
@@ -39,14 +41,16 @@ const CASES: Case[] = [
   { x: [2, 8, 9, 3], k: 3, cout: 9, stride: 2, pad: [[0, 0], [2, 1], [0, 3], [0, 0]], what: 'explicit uneven padding' },
   { x: [1, 6, 6, 4], k: 3, cout: 8, stride: 1, pad: [[0, 0], [4, 0], [1, 2], [0, 0]], what: 'padding wider than a tap reaches (empty taps)' },
   { x: [3, 5, 5, 8], k: 1, cout: 8, stride: 1, pad: 'valid', what: '1x1 stride 1' },
+  { x: [2, 9, 10, 13], k: 3, cout: 5, stride: 2, pad: 'same', what: 'odd: 13 inputs (8 + 4 + 1 lanes of dx)' },
+  { x: [2, 7, 11, 2], k: 3, cout: 3, stride: 1, pad: 'same', what: 'odd: 2 inputs (scalar dx), rows of 11 (4 + 4 + 1 + 1 + 1 pixels)' },
 ];
 
-/** dW of the conv by tf.grad on the current backend (wasm: Conv2DBackpropFilter). */
-const filterGrad = (c: Case) => (): tf.Tensor[] => {
+/** [dx, dW] of the conv by tf.grads on the current backend (wasm: Conv2DBackpropInput, Conv2DBackpropFilter). */
+const convGrads = (c: Case) => (): tf.Tensor[] => {
   const x = rand(c.x, 1) as tf.Tensor4D;
   const w = rand([c.k, c.k, c.x[3], c.cout], 2) as tf.Tensor4D;
   const dy = rand(tf.conv2d(x, w, c.stride, c.pad).shape, 3);
-  return [tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, ww as tf.Tensor4D, c.stride, c.pad), dy)))(w)];
+  return tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad), dy)))([x, w]);
 };
 
 function read(f: () => tf.Tensor[]): Float32Array[] {
@@ -77,54 +81,68 @@ beforeAll(async () => {
 
 afterAll(() => setWasmSimdKernelsEnabled(true));
 
-describe('Conv2DBackpropFilter: SIMD kernel = stock composition = cpu', () => {
+describe('Conv2DBackpropInput and Conv2DBackpropFilter: SIMD kernels = stock compositions = cpu', () => {
   for (const c of CASES) {
     it(`x=${c.x} k=${c.k} cout=${c.cout} s=${JSON.stringify(c.stride)} pad=${JSON.stringify(c.pad)}: ${c.what}`, async () => {
-      const [simd] = withSimd(true, filterGrad(c));
-      const [stock] = withSimd(false, filterGrad(c));
-      const [cpu] = await onCpu(filterGrad(c));
-      expect(relError(simd!, cpu!)).toBeLessThan(TOLERANCE);
-      expect(relError(stock!, cpu!)).toBeLessThan(1e-4);
+      const simd = withSimd(true, convGrads(c));
+      const stock = withSimd(false, convGrads(c));
+      const cpu = await onCpu(convGrads(c));
+      expect(simd).toHaveLength(2);
+      simd.forEach((a, i) => expect(relError(a, cpu[i]!)).toBeLessThan(TOLERANCE));
+      stock.forEach((a, i) => expect(relError(a, cpu[i]!)).toBeLessThan(1e-4));
     });
   }
 
-  it('with dilation 2 (attr on the kernel) equals the stock composition', () => {
+  it('with dilation 2 (attr on the kernels) equal the stock compositions', () => {
     for (const pad of ['same', 'valid'] as const) {
       const f = (): tf.Tensor[] => {
         const x = rand([2, 11, 10, 5], 4);
-        const dy = rand(tf.conv2d(x as tf.Tensor4D, tf.zeros([3, 3, 5, 6]) as tf.Tensor4D, 1, pad, 'NHWC', 2).shape, 5);
-        return [tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, dilations: 2, pad, dataFormat: 'NHWC', filterShape: [3, 3, 5, 6] }) as tf.Tensor];
+        const w = rand([3, 3, 5, 6], 6);
+        const dy = rand(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad, 'NHWC', 2).shape, 5);
+        const attrs = { strides: 1, dilations: 2, pad, dataFormat: 'NHWC' };
+        return [
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: [3, 3, 5, 6] }) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor,
+        ];
       };
-      const [simd] = withSimd(true, f);
-      const [stock] = withSimd(false, f);
-      expect(relError(simd!, stock!)).toBeLessThan(TOLERANCE);
+      const simd = withSimd(true, f);
+      const stock = withSimd(false, f);
+      simd.forEach((a, i) => expect(relError(a, stock[i]!)).toBeLessThan(TOLERANCE));
     }
   });
 
-  it('is what the registered kernel runs, and gives the same result for every pixel-block size', async () => {
+  it('are what the registered kernels run, and give the same result for every block size', async () => {
     const c = CASES[2]!;
-    const [cpu] = await onCpu(filterGrad(c));
+    const [dxCpu, dwCpu] = await onCpu(convGrads(c));
     const k = wasmSimdKernels(tf.backend())!;
     const x = rand(c.x, 1);
     const w = rand([c.k, c.k, c.x[3], c.cout], 2) as tf.Tensor4D;
     const dy = rand(tf.conv2d(x as tf.Tensor4D, w, c.stride, c.pad).shape, 3);
     const g = convGeometry('test', c.x, w.shape, { strides: c.stride, pad: c.pad }, false);
-    const [registered] = withSimd(true, filterGrad(c));
-    // 1 float: one output row per block; 3000: a few rows; 1e6: whole images in one group.
+    const [dxRegistered, dwRegistered] = withSimd(true, convGrads(c));
+    const read = (info: tf.TensorInfo): Float32Array => {
+      const t = tf.engine().makeTensorFromTensorInfo(info);
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      return values;
+    };
+    // 1 float: one row per block; 3000: a few rows; 1e6: whole images (in one group for the filter gradient).
     for (const blockFloats of [1, 3000, 1e6]) {
-      const info = simdConv2dBackpropFilter(k, x, dy, g, blockFloats);
-      const dw = tf.engine().makeTensorFromTensorInfo(info);
-      const values = dw.dataSync() as Float32Array;
-      expect(relError(values, cpu!)).toBeLessThan(TOLERANCE);
-      if (blockFloats === 3000) expect(relError(values, registered!)).toBeLessThan(TOLERANCE);
-      dw.dispose();
+      const dw = read(simdConv2dBackpropFilter(k, x, dy, g, blockFloats));
+      const dx = read(simdConv2dBackpropInput(k, dy, w, g, blockFloats));
+      expect(relError(dw, dwCpu!)).toBeLessThan(TOLERANCE);
+      expect(relError(dx, dxCpu!)).toBeLessThan(TOLERANCE);
+      if (blockFloats === 3000) {
+        expect(relError(dw, dwRegistered!)).toBeLessThan(TOLERANCE);
+        expect(relError(dx, dxRegistered!)).toBeLessThan(TOLERANCE);
+      }
     }
     tf.dispose([x, w, dy]);
   });
 
-  it('leaks nothing (tensors, backend buffers, wasm heap)', () => {
+  it('leak nothing (tensors, backend buffers, wasm heap)', () => {
     const backend = tf.backend() as tf.KernelBackend & { numDataIds(): number; wasm: { HEAPU8: Uint8Array } };
-    const f = filterGrad(CASES[7]!);
+    const f = convGrads(CASES[7]!);
     tf.dispose(tf.tidy(f));
     const before = { ...tf.memory(), dataIds: backend.numDataIds(), heap: backend.wasm.HEAPU8.length };
     for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(f));
