@@ -24,44 +24,9 @@ import { withKernelScope } from '../core/backends/wasm-gradients/kernel-scope.js
 import { tapRowsFilterGrad } from '../core/backends/wasm-gradients/tap-rows-filter.js';
 import { simdConv2dBackpropFilter } from '../core/backends/wasm-simd/conv-filter-grad.js';
 import { wasmSimdKernels } from '../core/backends/wasm-simd/instance.js';
+import { CONV_LAYERS as LAYERS, N } from './conv-layers.js';
 import { machineInfo } from './machine.js';
 import { median } from './stats.js';
-
-interface Layer {
-  /** Models (and how many of their convs) with this shape. */
-  usedBy: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  stride: number;
-}
-
-const N = 128;
-const LAYERS: Layer[] = [
-  { usedBy: 'small-cnn stage1, resnet20 stem', x: [N, 28, 28, 1], filter: [3, 3, 1, 16], stride: 1 },
-  { usedBy: 'small-cnn stage2', x: [N, 14, 14, 16], filter: [3, 3, 16, 32], stride: 1 },
-  { usedBy: 'small-cnn stage3', x: [N, 7, 7, 32], filter: [3, 3, 32, 64], stride: 1 },
-  { usedBy: 'resnet20 stage1 (6)', x: [N, 28, 28, 16], filter: [3, 3, 16, 16], stride: 1 },
-  { usedBy: 'resnet20 stage2 conv1', x: [N, 28, 28, 16], filter: [3, 3, 16, 32], stride: 2 },
-  { usedBy: 'resnet20 stage2 shortcut', x: [N, 28, 28, 16], filter: [1, 1, 16, 32], stride: 2 },
-  { usedBy: 'resnet20 stage2 (5)', x: [N, 14, 14, 32], filter: [3, 3, 32, 32], stride: 1 },
-  { usedBy: 'resnet20 stage3 conv1', x: [N, 14, 14, 32], filter: [3, 3, 32, 64], stride: 2 },
-  { usedBy: 'resnet20 stage3 shortcut', x: [N, 14, 14, 32], filter: [1, 1, 32, 64], stride: 2 },
-  { usedBy: 'resnet20 stage3 (5)', x: [N, 7, 7, 64], filter: [3, 3, 64, 64], stride: 1 },
-  { usedBy: 'resnet8 stem', x: [N, 28, 28, 1], filter: [3, 3, 1, 20], stride: 1 },
-  { usedBy: 'resnet8 stage1 (2)', x: [N, 28, 28, 20], filter: [3, 3, 20, 20], stride: 1 },
-  { usedBy: 'resnet8 stage2 conv1', x: [N, 28, 28, 20], filter: [3, 3, 20, 40], stride: 2 },
-  { usedBy: 'resnet8 stage2 shortcut', x: [N, 28, 28, 20], filter: [1, 1, 20, 40], stride: 2 },
-  { usedBy: 'resnet8 stage2 conv2', x: [N, 14, 14, 40], filter: [3, 3, 40, 40], stride: 1 },
-  { usedBy: 'resnet8 stage3 conv1', x: [N, 14, 14, 40], filter: [3, 3, 40, 80], stride: 2 },
-  { usedBy: 'resnet8 stage3 shortcut', x: [N, 14, 14, 40], filter: [1, 1, 40, 80], stride: 2 },
-  { usedBy: 'resnet8 stage3 conv2', x: [N, 7, 7, 80], filter: [3, 3, 80, 80], stride: 1 },
-  // Beyond the three models: RGB input, an ImageNet-style 7x7 stride-2 stem, bottleneck 1x1s, wide 3x3.
-  { usedBy: 'RGB 32x32 first conv', x: [N, 32, 32, 3], filter: [3, 3, 3, 16], stride: 1 },
-  { usedBy: 'resnet18 stem at 64px, batch 32', x: [32, 64, 64, 3], filter: [7, 7, 3, 64], stride: 2 },
-  { usedBy: 'resnet50 1x1 256->64, batch 32', x: [32, 16, 16, 256], filter: [1, 1, 256, 64], stride: 1 },
-  { usedBy: 'resnet50 1x1 64->256, batch 32', x: [32, 16, 16, 64], filter: [1, 1, 64, 256], stride: 1 },
-  { usedBy: '3x3 256->256 at 4x4, batch 32', x: [32, 4, 4, 256], filter: [3, 3, 256, 256], stride: 1 },
-];
 
 const CANDIDATES = ['forward', 'oneConv', 'im2colGemm', 'simd'] as const;
 type Candidate = (typeof CANDIDATES)[number];

@@ -10,7 +10,12 @@ import { wasmSimdKernels } from '../wasm-simd/instance.js';
 
 /**
  * Conv2DBackpropInput for wasm (replaces the stock nested-loop kernel). With trickster's SIMD kernels
- * on (float32), kernels.c's conv2d_backprop_input computes it in place (../wasm-simd/conv-input-grad.ts).
+ * on (float32) and a multiple of 4 input channels, kernels.c's conv2d_backprop_input computes it in
+ * place (../wasm-simd/conv-input-grad.ts): 0.6-1.0x the forward conv's time on the layers of
+ * small-cnn, resnet20 and resnet8 at batch 128, where the phase composition below took 1.0-7.5x
+ * (bench/conv-input-grad.ts, bench/results/2026-12-01-conv-input-grad.json). Inputs with fewer or
+ * odd channels keep the composition: the kernel's scalar channel path made a 3-channel RGB input
+ * 2-5x slower than it (a first conv's input gradient is never needed in training anyway).
  * Otherwise the gradient, a transposed convolution, is split into sh*sw stride phases
  * that all run as ONE stride-1 XNNPACK Conv2D of dy with a gathered
  * [Uh,Uw,Cout,sh*sw*Cin] filter (flipped, in/out swapped, zero where a phase
@@ -23,7 +28,7 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
   const g = convGeometry('Conv2DBackpropInput', a.inputShape, filter.shape, a, false);
   const simd = simdInputGradEnabled() ? wasmSimdKernels(backend) : null;
-  if (simd !== null && dy.dtype === 'float32' && filter.dtype === 'float32') return simdConv2dBackpropInput(simd, dy, filter, g);
+  if (simd !== null && g.inChannels % 4 === 0 && dy.dtype === 'float32' && filter.dtype === 'float32') return simdConv2dBackpropInput(simd, dy, filter, g);
   const [, , inChannels, outChannels] = filter.shape;
   const plan = phasePlan(g);
   const phases = plan.rows.taps.length * plan.cols.taps.length;

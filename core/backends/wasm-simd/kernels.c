@@ -348,22 +348,24 @@ static inline __attribute__((always_inline)) void input_grad_tile(
     for (int v = 0; v < nciv; v++) st(dxp + t * sw * cin + 4 * v, acc[t][v]);
 }
 
-/* The input-gradient tiles of one dy row segment [j0, j1) for one tap, all input channels. */
+/*
+ * The input-gradient tiles of one dy row segment [j0, j1) for one tap, all input channels: channel
+ * tiles outside, pixels inside, so that the tap's filter slice of a channel tile (cout x 8 floats)
+ * stays in L1 while the pixels stream past.
+ */
 static void input_grad_row(f32 *dx_row, const f32 *dy_row, const f32 *wt, int j0, int j1, int coff, int cin, int cout, int sw) {
   const int ci8 = cin & ~7, ci4 = cin & ~3;
-  int j = j0;
-#define IG_TILES(NJ)                                                                          \
-  {                                                                                           \
-    f32 *dxp = dx_row + (j * sw + coff) * cin;                                                \
-    const f32 *gp = dy_row + j * cout;                                                        \
-    int ci = 0;                                                                               \
-    for (; ci < ci8; ci += 8) input_grad_tile(dxp + ci, gp, wt + ci, NJ, 2, cin, cout, sw);   \
-    for (; ci < ci4; ci += 4) input_grad_tile(dxp + ci, gp, wt + ci, NJ, 1, cin, cout, sw);   \
-    for (; ci < cin; ci++) input_grad_tile(dxp + ci, gp, wt + ci, NJ, 0, cin, cout, sw);      \
+#define IG_PIXELS(CI, NCIV)                                                                                     \
+  {                                                                                                             \
+    int j = j0;                                                                                                 \
+    for (; j + 4 <= j1; j += 4) input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 4, NCIV, cin, cout, sw); \
+    for (; j < j1; j++) input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 1, NCIV, cin, cout, sw);         \
   }
-  for (; j + 4 <= j1; j += 4) IG_TILES(4)
-  for (; j < j1; j++) IG_TILES(1)
-#undef IG_TILES
+  int ci = 0;
+  for (; ci < ci8; ci += 8) IG_PIXELS(ci, 2)
+  for (; ci < ci4; ci += 4) IG_PIXELS(ci, 1)
+  for (; ci < cin; ci++) IG_PIXELS(ci, 0)
+#undef IG_PIXELS
 }
 
 /*
