@@ -2,11 +2,11 @@
  * The Trainer on one wasm replica with trickster's SIMD kernels off and on, interleaved in one
  * process so that both see the same machine load (the full bench compares checkouts only back to back).
  *
- *   npx tsx bench/simd-ab.ts [--rounds N] [--models small-cnn,resnet20] [--ab simd|filter-grad] [--out FILE]
+ *   npx tsx bench/simd-ab.ts [--rounds N] [--models small-cnn,resnet20] [--ab simd|filter-grad|input-grad|conv-grads] [--out FILE]
  *
- * --ab filter-grad: "off" keeps every other SIMD kernel on and turns only the SIMD filter gradient
- * (kernels.c's conv2d_backprop_filter) off, so Conv2DBackpropFilter runs its XNNPACK composition;
- * writes bench/results/2026-12-01-filter-grad-ab.json.
+ * --ab filter-grad / input-grad / conv-grads: "off" keeps every other SIMD kernel on and turns only
+ * the SIMD conv filter gradient, input gradient, or both off (those kernels then run their XNNPACK
+ * compositions); writes bench/results/2026-12-01-<ab>-ab.json.
  *
  * Each round trains, per model, one short epoch (2 warm-up steps, then one timed window of
  * small-cnn 6 / resnet20 2 / resnet8 4 steps of 128 images, flip + crop as the bench's row (a1)) with the
@@ -16,12 +16,24 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setSimdFilterGradEnabled } from '../core/backends/wasm-simd/conv-filter-grad.js';
+import { setSimdInputGradEnabled } from '../core/backends/wasm-simd/conv-input-grad.js';
 import { setWasmSimdKernelsEnabled } from '../core/backends/wasm-simd/instance.js';
 import { machineInfo } from './machine.js';
 import { measureTrickster } from './measure-trickster.js';
 import { median, relativeSpread } from './stats.js';
 
 const STEPS: Record<string, number> = { 'small-cnn': 6, resnet20: 2, resnet8: 4 };
+
+/** What each --ab turns off and on. */
+const TOGGLES: Record<string, (on: boolean) => void> = {
+  simd: setWasmSimdKernelsEnabled,
+  'filter-grad': setSimdFilterGradEnabled,
+  'input-grad': setSimdInputGradEnabled,
+  'conv-grads': (on) => {
+    setSimdFilterGradEnabled(on);
+    setSimdInputGradEnabled(on);
+  },
+};
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -32,9 +44,9 @@ async function main(): Promise<void> {
   const rounds = Number(flag('--rounds', '3'));
   const models = flag('--models', Object.keys(STEPS).join(',')).split(',');
   const ab = flag('--ab', 'simd');
-  if (ab !== 'simd' && ab !== 'filter-grad') throw new Error(`--ab must be simd or filter-grad, got ${ab}`);
-  const toggle = ab === 'simd' ? setWasmSimdKernelsEnabled : setSimdFilterGradEnabled;
-  const out = flag('--out', path.join('bench', 'results', ab === 'simd' ? '2026-12-01-simd-ab.json' : '2026-12-01-filter-grad-ab.json'));
+  const toggle = TOGGLES[ab];
+  if (toggle === undefined) throw new Error(`--ab must be one of ${Object.keys(TOGGLES).join(', ')}, got ${ab}`);
+  const out = flag('--out', path.join('bench', 'results', `2026-12-01-${ab}-ab.json`));
   const machine = machineInfo();
   const results: Record<string, { off: number[]; on: number[]; ratios: number[] }> = {};
   for (let r = 0; r < rounds; r++) {
