@@ -207,12 +207,11 @@ void relu_grad(const f32 *dy, const f32 *x, f32 *dx, int size) {
 }
 
 /*
- * One register tile of the conv filter gradient: NCI input channels (from ci0) x NCO output channels
- * (from co0, a multiple of 4, or 1..3 scalar lanes when NCO < 4), for one tap, over the pixels
- * (i, j) of images [b0, b1) in [i0, i1) x [j0, j1) (the pixels whose input cell for this tap lies
- * inside the image). x_tap points at x[0, i0*sh + a*dh - pad_top - i0*sh, ...] shifted so that
- * x_tap + ((b*h + i*sh)*w + j*sw)*cin is the tap's input cell of output pixel (i, j) of image b.
- * The partial sums start from zero and are added to dw at the end (one sum per image group).
+ * One register tile of the conv filter gradient: nci input channels (from ci0) x ncov*4 output
+ * channels (from co0) of one tap, summed over the pixels (i, j) of images [b0, b1) in [i0, i1) x
+ * [j0, j1) (those whose input cell for this tap lies inside the image). x_tap is x shifted by the
+ * tap's offset, so that x_tap + ((b*h + i*sh)*w + j*sw)*cin is that input cell of output pixel (i, j)
+ * of image b. The partial sums start from zero and are added to dw at the end (one sum per block).
  */
 static inline __attribute__((always_inline)) void filter_grad_tile(
     const f32 *x_tap, const f32 *dy, f32 *dw, int ci0, int co0, int nci, int ncov,
@@ -263,7 +262,7 @@ static inline int end_inside(int off, int s, int size, int n) {
 
 /*
  * Conv2DBackpropFilter, NHWC, straight from x and dy (no im2col, no transposes):
- *   dw[a, b, ci, co] = sum over n, i, j of x[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, ci] * dy[n, i, j, co]
+ *   dw[a, b, ci, co] = sum over n, i, j of x[n, i*sh + a*dh - pad_top, j*sw + b*dwid - pad_left, ci] * dy[n, i, j, co]
  * (cells outside x are zero). x: [n, h, w, cin]; dy: [n, ho, wo, cout]; dw: [kh, kw, cin, cout] (written whole).
  * The output pixels go in blocks (strips of rows of one image, or groups of whole small images) whose
  * dy and x take about block_floats floats, so that they stay in cache while every tap and channel
@@ -318,10 +317,10 @@ void conv2d_backprop_filter(const f32 *x, const f32 *dy, f32 *dw, int n, int h, 
 }
 
 /*
- * One register tile of the conv input gradient: dx at NJ output pixels of one input row (the cells
- * that taps (a, b) of dy pixels j..j+NJ-1 of row i reach, sw apart) x NCIV*4 input channels from
- * ci0 (NCIV = 0: one scalar channel): dx += sum over co of dy[pixel, co] * wt[co, ci], where wt
- * points at tap (a, b) of the filter transposed to [kh, kw, cout, cin].
+ * One register tile of the conv input gradient: nj cells of one dx row, sw apart (those that one tap
+ * of dy pixels j..j+nj-1 of one row reaches; dxp and gp point at the first), x nciv*4 input channels
+ * (nciv = 0: one scalar channel): dx += sum over co of dy[pixel, co] * wt[co, ci], where wt points
+ * at the tap's slice of the filter transposed to [kh, kw, cout, cin], from the tile's first channel.
  */
 static inline __attribute__((always_inline)) void input_grad_tile(
     f32 *dxp, const f32 *gp, const f32 *wt, int nj, int nciv, int cin, int cout, int sw) {
@@ -370,11 +369,12 @@ static void input_grad_row(f32 *dx_row, const f32 *dy_row, const f32 *wt, int j0
 
 /*
  * Conv2DBackpropInput, NHWC, straight from dy and the filter (no phase split, no zero insertion):
- *   dx[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, ci] += w[a, b, ci, co] * dy[n, i, j, co]
+ *   dx[n, i*sh + a*dh - pad_top, j*sw + b*dwid - pad_left, ci] += w[a, b, ci, co] * dy[n, i, j, co]
  * over every dy pixel and tap whose cell is inside dx. dy: [n, ho, wo, cout]; w: [kh, kw, cin, cout];
  * wt: scratch of kh*kw*cin*cout floats (the filter transposed to [kh, kw, cout, cin]); dx: [n, h, w, cin]
- * (written whole). dy goes in blocks of rows (or of whole small images) of about block_floats floats
- * of dy and dx; per block, tap and dy row, tiles of 4 pixels x 8 input channels sum over cout in registers.
+ * (written whole). dy goes in blocks of rows of one image, about block_floats floats of dy and dx, so
+ * that dx stays in cache while every tap adds to it; per block, tap and dy row, tiles of 4 pixels x 8
+ * input channels sum over cout in registers.
  */
 __attribute__((export_name("conv2d_backprop_input")))
 void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *wt, f32 *dx, int n, int h, int wd, int cin, int ho, int wo, int cout,
