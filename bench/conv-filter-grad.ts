@@ -8,7 +8,7 @@
  * --only keeps the shapes whose description contains TEXT.
  *
  * Per shape and round, interleaved (the machine is shared, so only side-by-side ratios mean much):
- * forward Conv2D (stock XNNPACK), the one-conv filter gradient (x as [Cin,H,W,N] convolved with dy),
+ * forward Conv2D (the stock XNNPACK kernel, not trickster's SIMD one), the one-conv filter gradient (x as [Cin,H,W,N] convolved with dy),
  * im2col + one BatchMatMul (tap-rows-filter.ts, every shape), and kernels.c's conv2d_backprop_filter
  * (SIMD, NHWC in place). Prints median ms per call and each candidate / forward ratio (and the ratio
  * of the minima: load from other jobs only adds time); writes medians, minima and ratios to
@@ -20,6 +20,7 @@ import path from 'node:path';
 import { useBackend } from '../core/backends/resolve.js';
 import { oneConvFilterGrad } from '../core/backends/wasm-gradients/conv2d-backprop-filter.js';
 import { convGeometry } from '../core/backends/wasm-gradients/geometry.js';
+import { stockWasmKernel } from '../core/backends/wasm-gradients/stock-kernels.js';
 import { withKernelScope } from '../core/backends/wasm-gradients/kernel-scope.js';
 import { tapRowsFilterGrad } from '../core/backends/wasm-gradients/tap-rows-filter.js';
 import { simdConv2dBackpropFilter } from '../core/backends/wasm-simd/conv-filter-grad.js';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     const dy = tf.randomUniform(y.shape, -1, 1, 'float32', 3);
     const g = convGeometry('bench', layer.x, layer.filter, { strides: layer.stride, pad: 'same' }, false);
     const calls: Record<Candidate, () => tf.TensorInfo> = {
-      forward: () => tf.engine().runKernel('Conv2D', { x, filter: w }, { strides: layer.stride, pad: 'same', dataFormat: 'NHWC', dilations: 1 }) as tf.TensorInfo,
+      forward: () => stockWasmKernel('Conv2D')({ inputs: { x, filter: w }, backend, attrs: { strides: layer.stride, pad: 'same', dataFormat: 'NHWC', dilations: 1 } }) as tf.TensorInfo,
       oneConv: () => withKernelScope(backend, (scope) => oneConvFilterGrad(scope, x, dy, g)),
       im2colGemm: () => withKernelScope(backend, (scope) => tapRowsFilterGrad(scope, x, dy, g)),
       simd: () => simdConv2dBackpropFilter(simd, x, dy, g),

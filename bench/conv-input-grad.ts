@@ -5,7 +5,7 @@
  *   npx tsx bench/conv-input-grad.ts [--rounds N] [--only TEXT] [--out FILE]
  *
  * Per shape and round, interleaved (the machine is shared, so only side-by-side ratios mean much):
- * forward Conv2D (stock XNNPACK), the stride-phase composition (one XNNPACK conv of dy with a
+ * forward Conv2D (the stock XNNPACK kernel, not trickster's SIMD one), the stride-phase composition (one XNNPACK conv of dy with a
  * gathered filter, then a phase interleave) and kernels.c's conv2d_backprop_input (SIMD, in place).
  * Prints median ms per call and each candidate / forward ratio (and the ratio of the minima);
  * writes them to bench/results/2026-12-01-conv-input-grad.json. --only keeps the shapes whose
@@ -16,6 +16,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useBackend } from '../core/backends/resolve.js';
 import { convGeometry } from '../core/backends/wasm-gradients/geometry.js';
+import { stockWasmKernel } from '../core/backends/wasm-gradients/stock-kernels.js';
 import { setSimdInputGradEnabled, simdConv2dBackpropInput } from '../core/backends/wasm-simd/conv-input-grad.js';
 import { wasmSimdKernels } from '../core/backends/wasm-simd/instance.js';
 import { CONV_LAYERS, N } from './conv-layers.js';
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
   const only = flag('--only', '');
   const out = flag('--out', path.join('bench', 'results', '2026-12-01-conv-input-grad.json'));
   await useBackend('wasm');
-  const simd = wasmSimdKernels(tf.backend());
+  const backend = tf.backend();
+  const simd = wasmSimdKernels(backend);
   if (simd === null) throw new Error('the wasm SIMD kernels are not available');
   const machine = machineInfo();
   const rows = [];
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     const g = convGeometry('bench', layer.x, layer.filter, { strides: layer.stride, pad: 'same' }, false);
     const attrs = { strides: layer.stride, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
     const calls: Record<Candidate, () => tf.TensorInfo> = {
-      forward: () => tf.engine().runKernel('Conv2D', { x, filter: w }, attrs) as tf.TensorInfo,
+      forward: () => stockWasmKernel('Conv2D')({ inputs: { x, filter: w }, backend, attrs }) as tf.TensorInfo,
       phases: () => {
         setSimdInputGradEnabled(false);
         try {

@@ -2,11 +2,12 @@
  * The Trainer on one wasm replica with trickster's SIMD kernels off and on, interleaved in one
  * process so that both see the same machine load (the full bench compares checkouts only back to back).
  *
- *   npx tsx bench/simd-ab.ts [--rounds N] [--models small-cnn,resnet20] [--ab simd|filter-grad|input-grad|conv-grads] [--out FILE]
+ *   npx tsx bench/simd-ab.ts [--rounds N] [--models small-cnn,resnet20] [--ab simd|forward|filter-grad|input-grad|conv-grads|convs] [--out FILE]
  *
- * --ab filter-grad / input-grad / conv-grads: "off" keeps every other SIMD kernel on and turns only
- * the SIMD conv filter gradient, input gradient, or both off (those kernels then run their XNNPACK
- * compositions); writes bench/results/2026-12-01-<ab>-ab.json.
+ * --ab forward / filter-grad / input-grad / conv-grads / convs: "off" keeps every other SIMD kernel
+ * on and turns only the SIMD forward conv, conv filter gradient, input gradient, both gradients, or
+ * all three off (those kernels then run XNNPACK or their XNNPACK compositions); writes
+ * bench/results/2026-12-01-<ab>-ab.json.
  *
  * Each round trains, per model, one short epoch (2 warm-up steps, then one timed window of
  * small-cnn 6 / resnet20 2 / resnet8 4 steps of 128 images, flip + crop as the bench's row (a1)) with the
@@ -16,6 +17,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setSimdFilterGradEnabled } from '../core/backends/wasm-simd/conv-filter-grad.js';
+import { setSimdConvForwardEnabled } from '../core/backends/wasm-simd/conv-forward.js';
 import { setSimdInputGradEnabled } from '../core/backends/wasm-simd/conv-input-grad.js';
 import { setWasmSimdKernelsEnabled } from '../core/backends/wasm-simd/instance.js';
 import { machineInfo } from './machine.js';
@@ -27,9 +29,15 @@ const STEPS: Record<string, number> = { 'small-cnn': 6, resnet20: 2, resnet8: 4 
 /** What each --ab turns off and on. */
 const TOGGLES: Record<string, (on: boolean) => void> = {
   simd: setWasmSimdKernelsEnabled,
+  forward: setSimdConvForwardEnabled,
   'filter-grad': setSimdFilterGradEnabled,
   'input-grad': setSimdInputGradEnabled,
   'conv-grads': (on) => {
+    setSimdFilterGradEnabled(on);
+    setSimdInputGradEnabled(on);
+  },
+  convs: (on) => {
+    setSimdConvForwardEnabled(on);
     setSimdFilterGradEnabled(on);
     setSimdInputGradEnabled(on);
   },

@@ -5,6 +5,7 @@ import { reshape, transpose } from './layout.js';
 import { convForward } from './padded-conv.js';
 import { gatherPhaseTaps, phasePadAfter, phasePlan } from './phase-filter.js';
 import { assemblePhases } from './phase-output.js';
+import { SIMD_CONV_MAX_FILTER_FLOATS } from './conv2d-forward.js';
 import { simdConv2dBackpropInput, simdInputGradEnabled } from '../wasm-simd/conv-input-grad.js';
 import { wasmSimdKernels } from '../wasm-simd/instance.js';
 
@@ -15,7 +16,8 @@ import { wasmSimdKernels } from '../wasm-simd/instance.js';
  * small-cnn, resnet20 and resnet8 at batch 128, where the phase composition below took 1.0-7.5x
  * (bench/conv-input-grad.ts, bench/results/2026-12-01-conv-input-grad.json). Inputs with fewer or
  * odd channels keep the composition: the kernel's scalar channel path made a 3-channel RGB input
- * 2-5x slower than it (a first conv's input gradient is never needed in training anyway).
+ * 2-5x slower than it (a first conv's input gradient is never needed in training anyway), and so
+ * do filters over SIMD_CONV_MAX_FILTER_FLOATS (3x3 256 → 256 at 4x4: 1.6x the forward).
  * Otherwise the gradient, a transposed convolution, is split into sh*sw stride phases
  * that all run as ONE stride-1 XNNPACK Conv2D of dy with a gathered
  * [Uh,Uw,Cout,sh*sw*Cin] filter (flipped, in/out swapped, zero where a phase
@@ -28,7 +30,7 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
   const g = convGeometry('Conv2DBackpropInput', a.inputShape, filter.shape, a, false);
   const simd = simdInputGradEnabled() ? wasmSimdKernels(backend) : null;
-  if (simd !== null && g.inChannels % 4 === 0 && dy.dtype === 'float32' && filter.dtype === 'float32') return simdConv2dBackpropInput(simd, dy, filter, g);
+  if (simd !== null && g.inChannels % 4 === 0 && filter.shape.reduce((n, v) => n * v, 1) <= SIMD_CONV_MAX_FILTER_FLOATS && dy.dtype === 'float32' && filter.dtype === 'float32') return simdConv2dBackpropInput(simd, dy, filter, g);
   const [, , inChannels, outChannels] = filter.shape;
   const plan = phasePlan(g);
   const phases = plan.rows.taps.length * plan.cols.taps.length;

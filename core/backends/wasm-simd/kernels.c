@@ -358,7 +358,11 @@ static void input_grad_row(f32 *dx_row, const f32 *dy_row, const f32 *wt, int j0
   {                                                                                                             \
     int j = j0;                                                                                                 \
     for (; j + 4 <= j1; j += 4) input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 4, NCIV, cin, cout, sw); \
-    for (; j < j1; j++) input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 1, NCIV, cin, cout, sw);         \
+    if (j + 2 <= j1) {                                                                                          \
+      input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 2, NCIV, cin, cout, sw); \
+      j += 2;                                                                                                   \
+    }                                                                                                           \
+    if (j < j1) input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 1, NCIV, cin, cout, sw); \
   }
   int ci = 0;
   for (; ci < ci8; ci += 8) IG_PIXELS(ci, 2)
@@ -402,6 +406,81 @@ void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *wt, f32 *dx, int n,
             const int j0 = first_inside(coff, sw), j1 = end_inside(coff, sw, wd, wo);
             if (j0 < j1) input_grad_row(dx_row, dy_row, wt + (a * kw + c) * cout * cin, j0, j1, coff, cin, cout, sw);
           }
+        }
+      }
+    }
+}
+
+/*
+ * One register tile of the forward conv: nj output pixels of one row (yp: the first, cout apart) x
+ * ncov*4 output channels, for one tap: y += sum over ci of x[pixel, ci] * w[ci, co], where xp points
+ * at the tap's input cell of the first pixel (xs floats apart) and wp at the tap's [cin, cout] slice
+ * of the filter from the tile's first output channel. y is read and written back, so the taps add up
+ * in the same order as XNNPACK's conv (tap by tap, input channels in order).
+ */
+static inline __attribute__((always_inline)) void forward_tile(f32 *yp, const f32 *xp, const f32 *wp, int nj, int ncov, int cin, int cout, int xs) {
+  v128_t acc[4][2];
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < ncov; v++) acc[t][v] = ld(yp + t * cout + 4 * v);
+  for (int ci = 0; ci < cin; ci++) {
+    v128_t wv[2];
+    for (int v = 0; v < ncov; v++) wv[v] = ld(wp + ci * cout + 4 * v);
+    for (int t = 0; t < nj; t++) {
+      const v128_t xv = wasm_v128_load32_splat(xp + t * xs + ci);
+      for (int v = 0; v < ncov; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(xv, wv[v]));
+    }
+  }
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < ncov; v++) st(yp + t * cout + 4 * v, acc[t][v]);
+}
+
+/* The forward conv's scalar tail for one tap and one output pixel: output channels [co0, cout). */
+static void forward_tail(f32 *yp, const f32 *xp, const f32 *wp, int co0, int cin, int cout) {
+  for (int co = co0; co < cout; co++) {
+    f32 s = yp[co];
+    for (int ci = 0; ci < cin; ci++) s += xp[ci] * wp[ci * cout + co];
+    yp[co] = s;
+  }
+}
+
+/*
+ * Conv2D forward, NHWC: y[n, i, j, co] = sum over a, b, ci of
+ * x[n, i*sh + a*dh - pad_top, j*sw + b*dwid - pad_left, ci] * w[a, b, ci, co] (cells outside x are zero).
+ * x: [n, h, w, cin]; w: [kh, kw, cin, cout]; y: [n, ho, wo, cout] (written whole). Per output row and
+ * tap, the pixels whose input cell is inside x go in tiles of 4 pixels x 8 output channels summed
+ * over cin in registers (the row of y, three rows of x and the tap's filter slice stay in cache).
+ */
+__attribute__((export_name("conv2d_forward")))
+void conv2d_forward(const f32 *x, const f32 *w, f32 *y, int n, int h, int wd, int cin, int ho, int wo, int cout,
+                    int kh, int kw, int sh, int sw, int dh, int dwid, int pad_top, int pad_left) {
+  for (int k = 0; k < n * ho * wo * cout; k++) y[k] = 0.0f;
+  const int co8 = cout & ~7, co4 = cout & ~3, xs = sw * cin;
+  for (int b = 0; b < n; b++)
+    for (int i = 0; i < ho; i++) {
+      f32 *y_row = y + (b * ho + i) * wo * cout;
+      for (int a = 0; a < kh; a++) {
+        const int r = i * sh + a * dh - pad_top;
+        if (r < 0 || r >= h) continue;
+        const f32 *x_row = x + (b * h + r) * wd * cin;
+        for (int c = 0; c < kw; c++) {
+          const int coff = c * dwid - pad_left;
+          const int j0 = first_inside(coff, sw), j1 = end_inside(coff, sw, wd, wo);
+          const f32 *wp = w + (a * kw + c) * cin * cout;
+#define FW_PIXELS(CO, NCOV)                                                                                          \
+  {                                                                                                                  \
+    int j = j0;                                                                                                      \
+    for (; j + 4 <= j1; j += 4) forward_tile(y_row + j * cout + (CO), x_row + (j * sw + coff) * cin, wp + (CO), 4, NCOV, cin, cout, xs); \
+    if (j + 2 <= j1) {                                                                                               \
+      forward_tile(y_row + j * cout + (CO), x_row + (j * sw + coff) * cin, wp + (CO), 2, NCOV, cin, cout, xs);      \
+      j += 2;                                                                                                        \
+    }                                                                                                                \
+    if (j < j1) forward_tile(y_row + j * cout + (CO), x_row + (j * sw + coff) * cin, wp + (CO), 1, NCOV, cin, cout, xs); \
+  }
+          for (int co = 0; co < co8; co += 8) FW_PIXELS(co, 2)
+          if (co8 < co4) FW_PIXELS(co8, 1)
+#undef FW_PIXELS
+          if (co4 < cout)
+            for (int j = j0; j < j1; j++) forward_tail(y_row + j * cout, x_row + (j * sw + coff) * cin, wp, co4, cin, cout);
         }
       }
     }

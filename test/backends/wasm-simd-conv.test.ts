@@ -1,7 +1,7 @@
-// kernels.c's conv2d_backprop_filter and conv2d_backprop_input (the wasm Conv2DBackpropFilter and
-// Conv2DBackpropInput when the SIMD kernels are on) against the compositions they replace (the
-// kernels off: XNNPACK convs, tap rows, stride phases) and against the cpu backend's tf.grads of the
-// forward conv: real layer shapes of small-cnn/resnet20/resnet8 at a small batch, odd sizes and
+// kernels.c's conv2d_forward, conv2d_backprop_filter and conv2d_backprop_input (the wasm Conv2D,
+// Conv2DBackpropFilter and Conv2DBackpropInput when the SIMD kernels are on) against the stock
+// XNNPACK conv and the compositions they replace (the kernels off: XNNPACK convs, tap rows, stride
+// phases) and against the cpu backend's tf.conv2d and tf.grads: real layer shapes of small-cnn/resnet20/resnet8 at a small batch, odd sizes and
 // channel counts (the kernels' 1-channel, 4-lane and scalar tails), stride 1/2, 'same'/'valid'/explicit
 // padding, 1x1/3x3/5x5, dilation, every block size, leaks.
 import * as tf from '@tensorflow/tfjs';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { convGeometry } from '../../core/backends/wasm-gradients/geometry.js';
 import { simdConv2dBackpropFilter } from '../../core/backends/wasm-simd/conv-filter-grad.js';
+import { simdConv2d } from '../../core/backends/wasm-simd/conv-forward.js';
 import { simdConv2dBackpropInput } from '../../core/backends/wasm-simd/conv-input-grad.js';
 import { setWasmSimdKernelsEnabled, wasmSimdKernels } from '../../core/backends/wasm-simd/instance.js';
 import { relError } from '../helpers/rel-error.js';
@@ -42,7 +43,9 @@ const CASES: Case[] = [
   { x: [1, 6, 6, 4], k: 3, cout: 8, stride: 1, pad: [[0, 0], [4, 0], [1, 2], [0, 0]], what: 'padding wider than a tap reaches (empty taps)' },
   { x: [3, 5, 5, 8], k: 1, cout: 8, stride: 1, pad: 'valid', what: '1x1 stride 1' },
   { x: [2, 9, 10, 13], k: 3, cout: 5, stride: 2, pad: 'same', what: 'odd: 13 inputs (8 + 4 + 1 lanes of dx)' },
-  { x: [2, 7, 11, 2], k: 3, cout: 3, stride: 1, pad: 'same', what: 'odd: 2 inputs (scalar dx), rows of 11 (4 + 4 + 1 + 1 + 1 pixels)' },
+  { x: [2, 7, 11, 2], k: 3, cout: 3, stride: 1, pad: 'same', what: 'odd: 2 inputs (scalar dx), rows of 11 (4 + 4 + 2 + 1 pixels)' },
+  { x: [3, 7, 7, 16], k: 3, cout: 12, stride: 1, pad: 'same', what: '16 inputs (the SIMD forward), 12 outputs (8 + 4), rows of 7 and 6' },
+  { x: [2, 6, 9, 24], k: 3, cout: 20, stride: 2, pad: 'valid', what: '24 inputs, 20 outputs, stride 2 valid' },
 ];
 
 /** [dx, dW] of the conv by tf.grads on the current backend (wasm: Conv2DBackpropInput, Conv2DBackpropFilter). */
@@ -80,6 +83,37 @@ beforeAll(async () => {
 });
 
 afterAll(() => setWasmSimdKernelsEnabled(true));
+
+/** The forward conv on the current backend (wasm: Conv2D). */
+const forward = (c: Case) => (): tf.Tensor[] => [tf.conv2d(rand(c.x, 1) as tf.Tensor4D, rand([c.k, c.k, c.x[3], c.cout], 2) as tf.Tensor4D, c.stride, c.pad)];
+
+describe('Conv2D: SIMD kernel = XNNPACK = cpu', () => {
+  for (const c of CASES) {
+    it(`x=${c.x} k=${c.k} cout=${c.cout} s=${JSON.stringify(c.stride)} pad=${JSON.stringify(c.pad)}`, async () => {
+      const [registered] = withSimd(true, forward(c));
+      const [xnnpack] = withSimd(false, forward(c));
+      const [cpu] = await onCpu(forward(c));
+      // The kernel itself, also where the registered Conv2D leaves the shape to XNNPACK (few or odd channels).
+      const k = wasmSimdKernels(tf.backend())!;
+      const [simd] = read(() => {
+        const x = rand(c.x, 1);
+        const w = rand([c.k, c.k, c.x[3], c.cout], 2);
+        return [tf.engine().makeTensorFromTensorInfo(simdConv2d(k, x, w, convGeometry('test', c.x, w.shape, { strides: c.stride, pad: c.pad }, false)))];
+      });
+      expect(relError(simd!, cpu!)).toBeLessThan(TOLERANCE);
+      expect(relError(registered!, cpu!)).toBeLessThan(TOLERANCE);
+      expect(relError(simd!, xnnpack!)).toBeLessThan(1e-6);
+    });
+  }
+
+  it('agrees with XNNPACK to the bit on the layer shapes of the models (both add the taps in the same order)', () => {
+    for (const c of CASES.slice(1, 7)) {
+      const [registered] = withSimd(true, forward(c));
+      const [xnnpack] = withSimd(false, forward(c));
+      expect(Array.from(registered!)).toEqual(Array.from(xnnpack!));
+    }
+  });
+});
 
 describe('Conv2DBackpropInput and Conv2DBackpropFilter: SIMD kernels = stock compositions = cpu', () => {
   for (const c of CASES) {
