@@ -8,15 +8,15 @@ const sizeOf = (shape: readonly number[]): number => shape.reduce((n, v) => n * 
 
 /**
  * Input channels from which kernels.c's conv2d_forward beats XNNPACK (bench/conv-forward.ts, batch
- * 128: 0.68-0.91x XNNPACK's time on every layer of small-cnn, resnet20 and resnet8 with 16 or more
- * input channels; 1.5x on a 1-channel and 1.2x on a 3-channel first conv).
+ * 128: 0.69-0.94x XNNPACK's time on every layer of small-cnn, resnet20 and resnet8 with 16 or more
+ * input channels; 1.5-1.65x on a 1-channel and 1.2x on a 3-channel first conv).
  */
 export const SIMD_FORWARD_MIN_IN_CHANNELS = 16;
 
 /**
  * Filter size (floats) up to which the SIMD forward conv and input gradient pay: they stream the
  * whole filter once per row of output, which costs more than it saves once the filter leaves L2
- * (3x3 256 → 256 at 4x4: 589,824 floats, 1.1x XNNPACK's time; the models' largest, 3x3 80 → 80, is 57,600).
+ * (3x3 256 → 256 at 4x4: 589,824 floats, 1.16x XNNPACK's time; the models' largest, 3x3 80 → 80, is 57,600).
  */
 export const SIMD_CONV_MAX_FILTER_FLOATS = 131072;
 
