@@ -34,6 +34,6 @@ describe('kernels.wasm', () => {
   it('imports only the backend memory and exports the kernels', () => {
     const module = new WebAssembly.Module(readFileSync('core/backends/wasm-simd/kernels.wasm'));
     expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(['batch_norm', 'batch_norm_grad', 'max_pool_grad', 'moments', 'relu_grad']);
+    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(['batch_norm', 'batch_norm_grad', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'conv2d_forward', 'max_pool_grad', 'moments', 'relu_grad']);
   });
 });

@@ -4,6 +4,7 @@ import { avgPoolGrad } from './avg-pool-grad.js';
 import { batchMatMul } from './batch-mat-mul.js';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
+import { conv2dForward } from './conv2d-forward.js';
 import { depthwiseConv2dBackpropFilter } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-backprop-input.js';
 import { fusedBatchNorm } from './fused-batch-norm.js';
@@ -18,6 +19,7 @@ import { RELU_GRAD, reluGradConfig, reluGradKernel } from '../wasm-simd/relu-gra
 
 /** trickster's wasm training kernels, by the kernel name each registers under. */
 export const WASM_GRADIENT_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
+  ['Conv2D', conv2dForward],
   ['Conv2DBackpropFilter', conv2dBackpropFilter],
   ['Conv2DBackpropInput', conv2dBackpropInput],
   ['DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dBackpropFilter],
@@ -37,7 +39,7 @@ export const WASM_GRADIENT_KERNELS: ReadonlyArray<readonly [string, KernelFunc]>
 ];
 
 /**
- * Registers the fast training kernels for the `wasm` backend (conv and
+ * Registers the fast training kernels for the `wasm` backend (Conv2D, conv and
  * depthwise-conv gradients, MaxPoolGrad, AvgPoolGrad, Tile, transposed BatchMatMul,
  * Sum/Mean/Max over leading axes, zero-copy Identity, per-channel FusedBatchNorm) and the fused
  * batch-norm moments, batch-norm gradient and ReLU gradient of ../wasm-simd (the Relu gradient

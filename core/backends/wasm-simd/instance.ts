@@ -14,6 +14,9 @@ export interface WasmSimdExports {
   batch_norm(x: number, mean: number, variance: number, gamma: number, beta: number, eps: number, y: number, scratch: number, m: number, ch: number): void;
   relu_grad(dy: number, x: number, dx: number, size: number): void;
   batch_norm_grad(dy: number, x: number, mean: number, variance: number, gamma: number, eps: number, dx: number, dgamma: number, dbeta: number, scratch: number, m: number, ch: number): void;
+  conv2d_backprop_filter(x: number, dy: number, dw: number, n: number, h: number, w: number, cin: number, ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw_: number, padTop: number, padLeft: number, blockFloats: number): void;
+  conv2d_forward(x: number, w: number, y: number, n: number, h: number, w_: number, cin: number, ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number): void;
+  conv2d_backprop_input(dy: number, w: number, wt: number, dx: number, n: number, h: number, w_: number, cin: number, ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, blockFloats: number): void;
 }
 
 /** The parts of tfjs' BackendWasm these kernels use. */

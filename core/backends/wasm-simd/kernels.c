@@ -205,3 +205,283 @@ void relu_grad(const f32 *dy, const f32 *x, f32 *dx, int size) {
   }
   for (; i < size; i++) dx[i] = dy[i] * (x[i] > 0.0f ? 1.0f : x[i] != x[i] ? x[i] : 0.0f);
 }
+
+/*
+ * One register tile of the conv filter gradient: nci input channels (from ci0) x ncov*4 output
+ * channels (from co0) of one tap, summed over the pixels (i, j) of images [b0, b1) in [i0, i1) x
+ * [j0, j1) (those whose input cell for this tap lies inside the image). x_tap is x shifted by the
+ * tap's offset, so that x_tap + ((b*h + i*sh)*w + j*sw)*cin is that input cell of output pixel (i, j)
+ * of image b. The partial sums start from zero and are added to dw at the end (one sum per block).
+ */
+static inline __attribute__((always_inline)) void filter_grad_tile(
+    const f32 *x_tap, const f32 *dy, f32 *dw, int ci0, int co0, int nci, int ncov,
+    int b0, int b1, int i0, int i1, int j0, int j1, int h, int w, int cin, int ho, int wo, int cout, int sh, int sw) {
+  v128_t acc[4][4];
+  for (int t = 0; t < nci; t++)
+    for (int v = 0; v < ncov; v++) acc[t][v] = wasm_f32x4_splat(0.0f);
+  for (int b = b0; b < b1; b++)
+    for (int i = i0; i < i1; i++) {
+      const f32 *xr = x_tap + ((b * h + i * sh) * w + j0 * sw) * cin + ci0;
+      const f32 *gr = dy + ((b * ho + i) * wo + j0) * cout + co0;
+      for (int j = j0; j < j1; j++, xr += sw * cin, gr += cout) {
+        v128_t g[4];
+        for (int v = 0; v < ncov; v++) g[v] = ld(gr + 4 * v);
+        for (int t = 0; t < nci; t++) {
+          const v128_t xv = wasm_v128_load32_splat(xr + t);
+          for (int v = 0; v < ncov; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(xv, g[v]));
+        }
+      }
+    }
+  for (int t = 0; t < nci; t++)
+    for (int v = 0; v < ncov; v++) {
+      f32 *d = dw + (ci0 + t) * cout + co0 + 4 * v;
+      st(d, wasm_f32x4_add(ld(d), acc[t][v]));
+    }
+}
+
+/* The scalar tail of the filter gradient: output channels [co0, cout) (fewer than 4), all input channels, one tap. */
+static void filter_grad_tail(const f32 *x_tap, const f32 *dy, f32 *dw, int co0, int b0, int b1, int i0, int i1, int j0, int j1,
+                             int h, int w, int cin, int ho, int wo, int cout, int sh, int sw) {
+  for (int ci = 0; ci < cin; ci++)
+    for (int co = co0; co < cout; co++) {
+      f32 s = 0.0f;
+      for (int b = b0; b < b1; b++)
+        for (int i = i0; i < i1; i++)
+          for (int j = j0; j < j1; j++) s += x_tap[((b * h + i * sh) * w + j * sw) * cin + ci] * dy[((b * ho + i) * wo + j) * cout + co];
+      dw[ci * cout + co] += s;
+    }
+}
+
+/* First index i in [0, n) with i*s + off >= 0, and one past the last with i*s + off < size. */
+static inline int first_inside(int off, int s) { return off >= 0 ? 0 : (-off + s - 1) / s; }
+static inline int end_inside(int off, int s, int size, int n) {
+  if (size - 1 - off < 0) return 0;
+  const int e = (size - 1 - off) / s + 1;
+  return e < n ? e : n;
+}
+
+/*
+ * Conv2DBackpropFilter, NHWC, straight from x and dy (no im2col, no transposes):
+ *   dw[a, b, ci, co] = sum over n, i, j of x[n, i*sh + a*dh - pad_top, j*sw + b*dwid - pad_left, ci] * dy[n, i, j, co]
+ * (cells outside x are zero). x: [n, h, w, cin]; dy: [n, ho, wo, cout]; dw: [kh, kw, cin, cout] (written whole).
+ * The output pixels go in blocks (strips of rows of one image, or groups of whole small images) whose
+ * dy and x take about block_floats floats, so that they stay in cache while every tap and channel
+ * tile passes over them; per block, tap and tile of 4 input x 8 output channels the sum runs in
+ * registers over the block's pixels whose input cell is inside the image, then is added to dw.
+ */
+__attribute__((export_name("conv2d_backprop_filter")))
+void conv2d_backprop_filter(const f32 *x, const f32 *dy, f32 *dw, int n, int h, int w, int cin, int ho, int wo, int cout,
+                            int kh, int kw, int sh, int sw, int dh, int dwid, int pad_top, int pad_left, int block_floats) {
+  for (int k = 0; k < kh * kw * cin * cout; k++) dw[k] = 0.0f;
+  /* Floats of dy and x per output row (x: sh input rows of w cells). */
+  const int row_floats = wo * cout + sh * w * cin;
+  int rows = block_floats / row_floats;
+  rows = rows < 1 ? 1 : rows > ho ? ho : rows;
+  int images = rows < ho ? 1 : block_floats / (ho * row_floats);
+  images = images < 1 ? 1 : images;
+  const int ci4 = cin & ~3, co8 = cout & ~7, co4 = cout & ~3;
+  for (int b0 = 0; b0 < n; b0 += images) {
+    const int b1 = b0 + images < n ? b0 + images : n;
+    for (int r0 = 0; r0 < ho; r0 += rows) {
+      const int r1 = r0 + rows < ho ? r0 + rows : ho;
+      for (int a = 0; a < kh; a++) {
+        const int roff = a * dh - pad_top;
+        int i0 = first_inside(roff, sh), i1 = end_inside(roff, sh, h, ho);
+        i0 = i0 > r0 ? i0 : r0;
+        i1 = i1 < r1 ? i1 : r1;
+        if (i0 >= i1) continue;
+        for (int c = 0; c < kw; c++) {
+          const int coff = c * dwid - pad_left;
+          const int j0 = first_inside(coff, sw), j1 = end_inside(coff, sw, w, wo);
+          if (j0 >= j1) continue;
+          const f32 *xt = x + (roff * w + coff) * cin;
+          f32 *dwt = dw + (a * kw + c) * cin * cout;
+#define FG_TILE(CI0, NCI, CO0, NCOV) \
+  filter_grad_tile(xt, dy, dwt, CI0, CO0, NCI, NCOV, b0, b1, i0, i1, j0, j1, h, w, cin, ho, wo, cout, sh, sw)
+          for (int co = 0; co < co8; co += 8) {
+            int ci = 0;
+            for (; ci < ci4; ci += 4) FG_TILE(ci, 4, co, 2);
+            for (; ci < cin; ci++) FG_TILE(ci, 1, co, 2);
+          }
+          if (co8 < co4) {
+            int ci = 0;
+            for (; ci < ci4; ci += 4) FG_TILE(ci, 4, co8, 1);
+            for (; ci < cin; ci++) FG_TILE(ci, 1, co8, 1);
+          }
+#undef FG_TILE
+          if (co4 < cout) filter_grad_tail(xt, dy, dwt, co4, b0, b1, i0, i1, j0, j1, h, w, cin, ho, wo, cout, sh, sw);
+        }
+      }
+    }
+  }
+}
+
+/*
+ * One register tile of the conv input gradient: nj cells of one dx row, sw apart (those that one tap
+ * of dy pixels j..j+nj-1 of one row reaches; dxp and gp point at the first), x nciv*4 input channels
+ * (nciv = 0: one scalar channel): dx += sum over co of dy[pixel, co] * wt[co, ci], where wt points
+ * at the tap's slice of the filter transposed to [kh, kw, cout, cin], from the tile's first channel.
+ */
+static inline __attribute__((always_inline)) void input_grad_tile(
+    f32 *dxp, const f32 *gp, const f32 *wt, int nj, int nciv, int cin, int cout, int sw) {
+  if (nciv == 0) {
+    for (int t = 0; t < nj; t++) {
+      f32 s = dxp[t * sw * cin];
+      for (int co = 0; co < cout; co++) s += gp[t * cout + co] * wt[co * cin];
+      dxp[t * sw * cin] = s;
+    }
+    return;
+  }
+  v128_t acc[4][2];
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < nciv; v++) acc[t][v] = ld(dxp + t * sw * cin + 4 * v);
+  for (int co = 0; co < cout; co++) {
+    v128_t wv[2];
+    for (int v = 0; v < nciv; v++) wv[v] = ld(wt + co * cin + 4 * v);
+    for (int t = 0; t < nj; t++) {
+      const v128_t g = wasm_v128_load32_splat(gp + t * cout + co);
+      for (int v = 0; v < nciv; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(g, wv[v]));
+    }
+  }
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < nciv; v++) st(dxp + t * sw * cin + 4 * v, acc[t][v]);
+}
+
+/*
+ * The input-gradient tiles of one dy row segment [j0, j1) for one tap, all input channels: channel
+ * tiles outside, pixels inside, so that the tap's filter slice of a channel tile (cout x 8 floats)
+ * stays in L1 while the pixels stream past.
+ */
+static void input_grad_row(f32 *dx_row, const f32 *dy_row, const f32 *wt, int j0, int j1, int coff, int cin, int cout, int sw) {
+  const int ci8 = cin & ~7, ci4 = cin & ~3;
+#define IG_PIXELS(CI, NCIV)                                                                                     \
+  {                                                                                                             \
+    int j = j0;                                                                                                 \
+    for (; j + 4 <= j1; j += 4) input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 4, NCIV, cin, cout, sw); \
+    if (j + 2 <= j1) {                                                                                          \
+      input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 2, NCIV, cin, cout, sw); \
+      j += 2;                                                                                                   \
+    }                                                                                                           \
+    if (j < j1) input_grad_tile(dx_row + (j * sw + coff) * cin + (CI), dy_row + j * cout, wt + (CI), 1, NCIV, cin, cout, sw); \
+  }
+  int ci = 0;
+  for (; ci < ci8; ci += 8) IG_PIXELS(ci, 2)
+  for (; ci < ci4; ci += 4) IG_PIXELS(ci, 1)
+  for (; ci < cin; ci++) IG_PIXELS(ci, 0)
+#undef IG_PIXELS
+}
+
+/*
+ * Conv2DBackpropInput, NHWC, straight from dy and the filter (no phase split, no zero insertion):
+ *   dx[n, i*sh + a*dh - pad_top, j*sw + b*dwid - pad_left, ci] += w[a, b, ci, co] * dy[n, i, j, co]
+ * over every dy pixel and tap whose cell is inside dx. dy: [n, ho, wo, cout]; w: [kh, kw, cin, cout];
+ * wt: scratch of kh*kw*cin*cout floats (the filter transposed to [kh, kw, cout, cin]); dx: [n, h, w, cin]
+ * (written whole). dy goes in blocks of rows of one image, about block_floats floats of dy and dx, so
+ * that dx stays in cache while every tap adds to it; per block, tap and dy row, tiles of 4 pixels x 8
+ * input channels sum over cout in registers.
+ */
+__attribute__((export_name("conv2d_backprop_input")))
+void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *wt, f32 *dx, int n, int h, int wd, int cin, int ho, int wo, int cout,
+                           int kh, int kw, int sh, int sw, int dh, int dwid, int pad_top, int pad_left, int block_floats) {
+  for (int k = 0; k < n * h * wd * cin; k++) dx[k] = 0.0f;
+  for (int t = 0; t < kh * kw; t++)
+    for (int ci = 0; ci < cin; ci++)
+      for (int co = 0; co < cout; co++) wt[(t * cout + co) * cin + ci] = w[(t * cin + ci) * cout + co];
+  const int row_floats = wo * cout + sh * wd * cin;
+  int rows = block_floats / row_floats;
+  rows = rows < 1 ? 1 : rows > ho ? ho : rows;
+  for (int b = 0; b < n; b++)
+    for (int r0 = 0; r0 < ho; r0 += rows) {
+      const int r1 = r0 + rows < ho ? r0 + rows : ho;
+      for (int a = 0; a < kh; a++) {
+        const int roff = a * dh - pad_top;
+        int i0 = first_inside(roff, sh), i1 = end_inside(roff, sh, h, ho);
+        i0 = i0 > r0 ? i0 : r0;
+        i1 = i1 < r1 ? i1 : r1;
+        for (int i = i0; i < i1; i++) {
+          f32 *dx_row = dx + (b * h + i * sh + roff) * wd * cin;
+          const f32 *dy_row = dy + (b * ho + i) * wo * cout;
+          for (int c = 0; c < kw; c++) {
+            const int coff = c * dwid - pad_left;
+            const int j0 = first_inside(coff, sw), j1 = end_inside(coff, sw, wd, wo);
+            if (j0 < j1) input_grad_row(dx_row, dy_row, wt + (a * kw + c) * cout * cin, j0, j1, coff, cin, cout, sw);
+          }
+        }
+      }
+    }
+}
+
+/*
+ * One register tile of the forward conv: nj output pixels of one row (yp: the first, cout apart) x
+ * ncov*4 output channels, for one tap: y += sum over ci of x[pixel, ci] * w[ci, co], where xp points
+ * at the tap's input cell of the first pixel (xs floats apart) and wp at the tap's [cin, cout] slice
+ * of the filter from the tile's first output channel. y is read and written back, so the taps add up
+ * in the same order as XNNPACK's conv (tap by tap, input channels in order).
+ */
+static inline __attribute__((always_inline)) void forward_tile(f32 *yp, const f32 *xp, const f32 *wp, int nj, int ncov, int cin, int cout, int xs) {
+  v128_t acc[4][2];
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < ncov; v++) acc[t][v] = ld(yp + t * cout + 4 * v);
+  for (int ci = 0; ci < cin; ci++) {
+    v128_t wv[2];
+    for (int v = 0; v < ncov; v++) wv[v] = ld(wp + ci * cout + 4 * v);
+    for (int t = 0; t < nj; t++) {
+      const v128_t xv = wasm_v128_load32_splat(xp + t * xs + ci);
+      for (int v = 0; v < ncov; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(xv, wv[v]));
+    }
+  }
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < ncov; v++) st(yp + t * cout + 4 * v, acc[t][v]);
+}
+
+/* The forward conv's scalar tail for one tap and one output pixel: output channels [co0, cout). */
+static void forward_tail(f32 *yp, const f32 *xp, const f32 *wp, int co0, int cin, int cout) {
+  for (int co = co0; co < cout; co++) {
+    f32 s = yp[co];
+    for (int ci = 0; ci < cin; ci++) s += xp[ci] * wp[ci * cout + co];
+    yp[co] = s;
+  }
+}
+
+/*
+ * Conv2D forward, NHWC: y[n, i, j, co] = sum over a, b, ci of
+ * x[n, i*sh + a*dh - pad_top, j*sw + b*dwid - pad_left, ci] * w[a, b, ci, co] (cells outside x are zero).
+ * x: [n, h, w, cin]; w: [kh, kw, cin, cout]; y: [n, ho, wo, cout] (written whole). Per output row and
+ * tap, the pixels whose input cell is inside x go in tiles of 4 pixels x 8 output channels summed
+ * over cin in registers (the row of y, three rows of x and the tap's filter slice stay in cache).
+ */
+__attribute__((export_name("conv2d_forward")))
+void conv2d_forward(const f32 *x, const f32 *w, f32 *y, int n, int h, int wd, int cin, int ho, int wo, int cout,
+                    int kh, int kw, int sh, int sw, int dh, int dwid, int pad_top, int pad_left) {
+  for (int k = 0; k < n * ho * wo * cout; k++) y[k] = 0.0f;
+  const int co8 = cout & ~7, co4 = cout & ~3, xs = sw * cin;
+  for (int b = 0; b < n; b++)
+    for (int i = 0; i < ho; i++) {
+      f32 *y_row = y + (b * ho + i) * wo * cout;
+      for (int a = 0; a < kh; a++) {
+        const int r = i * sh + a * dh - pad_top;
+        if (r < 0 || r >= h) continue;
+        const f32 *x_row = x + (b * h + r) * wd * cin;
+        for (int c = 0; c < kw; c++) {
+          const int coff = c * dwid - pad_left;
+          const int j0 = first_inside(coff, sw), j1 = end_inside(coff, sw, wd, wo);
+          const f32 *wp = w + (a * kw + c) * cin * cout;
+#define FW_PIXELS(CO, NCOV)                                                                                          \
+  {                                                                                                                  \
+    int j = j0;                                                                                                      \
+    for (; j + 4 <= j1; j += 4) forward_tile(y_row + j * cout + (CO), x_row + (j * sw + coff) * cin, wp + (CO), 4, NCOV, cin, cout, xs); \
+    if (j + 2 <= j1) {                                                                                               \
+      forward_tile(y_row + j * cout + (CO), x_row + (j * sw + coff) * cin, wp + (CO), 2, NCOV, cin, cout, xs);      \
+      j += 2;                                                                                                        \
+    }                                                                                                                \
+    if (j < j1) forward_tile(y_row + j * cout + (CO), x_row + (j * sw + coff) * cin, wp + (CO), 1, NCOV, cin, cout, xs); \
+  }
+          for (int co = 0; co < co8; co += 8) FW_PIXELS(co, 2)
+          if (co8 < co4) FW_PIXELS(co8, 1)
+#undef FW_PIXELS
+          if (co4 < cout)
+            for (int j = j0; j < j1; j++) forward_tail(y_row + j * cout, x_row + (j * sw + coff) * cin, wp, co4, cin, cout);
+        }
+      }
+    }
+}
