@@ -172,15 +172,24 @@ describe('Redis going away mid-experiment', () => {
       };
       for (let i = 0; i < 600 && !existsSync(path.join(trialDir(), 'summary.json')); i++) await new Promise((r) => setTimeout(r, 100));
       expect(existsSync(path.join(trialDir(), 'summary.json'))).toBe(true);
+      // Redis comes back empty (no persistence): the trial's job is gone from it.
       const back = await startRedis(redis.port);
       try {
         await worker.waitFor(/reconnected to Redis at redis:\/\/127\.0\.0\.1:\d+/);
         expect(worker.output().match(/warning \[QUEUE_CONNECTION_LOST\]/g)).toHaveLength(1);
       } finally {
+        // Stopped at once, while BullMQ's own connections may still be reconnecting: the worker
+        // waits for them instead of hanging in Worker.close(), and says the job is gone.
+        const stopped = Date.now();
         worker.child.kill('SIGTERM');
         expect(await worker.done, worker.output()).toBe(0);
+        expect(Date.now() - stopped, worker.output()).toBeLessThan(10_000);
         await back.stop();
       }
+      expect(worker.output()).toMatch(
+        /^warning \[QUEUE_JOB_LOST\]: the job of trial (\S+) \(exp-\w+\.\1\) is no longer in Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(Redis restarted empty, or the job was removed or evicted\), so its result cannot be handed back; its run directory stays in \S+\/trickster-worker\/exp-\w+\/trials\/\1; running the experiment's command again enqueues the trial again$/m,
+      );
+      expect(worker.output().match(/warning \[QUEUE_CONNECTION_LOST\]/g)).toHaveLength(1);
     } finally {
       worker.child.kill('SIGKILL');
       producer.child.kill('SIGKILL');
