@@ -16,6 +16,8 @@ import { reconnectDelay, trackReadiness } from './worker-readiness.js';
 const CLOSE_GRACE_MS = 15_000;
 /** Milliseconds a stopping worker waits for its BullMQ connections to be ready again (Redis answers, but they are still reconnecting). */
 const RECONNECT_WAIT_MS = 5_000;
+/** Milliseconds a stopping worker gives the experiments its last trials completed to be merged. */
+const MERGE_WAIT_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
@@ -53,6 +55,14 @@ export function storeMismatch(job: Job<TrialJobData>, own: string | null): Trick
     'QUEUE_STORE_MISMATCH',
     `trial ${job.data.trial.id} of ${job.data.experiment} expects its run directories in ${where(expected)}, this worker keeps them in ${where(own)}; the trial failed: start this experiment's workers with ${expected ? `--store ${expected}` : 'no --store'}, then run its command again to enqueue the trial again`,
   );
+}
+
+/** Resolves once no experiment waits to be merged (or is being merged), or after `ms`. */
+async function mergesDone(parents: Queue, ms: number): Promise<void> {
+  for (const until = Date.now() + ms; Date.now() < until; await sleep(100)) {
+    const counts = await parents.getJobCounts('wait', 'active', 'prioritized');
+    if (Object.values(counts).every((n) => n === 0)) return;
+  }
 }
 
 /** Whether Redis answers and no longer holds `job` (restarted empty, the job removed or evicted); false when Redis cannot be asked. */
@@ -153,9 +163,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     },
     { connection: workerConnection, prefix: QUEUE_PREFIX, concurrency: options.concurrency, lockDuration, stalledInterval: lockDuration / 2, maxStalledCount: MAX_STALLED },
   );
+  // Stopping takes no further trial: paused at once, before BullMQ fetches the next job as it finishes this one.
+  stop.signal.addEventListener('abort', () => void trials.pause(true));
   // The merge looks its failed children up on the trials queue.
   const trialsQueue = new Queue(TRIAL_QUEUE, { connection, prefix: QUEUE_PREFIX });
-  trialsQueue.on('error', () => {});
+  const parentsQueue = new Queue(MERGE_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  for (const q of [trialsQueue, parentsQueue]) q.on('error', () => {});
   const parents = new Worker<{ experiment: string }>(MERGE_QUEUE, (job) => mergeTrialResults(job, trialsQueue), { connection: workerConnection, prefix: QUEUE_PREFIX, lockDuration, stalledInterval: lockDuration / 2 });
   // Connection errors are reported by the monitor; BullMQ reconnects by itself.
   for (const w of [trials, parents]) w.on('error', () => {});
@@ -170,7 +183,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     // another worker takes them over from the stored checkpoint). Nothing awaited then may wait
     // for Redis: a client still reconnecting never ends (see worker-readiness.ts).
     const reachable = !lost && (await readiness.waitReady(RECONNECT_WAIT_MS));
-    const closing = Promise.all([trials.close(!reachable), parents.close(!reachable)]);
+    // The trials first: a trial finishing now may complete its experiment, whose merge this worker then runs before it stops.
+    const closing = reachable ? trials.close().then(() => mergesDone(parentsQueue, MERGE_WAIT_MS)).then(() => parents.close()) : Promise.all([trials.close(true), parents.close(true)]);
     handedBack = reachable && (await Promise.race([closing.then(() => true), sleep(CLOSE_GRACE_MS).then(() => false)]));
     void closing.catch(() => {});
     if (!handedBack && running > 0) {
@@ -179,8 +193,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
   } finally {
     options.signal.removeEventListener('abort', onAbort);
-    if (handedBack) await trialsQueue.close();
-    else void trialsQueue.close().catch(() => {});
+    for (const q of [trialsQueue, parentsQueue]) {
+      if (handedBack) await q.close();
+      else void q.close().catch(() => {});
+    }
     redis.disconnect();
     monitor.disconnect();
   }
