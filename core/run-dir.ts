@@ -5,7 +5,7 @@ import type { RunSummary } from './run-summary.js';
 
 /** What a run records about itself beside its config (run.json), so a resume continues it exactly. */
 export interface RunRecord {
-  /** The preset the config extends, if any. */
+  /** What the user ran: the config file (as given or found), else the preset; null for neither. */
   readonly preset: string | null;
   /** Replicas each batch was split over. */
   readonly replicas: number;
