@@ -15,6 +15,12 @@ export interface RunRecord {
   readonly configDir: string | null;
   /** Backend that trained it. */
   readonly backend: string;
+  /**
+   * The training loss a fresh classifier starts from, ln(classes) (doctor's reference for an early
+   * rise); null when a plugin adds a term to the loss (its scale is then the plugin's). Absent in
+   * runs recorded before it was.
+   */
+  readonly initialLoss?: number | null;
 }
 
 /** Files of one run: config.json, run.json, checkpoint.ckpt, model/, summary.json (once finished); the curves are core/run-logs.ts's. */
