@@ -81,7 +81,10 @@ async function jobGone(redis: Redis, job: Job): Promise<boolean> {
  * trained by child processes (trainTrialJob), so the worker's event loop stays free to renew the
  * job locks however long a training step is; the flows' parent jobs (merging an experiment's
  * results) are handled too. A lost Redis is reported once and reconnected to; the trial being
- * trained keeps going and its state stays local until Redis is back.
+ * trained keeps going and its state stays local until Redis is back. A trial whose job is gone
+ * from Redis when it ends is reported (QUEUE_JOB_LOST). Stopping takes no further trial, hands
+ * the running ones back once BullMQ's connections are up (see worker-readiness.ts), and merges the
+ * experiments their completion made ready.
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const connection = { ...queueConnection(options.url), maxRetriesPerRequest: null };
@@ -140,9 +143,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
     if (await jobGone(redis, job)) {
       // Nothing to hand back to: DelayedError tells BullMQ the processor dealt with the job, so it touches it no more.
-      const runDir = new ExperimentDir(path.join(options.workDir, job.data.experiment)).runDir(job.data.trial.id);
+      const { experiment, trial } = job.data;
+      const runDir = new ExperimentDir(path.join(options.workDir, experiment)).runDir(trial.id);
+      // Without its parent the experiment is enqueued afresh under a new key (run-queued.ts): the pack stored under this one would never be read.
+      const parentGone = !job.parentKey || (await redis.exists(job.parentKey).catch(() => 1)) === 0;
+      if (parentGone) await store.delete(experiment, trial.id).catch(() => {});
+      const next = parentGone ? "enqueues the experiment's unfinished trials afresh" : 'adds the trial back to its experiment, to resume from its stored run directory';
       options.log(
-        `warning [QUEUE_JOB_LOST]: the job of trial ${job.data.trial.id} (${job.id}) is no longer in Redis at ${shown} (Redis restarted empty, or the job was removed or evicted), so its ${'record' in outcome ? 'result' : 'state'} cannot be handed back; its run directory stays in ${runDir}; running the experiment's command again enqueues the trial again`,
+        `warning [QUEUE_JOB_LOST]: the job of trial ${trial.id} (${job.id}) is no longer in Redis at ${shown} (Redis restarted empty, or the job was removed or evicted), so its ${'record' in outcome ? 'result' : 'state'} cannot be handed back; its run directory stays in ${runDir}; running the experiment's command again ${next}`,
       );
       throw new DelayedError();
     }
