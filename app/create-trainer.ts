@@ -87,7 +87,7 @@ export async function createTrainer(input: TrainerConfigInput, options: CreateTr
     outDir: path.resolve(options.outDir ?? newRunDirPath('runs', label)),
     resume: options.resume,
     backend,
-    preset: resolved.preset,
+    preset: resolved.configName ?? resolved.preset,
     configDir: resolved.baseDir,
     exportModel: options.exportModel,
   };

@@ -5,7 +5,7 @@ import type { RunSummary } from './run-summary.js';
 
 /** What a run records about itself beside its config (run.json), so a resume continues it exactly. */
 export interface RunRecord {
-  /** The preset the config extends, if any. */
+  /** What the user ran: the config file (as given or found), else the preset; null for neither. */
   readonly preset: string | null;
   /** Replicas each batch was split over. */
   readonly replicas: number;
@@ -15,6 +15,12 @@ export interface RunRecord {
   readonly configDir: string | null;
   /** Backend that trained it. */
   readonly backend: string;
+  /**
+   * The training loss a fresh classifier starts from, ln(classes) (doctor's reference for an early
+   * rise); null when a plugin adds a term to the loss (its scale is then the plugin's). Absent in
+   * runs recorded before it was.
+   */
+  readonly initialLoss?: number | null;
 }
 
 /** Files of one run: config.json, run.json, checkpoint.ckpt, model/, summary.json (once finished); the curves are core/run-logs.ts's. */

@@ -45,6 +45,8 @@ export interface RunLogsOptions {
   readonly started: number;
   /** Epochs the checkpoint holds (0 for a new run): lines of later epochs are dropped. */
   readonly completedEpochs: number;
+  /** The loss a fresh classifier starts from (RunRecord.initialLoss), for the live diagnosis. */
+  readonly initialLoss: number | null;
 }
 
 /**
@@ -68,7 +70,7 @@ export class RunLogs {
     if (every > 0 || existsSync(path.join(dir, 'steps.jsonl'))) this.steps.open(kept);
     new StepLog(this.steps, every, options.lr, options.started).tap(options.hooks);
     rmSync(path.join(dir, DIVERGENCE_FILE), { force: true });
-    this.live = new LiveDiagnosis(options.logger, config);
+    this.live = new LiveDiagnosis(options.logger, config, options.initialLoss);
   }
 
   /** Writes the epoch's metrics line and warns (once per kind) about any problem the curves so far show. */

@@ -8,7 +8,7 @@ export interface RunOptions {
   readonly resume?: boolean;
   /** Name of the backend in use, for the summary. */
   readonly backend: string;
-  /** Preset the config extends, for the summary. */
+  /** What the user ran, for the summary: the config file (as given or found), else the preset. */
   readonly preset?: string;
   /** Folder relative paths in the config resolve against (recorded so a resume finds them from anywhere). */
   readonly configDir?: string;
@@ -19,6 +19,7 @@ export interface RunOptions {
 /** What `fit` returns and `--json` prints. */
 export interface RunSummary {
   backend: string;
+  /** The config file the run was started with (as given to --config, or as found), else the preset it extends; null for neither. */
   preset: string | null;
   model: string;
   /** Replicas each batch was split over (training.replicas resolved). */

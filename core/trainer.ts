@@ -142,7 +142,8 @@ export class Trainer {
       const lossTaps = this.hooks.loss.taps.map((t) => t.name);
       ({ count: this.replicas, pool: this.replicaPool } = await startReplicas({ config: this.config, model: this.model, input, numClasses, lossTaps, logger: this.logger }));
       const { preset, configDir, backend } = this.options;
-      const record: RunRecord = { preset: preset ?? previous?.record?.preset ?? null, replicas: this.replicas, dataDir: this.data.dir, configDir: configDir ?? null, backend };
+      const initialLoss = lossTaps.length === 0 ? Math.log(numClasses) : null;
+      const record: RunRecord = { preset: preset ?? previous?.record?.preset ?? null, replicas: this.replicas, dataDir: this.data.dir, configDir: configDir ?? null, backend, initialLoss };
       if (previous?.record) checkResumeRecord(this.options.outDir, previous.record, record);
       return await this.trainAndEvaluate(runDir, record, previous !== undefined, started);
     } catch (err) {
@@ -169,7 +170,7 @@ export class Trainer {
       runDir.writeConfig(config, record);
       this.logger.info(`resumed from ${runDir.checkpointFile} after epoch ${startEpoch}`);
     }
-    const logs = new RunLogs({ dir: this.options.outDir, hooks: this.hooks, logger: this.logger, config, lr: () => this.hyper.lr, started, completedEpochs: startEpoch });
+    const logs = new RunLogs({ dir: this.options.outDir, hooks: this.hooks, logger: this.logger, config, lr: () => this.hyper.lr, started, completedEpochs: startEpoch, initialLoss: record.initialLoss ?? null });
     let stopped: StopRequest | null = null;
     let validation: EvalMetrics | null = null;
     let trainedImages = 0;

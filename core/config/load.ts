@@ -44,6 +44,11 @@ export interface ResolvedConfig {
   baseDir: string;
   /** The preset the chain starts from, if any. */
   preset?: string;
+  /**
+   * What the user ran, as the run summary names it: the config file (as given to --config, or as
+   * found, relative to the folder searched), else the preset the chain starts from.
+   */
+  configName?: string;
   /** The user's own layer (config file, inline config or run config.json, then CLI overrides), before merging what it extends. */
   userLayer?: Layer;
 }
@@ -106,15 +111,18 @@ export async function resolveConfig(options: ResolveOptions = {}): Promise<Resol
   const cwd = options.cwd ?? process.cwd();
   let userLayer: Layer = {};
   let userFile: string | undefined;
+  let fileName: string | undefined;
   if (options.inline) {
     userLayer = options.inline;
   } else if (options.configFile) {
     userFile = path.resolve(cwd, options.configFile);
+    fileName = options.configFile;
     userLayer = await readFileLayer(userFile);
   } else {
     const found = await explorer().search(cwd);
     if (found && !found.isEmpty) {
       userFile = found.filepath;
+      fileName = path.relative(cwd, found.filepath);
       userLayer = found.config as Layer;
     }
   }
@@ -132,5 +140,5 @@ export async function resolveConfig(options: ResolveOptions = {}): Promise<Resol
   }
   const preset = typeof userLayer.extends === 'string' ? userLayer.extends : undefined;
   const own = options.overrides ? mergeLayers(userLayer, options.overrides) : userLayer;
-  return { config: parsed.data, sources, baseDir, preset, userLayer: own };
+  return { config: parsed.data, sources, baseDir, preset, configName: fileName ?? preset, userLayer: own };
 }

@@ -12,11 +12,12 @@ export class LiveDiagnosis {
   constructor(
     private readonly logger: Logger,
     private readonly config: DiagnosisConfig,
+    private readonly initialLoss: number | null = null,
   ) {}
 
   /** Checks the curves so far; warns about each problem not warned about before. */
   check(steps: readonly StepPoint[], epochs: readonly EpochPoint[]): void {
-    for (const d of findProblems({ steps, epochs, config: this.config, divergence: null, finished: false })) {
+    for (const d of findProblems({ steps, epochs, config: this.config, divergence: null, finished: false, initialLoss: this.initialLoss })) {
       if (this.warned.has(d.id)) continue;
       this.warned.add(d.id);
       this.logger.warn(`${d.title} (${d.evidence}); try ${d.change} (trickster doctor RUN_DIR explains the run)`);

@@ -45,11 +45,13 @@ export function readRunCurves(dir: string): RunLogsRead {
     ...{ epoch: num(r.epoch), step: num(r.step), lr: num(r.lr), trainLoss: num(r.trainLoss) },
     ...(r.valLoss !== undefined ? { valLoss: num(r.valLoss), valTop1: num(r.valTop1) } : {}),
   }));
+  const record = existsSync(path.join(dir, 'run.json')) ? readJson<{ initialLoss?: number | null }>(path.join(dir, 'run.json')) : null;
+  if (record) files.push('run.json');
   const divergenceFile = path.join(dir, 'divergence.json');
   const divergence = existsSync(divergenceFile) ? readJson<DivergenceRecord>(divergenceFile) : null;
   if (divergence) files.push('divergence.json');
   if (steps.length === 0 && epochs.length === 0 && !divergence) {
     throw missing(`${dir} holds no training logs (no line in metrics.jsonl or steps.jsonl, no divergence.json); train at least one epoch, or pass another run directory`);
   }
-  return { curves: { steps, epochs, config, divergence, finished: true }, files };
+  return { curves: { steps, epochs, config, divergence, finished: true, initialLoss: record?.initialLoss ?? null }, files };
 }

@@ -36,6 +36,8 @@ export interface RunCurves {
   readonly divergence: DivergenceRecord | null;
   /** The run has ended (doctor on a finished or stopped run); false while training (live checks). */
   readonly finished: boolean;
+  /** The training loss a fresh classifier starts from, ln(classes) (run.json's initialLoss); null or absent when unknown. */
+  readonly initialLoss?: number | null;
 }
 
 /** Names of the diagnoses, in the order they are reported. */

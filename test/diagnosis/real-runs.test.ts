@@ -63,6 +63,22 @@ describe('diagnoses of real runs', () => {
     expect(run.warnings.filter((w) => w.startsWith('learning rate too high late'))).toHaveLength(1);
   }, 60_000);
 
+  it('the baseline preset as it is (lr 0.05, batch 128, a step line every 10 steps): the spike inside the first logged window is found from ln(10)', async () => {
+    const warnings: string[] = [];
+    const outDir = tempRunDir();
+    const resolved = await resolveConfig({ preset: 'baseline', overrides: { data: { limit: 2560, testLimit: 100 }, training: { epochs: 1 } } });
+    const trainer = await createTrainer(resolved, { backend: 'wasm', outDir, progress: 'none', logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+    await trainer.fit();
+    trainer.dispose();
+    const { curves } = readRunCurves(outDir);
+    expect(curves.initialLoss).toBeCloseTo(Math.log(10), 12);
+    expect(curves.steps[0]!.loss).toBeGreaterThan(1.5 * Math.log(10));
+    const initial = diagnoseRun(curves).find((d) => d.id === 'initial-lr-too-high');
+    expect(initial?.evidence).toMatch(/^training loss \d+\.\d+ at step 10 \(epoch 1, lr 0\.05\), the first logged, is \d\.\d+x the 2\.303 \(ln\(classes\)\) a fresh classifier starts from/);
+    expect(initial?.change).toBe('optimizer.lr: 0.05 -> 0.005');
+    expect(warnings.filter((w) => w.startsWith('initial learning rate too high'))).toHaveLength(1);
+  }, 120_000);
+
   it('a well-set rate: neither learning-rate finding, no divergence', async () => {
     const run = await realRun(0.01, { data: { limit: 768, testLimit: 100 }, training: { epochs: 2, batchSize: 32, replicas: 1, logEverySteps: 2 } });
     expect(run.error).toBeNull();

@@ -47,6 +47,36 @@ describe('initial learning rate too high', () => {
   });
 });
 
+describe('initial learning rate too high, from the loss a fresh classifier starts from (ln(classes), run.json)', () => {
+  const ln10 = Math.log(10);
+  // steps.jsonl of a real baseline run (--limit 2560, lr 0.05, a line every 10 steps): the spike is inside the first line's mean.
+  const baselineSteps: StepPoint[] = [
+    { epoch: 1, step: 10, loss: 5.90394287109375, lr: 0.05 },
+    { epoch: 1, step: 20, loss: 2.535198211669922, lr: 0.0005 },
+  ];
+  it('a first logged window already 1.5x ln(classes) or more: found, naming the window and the reference', () => {
+    const d = diagnoseInitialLr(curves({ steps: baselineSteps, initialLoss: ln10 }));
+    expect(d?.id).toBe('initial-lr-too-high');
+    expect(d?.evidence).toBe('training loss 5.904 at step 10 (epoch 1, lr 0.05), the first logged, is 2.564x the 2.303 (ln(classes)) a fresh classifier starts from: it rose within the first logged window; threshold 1.5x');
+    expect(d?.change).toBe('optimizer.lr: 0.1 -> 0.01');
+    // Without the reference (a run recorded before it, or a plugin adding a loss term) two lines are too few to tell.
+    expect(diagnoseInitialLr(curves({ steps: baselineSteps }))).toBeNull();
+    expect(diagnoseInitialLr(curves({ steps: baselineSteps, initialLoss: null }))).toBeNull();
+  });
+  it('a rise measured from ln(classes) when the first window is above it but below 1.5x', () => {
+    const d = diagnoseInitialLr(curves({ steps: steps((i) => [3.0, 3.3, 4.0, 2.9, 2.5][i] ?? 2.2 - 0.01 * i), initialLoss: ln10 }));
+    expect(d?.evidence).toMatch(/^training loss 3 at step 10, rose to 4 \(1\.737x the 2\.303 \(ln\(classes\)\) a fresh classifier starts from\) at step 30 /);
+    // From the first logged loss alone, 4 is only 1.33x: not found.
+    expect(diagnoseInitialLr(curves({ steps: steps((i) => [3.0, 3.3, 4.0, 2.9, 2.5][i] ?? 2.2 - 0.01 * i) }))).toBeNull();
+  });
+  it('no false alarm: a healthy start (first window at or below ln(classes)), a first epoch line below 1.5x, or lines from epoch 2 on (a resumed log)', () => {
+    expect(diagnoseInitialLr(curves({ steps: healthySteps, initialLoss: ln10 }))).toBeNull();
+    expect(diagnoseInitialLr(curves({ steps: steps((i) => 2.25 * wobble(i, 0.05) - 0.02 * i), initialLoss: ln10 }))).toBeNull();
+    expect(diagnoseInitialLr(curves({ epochs: epochs([1.1, 0.7, 0.6]), initialLoss: ln10 }))).toBeNull();
+    expect(diagnoseInitialLr(curves({ steps: steps((i) => 4 - 0.01 * i).map((p) => ({ ...p, epoch: p.epoch + 1 })), initialLoss: ln10 }))).toBeNull();
+  });
+});
+
 describe('late learning rate too high', () => {
   const fastThenFlat = steps((i) => (i < 10 ? 2.3 - 0.17 * i : 0.6) * wobble(i, 0.005));
   it('finds a fast drop then a flat loss at an undecayed rate; the change is a cosine schedule', () => {

@@ -1,22 +1,16 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useRedis } from '../helpers/redis-server.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 import { startTrickster } from '../helpers/trickster-process.js';
 
 const SWEEP = ['sweep', '--preset', 'baseline', '--grid', 'optimizer.lr=0.05,0.1', '--seeds', '1', '--limit', '256', '--test-limit', '100', '--epochs', '1'];
 
 describe('a trial job that vanishes from Redis while the command waits', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it('ends the wait with QUEUE_JOB_LOST naming the trial; the same command again re-enqueues it and completes', async () => {
     const dir = tempRunDir('trickster-queue-');

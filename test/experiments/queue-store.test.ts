@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packDir, packHeader, unpackDir } from '../../core/experiments/queue/dir-pack.js';
 import { DirRunStore, RedisRunStore, type RunStore } from '../../core/experiments/queue/run-store.js';
 import { cli } from '../helpers/cli.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useRedis } from '../helpers/redis-server.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 import { startTrickster } from '../helpers/trickster-process.js';
 
@@ -47,15 +47,13 @@ describe('packed run directories', () => {
 });
 
 describe('run stores', () => {
-  let redis: RedisServer;
+  const redis = useRedis();
   let client: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
+  beforeAll(() => {
     client = new Redis(redis.port, '127.0.0.1');
   });
-  afterAll(async () => {
+  afterAll(() => {
     client?.disconnect();
-    await redis?.stop();
   });
 
   it.each([['Redis', () => new RedisRunStore(client)], ['--store folder', () => new DirRunStore(tempRunDir('trickster-store-'))]] as Array<[string, () => RunStore]>)('%s: put, get back the same bytes, delete', async (_name, make) => {
@@ -71,13 +69,7 @@ describe('run stores', () => {
 });
 
 describe('--detach with --store: run directories through a shared folder, results collected by experiment table', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it('the worker stores the finished run in the folder (not Redis); experiment table brings it into the experiment and clears folder and queue', async () => {
     const dir = tempRunDir('trickster-store-');

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useRedis, type RedisServer } from '../helpers/redis-server.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 import { startTrickster as start } from '../helpers/trickster-process.js';
 
@@ -38,13 +38,7 @@ async function waitForEpochOne(redis: RedisServer, pid: number): Promise<string>
 const results = (exp: string, id: string) => JSON.parse(readFileSync(path.join(exp, 'results', `${id}.json`), 'utf8')) as { status: string; summary: { top1: number; testLoss: number; steps: number } };
 
 describe('trickster ablate --queue with two workers (real Redis, separate processes and folders)', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it('a worker killed during a trial\'s second epoch: a second worker resumes it from epoch 1; the table equals a local run bit for bit', async () => {
     const dir = tempRunDir('trickster-queue-');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { connect } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A redis-server started for a test on a free loopback port, without persistence. */
 export interface RedisServer {
@@ -51,5 +52,33 @@ export async function startRedis(port?: number): Promise<RedisServer> {
       if (!exited) child.kill('SIGKILL');
       await exit;
     },
+  };
+}
+
+/**
+ * Starts a redis-server before the tests of the enclosing describe (or file) and stops it after
+ * them (vitest's beforeAll/afterAll). The returned server's port and url are read inside the tests;
+ * read before beforeAll ran, they throw.
+ */
+export function useRedis(): RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const started = (): RedisServer => {
+    if (!server) throw new Error('useRedis(): the Redis server starts in beforeAll; read its port and url inside a test or hook');
+    return server;
+  };
+  return {
+    get port() {
+      return started().port;
+    },
+    get url() {
+      return started().url;
+    },
+    stop: () => started().stop(),
   };
 }
