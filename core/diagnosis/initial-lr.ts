@@ -8,6 +8,8 @@ export const INITIAL_RISE_FACTOR = 1.5;
  * probability below e^-1000 (a fresh classifier starts near ln(classes), about 2.3 for 10).
  */
 export const EXPLODED_LOSS = 1e3;
+/** The change proposed for a spike in the first logged window when the run has no warmup. */
+const WARMUP_CHANGE = 'schedule.warmup: { epochs: 1, startFactor: 0.1 }';
 /** At least this many training-loss points are needed (step lines, else epochs). */
 export const INITIAL_MIN_POINTS = 3;
 
@@ -19,7 +21,9 @@ export const INITIAL_MIN_POINTS = 3;
  * first logged loss, or the loss a fresh classifier starts from (ln(classes), when the run
  * recorded it) if lower: a first logged point that is the mean of a window (10 steps by default)
  * already holds a rise inside that window, so it is INITIAL_RISE_FACTOR x ln(classes) or more
- * itself. Change: a tenth of optimizer.lr.
+ * itself. Change: a tenth of optimizer.lr; for a rise inside the first logged window of a run
+ * without warmup, one epoch of linear warmup from 0.1x instead (seeds 001 and 003: the standard
+ * cure for a large rate's unstable first steps, which keeps the rate the rest of the run was tuned for).
  */
 export function diagnoseInitialLr(curves: RunCurves): Diagnosis | null {
   const curve = trainCurve(curves);
@@ -35,7 +39,7 @@ export function diagnoseInitialLr(curves: RunCurves): Diagnosis | null {
     return {
       id: 'initial-lr-too-high',
       title,
-      change,
+      change: curves.config.schedule.warmup ? change : WARMUP_CHANGE,
       evidence: `training loss ${fmt(first)} at ${curve.labels[0]} (epoch 1, lr ${fmt(curve.lrs[0]!)}), the first logged, is ${fmt(first / fresh)}x the ${fmt(fresh)} (ln(classes)) a fresh classifier starts from: it rose within the first logged window; threshold ${INITIAL_RISE_FACTOR}x`,
     };
   }

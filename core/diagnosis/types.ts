@@ -22,7 +22,7 @@ export interface DivergenceRecord {
 /** The parts of a run's config the diagnoses read to phrase their one change. */
 export interface DiagnosisConfig {
   readonly optimizer: { readonly lr: number; readonly weightDecay?: number };
-  readonly schedule: { readonly name: string };
+  readonly schedule: { readonly name: string; readonly warmup?: unknown };
   readonly model: { readonly width?: number };
   readonly training: { readonly epochs: number };
   readonly plugins: Readonly<Record<string, unknown>>;

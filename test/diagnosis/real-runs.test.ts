@@ -75,7 +75,7 @@ describe('diagnoses of real runs', () => {
     expect(curves.steps[0]!.loss).toBeGreaterThan(1.5 * Math.log(10));
     const initial = diagnoseRun(curves).find((d) => d.id === 'initial-lr-too-high');
     expect(initial?.evidence).toMatch(/^training loss \d+\.\d+ at step 10 \(epoch 1, lr 0\.05\), the first logged, is \d\.\d+x the 2\.303 \(ln\(classes\)\) a fresh classifier starts from/);
-    expect(initial?.change).toBe('optimizer.lr: 0.05 -> 0.005');
+    expect(initial?.change).toBe('schedule.warmup: { epochs: 1, startFactor: 0.1 }');
     expect(warnings.filter((w) => w.startsWith('initial learning rate too high'))).toHaveLength(1);
   }, 120_000);
 

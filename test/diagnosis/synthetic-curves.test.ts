@@ -58,7 +58,11 @@ describe('initial learning rate too high, from the loss a fresh classifier start
     const d = diagnoseInitialLr(curves({ steps: baselineSteps, initialLoss: ln10 }));
     expect(d?.id).toBe('initial-lr-too-high');
     expect(d?.evidence).toBe('training loss 5.904 at step 10 (epoch 1, lr 0.05), the first logged, is 2.564x the 2.303 (ln(classes)) a fresh classifier starts from: it rose within the first logged window; threshold 1.5x');
-    expect(d?.change).toBe('optimizer.lr: 0.1 -> 0.01');
+    expect(d?.change).toBe('schedule.warmup: { epochs: 1, startFactor: 0.1 }');
+    // With a warmup already configured, the change is a lower rate.
+    const warm = curves({ steps: baselineSteps, initialLoss: ln10 });
+    const withWarmup = { ...warm, config: { ...warm.config, schedule: { ...warm.config.schedule, warmup: { epochs: 1, startFactor: 0.1 } } } };
+    expect(diagnoseInitialLr(withWarmup)?.change).toBe('optimizer.lr: 0.1 -> 0.01');
     // Without the reference (a run recorded before it, or a plugin adding a loss term) two lines are too few to tell.
     expect(diagnoseInitialLr(curves({ steps: baselineSteps }))).toBeNull();
     expect(diagnoseInitialLr(curves({ steps: baselineSteps, initialLoss: null }))).toBeNull();
