@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors.js';
 import { loadNativePackage } from './native-package.js';
+import { guardWasmAllocation } from './wasm-alloc-guard.js';
 
 /** Backends trickster can run on, in the order `auto` tries them. */
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -21,6 +22,7 @@ async function activate(name: (typeof BACKEND_NAMES)[number]): Promise<string> {
     const { registerWasmGradientKernels } = await import('./wasm-gradients/index.js');
     registerWasmGradientKernels();
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+    guardWasmAllocation(tf.backend());
     return 'wasm';
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
