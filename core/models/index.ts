@@ -9,6 +9,7 @@ import { ModelError } from '../errors.js';
 import type { InputShape, ModelBuilder, ModelSpec } from './types.js';
 import { buildSmallCnn } from './small-cnn.js';
 import { buildResNet8, buildResNet20, buildResNet32, buildResNet56 } from './resnet-cifar.js';
+import { buildResNet6PoolStem } from './resnet6-pool-stem.js';
 import { buildResNet18, buildResNet34, buildResNet50 } from './resnet-imagenet.js';
 
 export type { InputShape, ModelBuilder, ModelSpec } from './types.js';
@@ -27,6 +28,7 @@ export { BN_EPSILON, DEFAULT_BN_MOMENTUM, layerSeed } from './layers.js';
 const BUILDERS: Readonly<Record<string, ModelBuilder>> = {
   'small-cnn': buildSmallCnn,
   resnet8: buildResNet8,
+  'resnet6-pool-stem': buildResNet6PoolStem,
   resnet20: buildResNet20,
   resnet32: buildResNet32,
   resnet56: buildResNet56,
