@@ -40,8 +40,9 @@ function runsTable(runs: readonly RunData[]): string {
 /** The experiment's results table (as `trickster experiment table` computes it) with what Δ is against. */
 function experimentTableHtml(table: ExperimentTable): string {
   if (table.rows.length === 0) return note('The experiment has no variants.');
-  const heads = Object.keys(tableCells(table.rows[0]!));
-  const rows = table.rows.map((r) => Object.values(tableCells(r)).map(esc));
+  const withVal = table.rows.some((r) => r.valN > 0);
+  const heads = Object.keys(tableCells(table.rows[0]!, withVal));
+  const rows = table.rows.map((r) => Object.values(tableCells(r, withVal)).map(esc));
   const failures = table.rows.flatMap((r) => r.failures).map((f) => `<li>failed: ${esc(f)}</li>`);
   return (
     htmlTable(heads, rows, 'class="results"') +

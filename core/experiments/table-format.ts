@@ -8,12 +8,13 @@ export type TableFormat = (typeof TABLE_FORMATS)[number];
 const pp = (x: number, digits = 2) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : '');
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${pp(x)}` : '');
 
-/** The columns of a row, as text: top-1 and deltas in percentage points. */
-export function tableCells(r: TableRow): Record<string, string> {
+/** The columns of a row, as text: top-1 and deltas in percentage points; `withVal` adds the mean validation top-1. */
+export function tableCells(r: TableRow, withVal = false): Record<string, string> {
   return {
     variant: r.variant,
     vs: r.reference ?? '',
     n: r.n === r.trials ? String(r.n) : `${r.n}/${r.trials}`,
+    ...(withVal ? { 'val top-1 %': r.valN > 0 ? pp(r.valMean) : '' } : {}),
     'top-1 %': r.n === 0 ? '' : r.n > 1 ? `${pp(r.mean)} ± ${pp(r.std)}` : pp(r.mean),
     'Δ pp': r.delta ? signed(r.delta.mean) : '',
     '95% CI': r.delta && Number.isFinite(r.delta.low) ? `[${signed(r.delta.low)}, ${signed(r.delta.high)}]` : '',
@@ -25,8 +26,9 @@ export function tableCells(r: TableRow): Record<string, string> {
 
 /** A markdown table with a line saying what Δ is against and what * marks, what each trick's off means, and any failed trials. */
 export function tableMarkdown(table: ExperimentTable): string {
-  const rows = table.rows.map(tableCells);
-  const heads = Object.keys(tableCells(table.rows[0]!));
+  const withVal = table.rows.some((r) => r.valN > 0);
+  const rows = table.rows.map((r) => tableCells(r, withVal));
+  const heads = Object.keys(rows[0]!);
   const line = (v: string[]) => `| ${v.join(' | ')} |`;
   const failures = table.rows.flatMap((r) => r.failures.map((f) => `- failed: ${f}`));
   return [
@@ -34,7 +36,7 @@ export function tableMarkdown(table: ExperimentTable): string {
     line(heads.map(() => '---')),
     ...rows.map((r) => line(heads.map((h) => r[h]!))),
     '',
-    `${table.referenceNote}; 95% CI: paired Student t over seeds (n − 1 df); * the interval excludes 0. top-1: test split, mean ± sample std over seeds; wall s: per trial.`,
+    `${table.referenceNote}; 95% CI: paired Student t over seeds (n − 1 df); * the interval excludes 0. top-1: test split, mean ± sample std over seeds;${withVal ? ' val top-1: validation split, mean over seeds (the last epoch);' : ''} wall s: per trial.`,
     ...(table.offMeans ? [`Off means: ${Object.entries(table.offMeans).map(([id, off]) => `${id}: ${off}`).join('; ')}.`] : []),
     ...failures,
   ].join('\n');
@@ -42,7 +44,7 @@ export function tableMarkdown(table: ExperimentTable): string {
 
 /** CSV: one line per row, numbers in percent (top-1) and percentage points (deltas), per-seed values separated by spaces. */
 export function tableCsv(table: ExperimentTable): string {
-  const head = 'variant,vs,n,trials,top1_mean,top1_std,delta,ci_low,ci_high,significant,per_seed_top1,per_seed_delta,wall_seconds,failed';
+  const head = 'variant,vs,n,trials,top1_mean,top1_std,delta,ci_low,ci_high,significant,per_seed_top1,per_seed_delta,wall_seconds,failed,val_top1_mean';
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = table.rows.map((r) =>
     [
@@ -60,6 +62,7 @@ export function tableCsv(table: ExperimentTable): string {
       r.diffs.map((d) => pp(d, 4)).join(' '),
       Number.isFinite(r.wallSeconds) ? r.wallSeconds.toFixed(1) : '',
       r.trials - r.n,
+      r.valN > 0 ? pp(r.valMean, 4) : '',
     ].join(','),
   );
   return [head, ...lines].join('\n');

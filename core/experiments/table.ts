@@ -20,6 +20,10 @@ export interface TableRow {
   readonly delta: Interval | null;
   /** Whether the interval excludes zero. */
   readonly significant: boolean;
+  /** Mean validation top-1 (the last epoch's) over the finished trials that had a validation split; NaN for none. */
+  readonly valMean: number;
+  /** Finished trials with validation metrics. */
+  readonly valN: number;
   /** Mean wall seconds of the variant's finished trials (all attempts). */
   readonly wallSeconds: number;
   /** Error lines of the variant's failed trials. */
@@ -29,8 +33,13 @@ export interface TableRow {
 /** The table of an experiment: its rows in order and what the deltas are against. */
 export interface ExperimentTable {
   readonly kind: Manifest['kind'];
-  /** ablation: each row's reference (full, or base for add-one-in rows); sweep: the grid point with the best mean top-1. */
+  /**
+   * ablation: each row's reference (full, or base for add-one-in rows); sweep: the grid point with
+   * the best mean validation top-1, or test top-1 when the trials had no validation split (and says so).
+   */
   readonly referenceNote: string;
+  /** Sweep: the split its best point was chosen on (validation when every finished trial has one). */
+  readonly selectedOn?: 'validation' | 'test';
   readonly rows: readonly TableRow[];
   /** Ablation: what switching each trick off did (manifest's offMeans). */
   readonly offMeans?: Readonly<Record<string, string>>;
@@ -45,6 +54,7 @@ function rowOf(name: string, trialIds: readonly string[], reference: string | nu
   const diffs = refTop1 ? top1BySeed.flatMap((v, i) => (v !== null && refTop1[i] != null ? [v - refTop1[i]!] : [])) : [];
   const delta = refTop1 && diffs.length > 0 ? pairedInterval(diffs) : null;
   const done = trialIds.map((id) => records.get(id)).filter((r) => r?.status === 'done');
+  const val = done.flatMap((r) => (r?.status === 'done' && r.summary.validation ? [r.summary.validation.top1] : []));
   return {
     variant: name,
     reference,
@@ -56,6 +66,8 @@ function rowOf(name: string, trialIds: readonly string[], reference: string | nu
     diffs,
     delta,
     significant: delta !== null && excludesZero(delta),
+    valMean: mean(val),
+    valN: val.length,
     wallSeconds: mean(done.map((r) => r!.wallSeconds)),
     failures: trialIds.flatMap((id) => {
       const r = records.get(id);
@@ -64,21 +76,31 @@ function rowOf(name: string, trialIds: readonly string[], reference: string | nu
   };
 }
 
-/** The variant with the best mean top-1 among those with results (the first one when none has any). */
-function bestVariant(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>): string {
-  const scored = manifest.variants.map((v) => ({ name: v.name, m: rowOf(v.name, v.trials, null, null, records).mean }));
-  return scored.reduce((best, s) => (Number.isNaN(best.m) || s.m > best.m ? s : best), scored[0]!).name;
+/**
+ * The sweep's best grid point: by mean validation top-1 when every finished trial had a validation
+ * split, else by mean test top-1 (which then describes the sweep but must not choose a recipe).
+ * The first point when none has results.
+ */
+function bestVariant(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>): { name: string; on: 'validation' | 'test' } {
+  const rows = manifest.variants.map((v) => rowOf(v.name, v.trials, null, null, records));
+  const scored = rows.filter((r) => r.n > 0);
+  const on = scored.length > 0 && scored.every((r) => r.valN === r.n) ? 'validation' : 'test';
+  const score = (r: TableRow) => (on === 'validation' ? r.valMean : r.mean);
+  const best = scored.reduce<TableRow | null>((b, r) => (b === null || score(r) > score(b) ? r : b), null);
+  return { name: (best ?? rows[0]!).variant, on };
 }
 
 /**
  * The table of an experiment from its trials' records. Ablation rows are the full recipe, then the
  * others by the effect of what they change, largest first (a leave-one-out row's effect is
  * −Δ: what removing the trick costs; an add-one-in row's is +Δ: what adding it to the base gains).
- * Sweep rows are each grid point against the best one, best first.
+ * Sweep rows are each grid point against the best one (chosen on validation top-1 when the trials
+ * had a validation split, see bestVariant), best first.
  */
 export function experimentTable(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>): ExperimentTable {
   const refOf = (v: Manifest['variants'][number], best: string) => (manifest.kind === 'sweep' ? (v.name === best ? null : best) : v.reference);
-  const best = manifest.kind === 'sweep' ? bestVariant(manifest, records) : '';
+  const chosen = manifest.kind === 'sweep' ? bestVariant(manifest, records) : null;
+  const best = chosen?.name ?? '';
   const trialsOf = new Map(manifest.variants.map((v) => [v.name, v.trials]));
   const top1Of = (name: string) => rowOf(name, trialsOf.get(name)!, null, null, records).top1BySeed;
   const rows = manifest.variants.map((v) => {
@@ -86,10 +108,12 @@ export function experimentTable(manifest: Manifest, records: ReadonlyMap<string,
     return rowOf(v.name, v.trials, reference, reference ? top1Of(reference) : null, records);
   });
   const effect = (r: TableRow) => (r.delta === null ? Infinity : Number.isNaN(r.delta.mean) ? -Infinity : r.variant.startsWith('+') ? r.delta.mean : -r.delta.mean);
-  const sorted = manifest.kind === 'sweep' ? [...rows].sort((a, b) => (Number.isNaN(a.mean) ? 1 : Number.isNaN(b.mean) ? -1 : b.mean - a.mean)) : [...rows].sort((a, b) => effect(b) - effect(a));
-  const referenceNote =
-    manifest.kind === 'sweep'
-      ? `Δ: paired difference from the best grid point (${best}), chosen after seeing these results`
-      : 'Δ: paired difference from the full recipe (add-one-in rows +trick: from the base)';
-  return { kind: manifest.kind, referenceNote, rows: sorted, ...(manifest.offMeans ? { offMeans: manifest.offMeans } : {}) };
+  const score = (r: TableRow) => (chosen?.on === 'validation' ? r.valMean : r.mean);
+  const sorted = manifest.kind === 'sweep' ? [...rows].sort((a, b) => (Number.isNaN(score(a)) ? 1 : Number.isNaN(score(b)) ? -1 : score(b) - score(a))) : [...rows].sort((a, b) => effect(b) - effect(a));
+  const referenceNote = !chosen
+    ? 'Δ: paired difference from the full recipe (add-one-in rows +trick: from the base)'
+    : chosen.on === 'validation'
+      ? `Δ: paired test difference from the grid point with the best mean validation top-1 (${best}); the test split chose nothing`
+      : `Δ: paired difference from the grid point with the best mean test top-1 (${best}), chosen after seeing the test results: it describes this sweep, it must not choose a recipe; give the trials a validation split (data.validationSplit) to choose on it`;
+  return { kind: manifest.kind, referenceNote, ...(chosen ? { selectedOn: chosen.on } : {}), rows: sorted, ...(manifest.offMeans ? { offMeans: manifest.offMeans } : {}) };
 }

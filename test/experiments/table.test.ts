@@ -58,7 +58,33 @@ describe('experiment tables', () => {
       'lr=0.1': [0.8, 0.82, 0.81], 'lr=0.2': [0.85, 0.86, 0.84], 'lr=0.4': [0.7, 0.72, 0.71],
     }));
     expect(sweep.rows.map((r) => [r.variant, r.reference])).toEqual([['lr=0.2', null], ['lr=0.1', 'lr=0.2'], ['lr=0.4', 'lr=0.2']]);
-    expect(sweep.referenceNote).toMatch(/best grid point \(lr=0\.2\)/);
+    expect(sweep.referenceNote).toMatch(/grid point with the best mean test top-1 \(lr=0\.2\), chosen after seeing the test results: .* must not choose a recipe; give the trials a validation split/);
+    expect(sweep.selectedOn).toBe('test');
+  });
+
+  it('a sweep whose trials had a validation split chooses its best point on validation top-1, never on test', () => {
+    // lr=0.2 has the best test top-1 but lr=0.1 the best validation top-1: the validation split decides.
+    const val: Record<string, number[]> = { 'lr=0.1': [0.84, 0.85, 0.86], 'lr=0.2': [0.8, 0.81, 0.82], 'lr=0.4': [0.7, 0.7, 0.7] };
+    const recs = records({ 'lr=0.1': [0.8, 0.82, 0.81], 'lr=0.2': [0.85, 0.86, 0.84], 'lr=0.4': [0.7, 0.72, 0.71] });
+    for (const [id, r] of recs) {
+      if (r.status !== 'done') continue;
+      const [variant, seed] = [id.slice(0, id.lastIndexOf('-')), Number(id.slice(id.lastIndexOf('-') + 1))];
+      recs.set(id, { ...r, summary: { ...r.summary, validation: { top1: val[variant]![seed - 1]!, top5: 1, loss: 0.5, count: 1000 } } });
+    }
+    const sweep = experimentTable(manifest('sweep', [['lr=0.1', null], ['lr=0.2', null], ['lr=0.4', null]]), recs);
+    expect(sweep.selectedOn).toBe('validation');
+    expect(sweep.rows.map((r) => [r.variant, r.reference])).toEqual([['lr=0.1', null], ['lr=0.2', 'lr=0.1'], ['lr=0.4', 'lr=0.1']]);
+    expect(sweep.rows[0]!.valMean).toBeCloseTo(0.85, 12);
+    expect(sweep.referenceNote).toBe('Δ: paired test difference from the grid point with the best mean validation top-1 (lr=0.1); the test split chose nothing');
+    const md = tableMarkdown(sweep);
+    expect(md.split('\n')[0]).toBe('| variant | vs | n | val top-1 % | top-1 % | Δ pp | 95% CI | per-seed Δ | wall s | sig |');
+    expect(md).toContain('| lr=0.1 |  | 3 | 85.00 | 81.00 ± 1.00 |');
+    expect(tableCsv(sweep).split('\n')[1]!.endsWith(',85.0000')).toBe(true);
+    // One trial without validation metrics (a point run without the split): the choice falls back to test, and says so.
+    const mixed = new Map(recs);
+    const r = mixed.get('lr=0.4-1')!;
+    if (r.status === 'done') mixed.set('lr=0.4-1', { ...r, summary: { ...r.summary, validation: null } });
+    expect(experimentTable(manifest('sweep', [['lr=0.1', null], ['lr=0.2', null], ['lr=0.4', null]]), mixed).selectedOn).toBe('test');
   });
 
   it('failed and missing trials are counted and listed, never dropped silently', () => {
@@ -68,7 +94,7 @@ describe('experiment tables', () => {
     const md = tableMarkdown(t);
     expect(md).toContain('| full |  | 2/3 | 90.50 ± 0.71 |');
     expect(md).toContain('- failed: full-3: error [NUMERIC_INSTABILITY]: loss NaN');
-    expect(tableCsv(t).split('\n')[1]).toBe('full,,2,3,90.5000,0.7071,,,,false,90.0000 91.0000 NA,,15.0,1');
+    expect(tableCsv(t).split('\n')[1]).toBe('full,,2,3,90.5000,0.7071,,,,false,90.0000 91.0000 NA,,15.0,1,');
   });
 
   it('markdown marks intervals that exclude zero; JSON keeps fractions and writes NaN as null', () => {
