@@ -5,7 +5,10 @@
 #
 #   bench/fast-recipe/run-budget.sh CONFIG EPOCHS SEED RUN_DIR RESULT
 #
-# CONFIG extends recipe.yaml (or is it); RUN_DIR should be outside the repository.
+# CONFIG extends recipe.yaml (or is it); RUN_DIR should be outside the repository. The backend is
+# wasm (trickster's default, and faster than the tensorflow backend on these 2 cores: npm run bench's
+# a/h), named explicitly because `auto` picks @tensorflow/tfjs-node where npm run native:setup ran;
+# BACKEND=... overrides it.
 set -euo pipefail
 config=$1 epochs=$2 seed=$3 run=$4 result=$5
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,11 +16,12 @@ cd "$here"
 mkdir -p "$run"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date -u +%FT%TZ)
-train=(node bin/trickster.js train --config "$config" --epochs "$epochs" --seed "$seed" --out "$run/train" --json --progress lines --no-report)
+backend=${BACKEND:-wasm}
+train=(node bin/trickster.js train --config "$config" --epochs "$epochs" --seed "$seed" --backend "$backend" --out "$run/train" --json --progress lines --no-report)
 /usr/bin/time -v -o "$run/time.txt" "${train[@]}" > "$run/train.log" 2>&1
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-node bin/trickster.js eval --model "$run/train/model/model.json" --json > "$run/eval-none.json"
-node bin/trickster.js eval --model "$run/train/model/model.json" --tta flip --json > "$run/eval-flip.json"
+node bin/trickster.js eval --model "$run/train/model/model.json" --backend "$backend" --json > "$run/eval-none.json"
+node bin/trickster.js eval --model "$run/train/model/model.json" --backend "$backend" --tta flip --json > "$run/eval-flip.json"
 RUN="$run" CONFIG="$config" START="$start" LOAD_START="$load_start" LOAD_END="$load_end" CMD="${train[*]}" node -e '
 const fs = require("fs");
 const e = process.env;
