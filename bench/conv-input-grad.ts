@@ -12,85 +12,19 @@
  * description contains TEXT.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { useBackend } from '../core/backends/resolve.js';
-import { convGeometry } from '../core/backends/wasm-gradients/geometry.js';
 import { stockWasmKernel } from '../core/backends/wasm-gradients/stock-kernels.js';
 import { setSimdInputGradEnabled, simdConv2dBackpropInput } from '../core/backends/wasm-simd/conv-input-grad.js';
-import { wasmSimdKernels } from '../core/backends/wasm-simd/instance.js';
-import { CONV_LAYERS, N } from './conv-layers.js';
-import { machineInfo } from './machine.js';
-import { median } from './stats.js';
+import { runGradientBench } from './conv-bench.js';
 
-const CANDIDATES = ['forward', 'phases', 'simd'] as const;
-type Candidate = (typeof CANDIDATES)[number];
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-/** ms of one call of `f` (its output disposed). */
-function timeOnce(f: () => tf.TensorInfo): number {
-  const start = performance.now();
-  const out = f();
-  const ms = performance.now() - start;
-  if (out instanceof tf.Tensor) out.dispose();
-  else tf.backend().disposeData(out.dataId);
-  return ms;
-}
-
-async function main(): Promise<void> {
-  const rounds = Number(flag('--rounds', '7'));
-  const only = flag('--only', '');
-  const out = flag('--out', path.join('bench', 'results', '2026-12-01-conv-input-grad.json'));
-  await useBackend('wasm');
-  const backend = tf.backend();
-  const simd = wasmSimdKernels(backend);
-  if (simd === null) throw new Error('the wasm SIMD kernels are not available');
-  const machine = machineInfo();
-  const rows = [];
-  for (const layer of CONV_LAYERS.filter((l) => only === '' || l.usedBy.includes(only))) {
-    const x = tf.randomUniform(layer.x, -1, 1, 'float32', 1) as tf.Tensor4D;
-    const w = tf.randomUniform(layer.filter, -1, 1, 'float32', 2) as tf.Tensor4D;
-    const y = tf.conv2d(x, w, layer.stride, 'same');
-    const dy = tf.randomUniform(y.shape, -1, 1, 'float32', 3);
-    const g = convGeometry('bench', layer.x, layer.filter, { strides: layer.stride, pad: 'same' }, false);
-    const attrs = { strides: layer.stride, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
-    const calls: Record<Candidate, () => tf.TensorInfo> = {
-      forward: () => stockWasmKernel('Conv2D')({ inputs: { x, filter: w }, backend, attrs }) as tf.TensorInfo,
-      phases: () => {
-        setSimdInputGradEnabled(false);
-        try {
-          return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: layer.x }) as tf.TensorInfo;
-        } finally {
-          setSimdInputGradEnabled(true);
-        }
-      },
-      simd: () => simdConv2dBackpropInput(simd, dy, w, g),
-    };
-    const samples: Record<Candidate, number[]> = { forward: [], phases: [], simd: [] };
-    for (const c of CANDIDATES) timeOnce(calls[c]); // warm-up: XNNPACK operator caches, JIT
-    for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? CANDIDATES : [...CANDIDATES].reverse();
-      for (const c of order) samples[c].push(timeOnce(calls[c]));
+await runGradientBench('conv-input-grad.ts', ['forward', 'phases', 'simd'], ({ backend, simd }, layer, { x, w, dy, g, attrs }) => ({
+  forward: () => stockWasmKernel('Conv2D')({ inputs: { x, filter: w }, backend, attrs }) as tf.TensorInfo,
+  phases: () => {
+    setSimdInputGradEnabled(false);
+    try {
+      return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: layer.x }) as tf.TensorInfo;
+    } finally {
+      setSimdInputGradEnabled(true);
     }
-    tf.dispose([x, w, y, dy]);
-    const ms = Object.fromEntries(CANDIDATES.map((c) => [c, median(samples[c])])) as Record<Candidate, number>;
-    const min = Object.fromEntries(CANDIDATES.map((c) => [c, Math.min(...samples[c])])) as Record<Candidate, number>;
-    const vsForward = Object.fromEntries(CANDIDATES.slice(1).map((c) => [c, ms[c] / ms.forward]));
-    const vsForwardMin = Object.fromEntries(CANDIDATES.slice(1).map((c) => [c, min[c] / min.forward]));
-    rows.push({ ...layer, msMedian: ms, msMin: min, vsForward, vsForwardMin });
-    console.log(`${layer.usedBy.padEnd(30)} x=[${layer.x}] k=${layer.filter[0]} s=${layer.stride} ${layer.filter[2]}->${layer.filter[3]}: ` +
-      CANDIDATES.map((c) => `${c} ${ms[c].toFixed(1)}`).join(', ') + ` ms | simd/forward ${vsForward.simd!.toFixed(2)} (of minima ${vsForwardMin.simd!.toFixed(2)}), phases/forward ${vsForward.phases!.toFixed(2)}`);
-  }
-  if (tf.memory().numTensors !== 0) throw new Error(`bench leaked ${tf.memory().numTensors} tensors`);
-  const result = { date: new Date().toISOString(), machine, command: `npx tsx bench/conv-input-grad.ts --rounds ${rounds}${only ? ` --only '${only}'` : ''}`, batch: N, rounds, layers: rows };
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(`${out}.tmp`, JSON.stringify(result, null, 2) + '\n');
-  renameSync(`${out}.tmp`, out);
-  console.log(`wrote ${out}`);
-}
-
-await main();
+  },
+  simd: () => simdConv2dBackpropInput(simd, dy, w, g),
+}));

@@ -317,6 +317,28 @@ void conv2d_backprop_filter(const f32 *x, const f32 *dy, f32 *dw, int n, int h, 
 }
 
 /*
+ * The register tile both the conv input gradient and the forward conv run: out[t, 4v..4v+3] +=
+ * sum over k of a[t, k] * b[k, 4v..4v+3], for nj <= 4 rows t (out_t and a_t floats apart) and
+ * nv <= 2 vectors of 4 channels (b's rows b_k floats apart), k in order (so the sums add up in the
+ * same order as before). out is read and written back.
+ */
+static inline __attribute__((always_inline)) void outer_tile(f32 *out, int out_t, const f32 *a, int a_t, const f32 *b, int b_k, int nk, int nj, int nv) {
+  v128_t acc[4][2];
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < nv; v++) acc[t][v] = ld(out + t * out_t + 4 * v);
+  for (int k = 0; k < nk; k++) {
+    v128_t bv[2];
+    for (int v = 0; v < nv; v++) bv[v] = ld(b + k * b_k + 4 * v);
+    for (int t = 0; t < nj; t++) {
+      const v128_t av = wasm_v128_load32_splat(a + t * a_t + k);
+      for (int v = 0; v < nv; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(av, bv[v]));
+    }
+  }
+  for (int t = 0; t < nj; t++)
+    for (int v = 0; v < nv; v++) st(out + t * out_t + 4 * v, acc[t][v]);
+}
+
+/*
  * One register tile of the conv input gradient: nj cells of one dx row, sw apart (those that one tap
  * of dy pixels j..j+nj-1 of one row reaches; dxp and gp point at the first), x nciv*4 input channels
  * (nciv = 0: one scalar channel): dx += sum over co of dy[pixel, co] * wt[co, ci], where wt points
@@ -332,19 +354,7 @@ static inline __attribute__((always_inline)) void input_grad_tile(
     }
     return;
   }
-  v128_t acc[4][2];
-  for (int t = 0; t < nj; t++)
-    for (int v = 0; v < nciv; v++) acc[t][v] = ld(dxp + t * sw * cin + 4 * v);
-  for (int co = 0; co < cout; co++) {
-    v128_t wv[2];
-    for (int v = 0; v < nciv; v++) wv[v] = ld(wt + co * cin + 4 * v);
-    for (int t = 0; t < nj; t++) {
-      const v128_t g = wasm_v128_load32_splat(gp + t * cout + co);
-      for (int v = 0; v < nciv; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(g, wv[v]));
-    }
-  }
-  for (int t = 0; t < nj; t++)
-    for (int v = 0; v < nciv; v++) st(dxp + t * sw * cin + 4 * v, acc[t][v]);
+  outer_tile(dxp, sw * cin, gp, cout, wt, cin, cout, nj, nciv);
 }
 
 /*
@@ -419,19 +429,7 @@ void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *wt, f32 *dx, int n,
  * in the same order as XNNPACK's conv (tap by tap, input channels in order).
  */
 static inline __attribute__((always_inline)) void forward_tile(f32 *yp, const f32 *xp, const f32 *wp, int nj, int ncov, int cin, int cout, int xs) {
-  v128_t acc[4][2];
-  for (int t = 0; t < nj; t++)
-    for (int v = 0; v < ncov; v++) acc[t][v] = ld(yp + t * cout + 4 * v);
-  for (int ci = 0; ci < cin; ci++) {
-    v128_t wv[2];
-    for (int v = 0; v < ncov; v++) wv[v] = ld(wp + ci * cout + 4 * v);
-    for (int t = 0; t < nj; t++) {
-      const v128_t xv = wasm_v128_load32_splat(xp + t * xs + ci);
-      for (int v = 0; v < ncov; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(xv, wv[v]));
-    }
-  }
-  for (int t = 0; t < nj; t++)
-    for (int v = 0; v < ncov; v++) st(yp + t * cout + 4 * v, acc[t][v]);
+  outer_tile(yp, cout, xp, xs, wp, cout, cin, nj, ncov);
 }
 
 /* The forward conv's scalar tail for one tap and one output pixel: output channels [co0, cout). */
