@@ -1,4 +1,4 @@
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { convGeometry, type ConvAttrs } from './geometry.js';
 import { withKernelScope } from './kernel-scope.js';
 import { reshape, transpose } from './layout.js';
@@ -31,7 +31,7 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
   const g = convGeometry('Conv2DBackpropInput', a.inputShape, filter.shape, a, false);
   const simd = simdInputGradEnabled() ? wasmSimdKernels(backend) : null;
-  if (simd !== null && g.inChannels % 4 === 0 && filter.shape.reduce((n, v) => n * v, 1) <= SIMD_CONV_MAX_FILTER_FLOATS && dy.dtype === 'float32' && filter.dtype === 'float32') return simdConv2dBackpropInput(simd, dy, filter, g);
+  if (simd !== null && g.inChannels % 4 === 0 && util.sizeFromShape(filter.shape) <= SIMD_CONV_MAX_FILTER_FLOATS && dy.dtype === 'float32' && filter.dtype === 'float32') return simdConv2dBackpropInput(simd, dy, filter, g);
   const [, , inChannels, outChannels] = filter.shape;
   const plan = phasePlan(g);
   const phases = plan.rows.taps.length * plan.cols.taps.length;

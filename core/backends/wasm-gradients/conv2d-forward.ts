@@ -1,10 +1,8 @@
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { convGeometry, type ConvAttrs } from './geometry.js';
 import { stockWasmKernel } from './stock-kernels.js';
 import { simdConv2d, simdConvForwardEnabled } from '../wasm-simd/conv-forward.js';
 import { wasmSimdKernels } from '../wasm-simd/instance.js';
-
-const sizeOf = (shape: readonly number[]): number => shape.reduce((n, v) => n * v, 1);
 
 /**
  * Input channels from which kernels.c's conv2d_forward beats XNNPACK (bench/conv-forward.ts, batch
@@ -33,7 +31,7 @@ export const conv2dForward: KernelFunc = (args) => {
   const filter = inputs.filter as TensorInfo;
   const attrs = args.attrs as unknown as ConvAttrs;
   const fits = attrs.dataFormat !== 'NCHW' && x.dtype === 'float32' && filter.dtype === 'float32' && x.shape.length === 4 &&
-    x.shape[3]! >= SIMD_FORWARD_MIN_IN_CHANNELS && filter.shape[3]! % 4 === 0 && sizeOf(filter.shape) <= SIMD_CONV_MAX_FILTER_FLOATS;
+    x.shape[3]! >= SIMD_FORWARD_MIN_IN_CHANNELS && filter.shape[3]! % 4 === 0 && util.sizeFromShape(filter.shape) <= SIMD_CONV_MAX_FILTER_FLOATS;
   const simd = fits && simdConvForwardEnabled() ? wasmSimdKernels(backend) : null;
   if (simd === null) return stockWasmKernel('Conv2D')(args);
   return simdConv2d(simd, x, filter, convGeometry('Conv2D', x.shape, filter.shape, attrs, false));
