@@ -7,8 +7,8 @@ export interface TricksterProcess {
   readonly output: () => string;
   /** Its exit code (null when killed by a signal). */
   readonly done: Promise<number | null>;
-  /** Resolves once its output matches `pattern` (rejects if it exits first). */
-  waitFor(pattern: RegExp): Promise<void>;
+  /** Resolves once its output matches `pattern`; rejects, with the output so far, if it exits first or `timeoutMs` passes. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 /** Starts `node bin/trickster.js ...args` in `cwd` (a worker's own folder, say). */
@@ -23,16 +23,25 @@ export function startTrickster(args: string[], cwd = process.cwd()): TricksterPr
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp) =>
+  const waitFor = (pattern: RegExp, timeoutMs = 90_000) =>
     new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`trickster ${args[0]} did not print ${pattern} within ${timeoutMs / 1000} s; it printed:\n${out}`));
+      }, timeoutMs);
       const check = () => {
         if (!pattern.test(out)) return;
         listeners.delete(check);
+        clearTimeout(timer);
         resolve();
       };
       listeners.add(check);
       check();
-      void done.then(() => (pattern.test(out) ? resolve() : reject(new Error(`trickster ${args[0]} exited before printing ${pattern}; it printed:\n${out}`))));
+      void done.then(() => {
+        clearTimeout(timer);
+        if (pattern.test(out)) resolve();
+        else reject(new Error(`trickster ${args[0]} exited before printing ${pattern}; it printed:\n${out}`));
+      });
     });
   return { child, output: () => out, done, waitFor };
 }

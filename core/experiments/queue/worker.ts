@@ -88,7 +88,8 @@ async function jobGone(redis: Redis, job: Job): Promise<boolean> {
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const connection = { ...queueConnection(options.url), maxRetriesPerRequest: null };
-  const workerConnection = { ...connection, retryStrategy: reconnectDelay };
+  // BullMQ's clients, workers and queues alike, reconnect at ioredis's pace (see worker-readiness.ts).
+  const bullConnection = { ...connection, retryStrategy: reconnectDelay };
   const monitor = new Redis({ ...connection, lazyConnect: true });
   // The store's client fails commands at once while Redis is away (trainTrialJob keeps the run
   // directory locally and tries again); BullMQ's own connections wait for Redis to come back.
@@ -169,18 +170,18 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         running--;
       }
     },
-    { connection: workerConnection, prefix: QUEUE_PREFIX, concurrency: options.concurrency, lockDuration, stalledInterval: lockDuration / 2, maxStalledCount: MAX_STALLED },
+    { connection: bullConnection, prefix: QUEUE_PREFIX, concurrency: options.concurrency, lockDuration, stalledInterval: lockDuration / 2, maxStalledCount: MAX_STALLED },
   );
   // Stopping takes no further trial: paused at once, before BullMQ fetches the next job as it finishes this one.
   stop.signal.addEventListener('abort', () => void trials.pause(true));
   // The merge looks its failed children up on the trials queue.
-  const trialsQueue = new Queue(TRIAL_QUEUE, { connection, prefix: QUEUE_PREFIX });
-  const parentsQueue = new Queue(MERGE_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  const trialsQueue = new Queue(TRIAL_QUEUE, { connection: bullConnection, prefix: QUEUE_PREFIX });
+  const parentsQueue = new Queue(MERGE_QUEUE, { connection: bullConnection, prefix: QUEUE_PREFIX });
   for (const q of [trialsQueue, parentsQueue]) q.on('error', () => {});
-  const parents = new Worker<{ experiment: string }>(MERGE_QUEUE, (job) => mergeTrialResults(job, trialsQueue), { connection: workerConnection, prefix: QUEUE_PREFIX, lockDuration, stalledInterval: lockDuration / 2 });
+  const parents = new Worker<{ experiment: string }>(MERGE_QUEUE, (job) => mergeTrialResults(job, trialsQueue), { connection: bullConnection, prefix: QUEUE_PREFIX, lockDuration, stalledInterval: lockDuration / 2 });
   // Connection errors are reported by the monitor; BullMQ reconnects by itself.
   for (const w of [trials, parents]) w.on('error', () => {});
-  const readiness = trackReadiness(monitor, [trials, parents]);
+  const readiness = trackReadiness(monitor, [trials, parents], [trialsQueue, parentsQueue]);
   await monitor.ping().catch(() => {});
   options.log(`worker ${worker} on ${shown}: ${options.concurrency} trial(s) at a time, lock ${lockDuration / 1000} s, run directories in ${options.store ?? 'Redis'}, local copies in ${options.workDir}`);
   let handedBack = false;
