@@ -25,12 +25,12 @@ const settings = [
   { name: 'two trials at once, 1 replica each', parallel: 2, replicas: 1 },
 ];
 
-/** Wall seconds of one whole ablation run with the given pool setting. */
+/** Wall seconds of one whole ablation run with the given pool setting, on wasm (the default backend, where replicas apply; with tfjs-node installed `auto` would pick tensorflow). */
 function timeAblation(parallel: number, replicas: number): number {
   const out = mkdtempSync(path.join(os.tmpdir(), 'trickster-par-'));
   const started = Date.now();
   execFileSync(process.execPath, [bin, 'ablate', '--preset', 'bag-of-tricks', '--only', 'ema', '--seeds', '3', '--limit', String(limit), '--epochs', '1',
-    '--parallel', String(parallel), '--replicas', String(replicas), '--out', path.join(out, 'exp')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    '--parallel', String(parallel), '--replicas', String(replicas), '--backend', 'wasm', '--out', path.join(out, 'exp')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const seconds = (Date.now() - started) / 1000;
   rmSync(out, { recursive: true, force: true });
   return seconds;
@@ -54,7 +54,7 @@ const report = {
   measured: new Date().toISOString(),
   commit,
   command: `npx tsx bench/measure-experiment-parallelism.ts --rounds ${rounds} --limit ${limit}`,
-  experiment: `trickster ablate --preset bag-of-tricks --only ema --seeds 3 --limit ${limit} --epochs 1 (6 trials: full and base at seeds 1-3, full test split)`,
+  experiment: `trickster ablate --preset bag-of-tricks --only ema --seeds 3 --limit ${limit} --epochs 1 --backend wasm (6 trials: full and base at seeds 1-3, full test split)`,
   machine,
   loadAverageAtEnd: Math.round(os.loadavg()[0]! * 100) / 100,
   results,
