@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { freePort, startRedis, useRedis } from '../helpers/redis-server.js';
+import { freePort, startRedis, useRedis, type RedisServer } from '../helpers/redis-server.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 import { startTrickster } from '../helpers/trickster-process.js';
 
@@ -146,6 +146,8 @@ describe('Redis going away mid-experiment', () => {
     mkdirSync(home);
     const worker = startTrickster(['worker', '--queue', redis.url], home);
     const producer = startTrickster([...SWEEP.slice(0, -1), '3', '--queue', redis.url, '--out', path.join(dir, 'exp')], dir);
+    // The Redis started again on the same port: stopped in the end whatever failed before.
+    let back: RedisServer | undefined;
     try {
       // Redis goes away as the trial's training process starts, before its first epoch: an epoch of
       // 256 images can end before the worker's 250 ms checkpoint watch sees the one before it, so
@@ -171,7 +173,7 @@ describe('Redis going away mid-experiment', () => {
       for (let i = 0; i < 600 && !existsSync(path.join(trialDir(), 'summary.json')); i++) await new Promise((r) => setTimeout(r, 100));
       expect(existsSync(path.join(trialDir(), 'summary.json'))).toBe(true);
       // Redis comes back empty (no persistence): the trial's job is gone from it.
-      const back = await startRedis(redis.port);
+      back = await startRedis(redis.port);
       try {
         await worker.waitFor(/reconnected to Redis at redis:\/\/127\.0\.0\.1:\d+/);
         expect(worker.output().match(/warning \[QUEUE_CONNECTION_LOST\]/g)).toHaveLength(1);
@@ -190,7 +192,6 @@ describe('Redis going away mid-experiment', () => {
           expect(await keys.keys('trickster:run:*')).toEqual([]);
         } finally {
           keys.disconnect();
-          await back.stop();
         }
       }
       expect(worker.output()).toMatch(
@@ -201,6 +202,7 @@ describe('Redis going away mid-experiment', () => {
       worker.child.kill('SIGKILL');
       producer.child.kill('SIGKILL');
       await redis.stop();
+      await back?.stop();
     }
   }, 180_000);
 });
