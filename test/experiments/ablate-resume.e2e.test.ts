@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readRunProgress } from '../../core/experiments/run-progress.js';
 import { cli } from '../helpers/cli.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 
@@ -12,11 +13,13 @@ data: { augment: { flip: false, crop: false } }
 schedule: { name: multistep, fractions: [0.5, 0.75], gamma: 0.1, warmup: { epochs: 1, startFactor: 0.1 } }
 plugins: { label-smoothing: { epsilon: 0.1 } }
 `;
-const TINY = ['--only', 'label-smoothing', '--seeds', '2', '--limit', '256', '--test-limit', '100', '--epochs', '2', '--batch-size', '64', '--parallel', '2'];
+const TINY = ['--only', 'label-smoothing', '--seeds', '2', '--limit', '256', '--test-limit', '100', '--epochs', '3', '--batch-size', '64', '--parallel', '2'];
 
 /**
  * Runs `trickster ablate ...args` and sends it SIGTERM once one trial is done and another has a
- * checkpoint but no result (interrupted mid-run); resolves with its exit code and stderr.
+ * checkpoint after its first epoch of three (interrupted mid-run, with two epochs of margin: a trial
+ * whose last checkpoint is already written can finish before the signal lands); resolves with its
+ * exit code and stderr.
  */
 function ablateUntilInterrupted(args: string[], exp: string): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [path.resolve('bin/trickster.js'), 'ablate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -24,12 +27,15 @@ function ablateUntilInterrupted(args: string[], exp: string): Promise<{ code: nu
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const watch = setInterval(() => {
     const trials = existsSync(path.join(exp, 'trials')) ? readdirSync(path.join(exp, 'trials')) : [];
-    const midway = trials.some((id) => existsSync(path.join(exp, 'trials', id, 'checkpoint.ckpt')) && !existsSync(path.join(exp, 'results', `${id}.json`)));
+    const midway = trials.some((id) => {
+      const runDir = path.join(exp, 'trials', id);
+      return existsSync(path.join(runDir, 'checkpoint.ckpt')) && readRunProgress(runDir).epochs === 1;
+    });
     if (/: done, test/.test(stderr) && midway) {
       clearInterval(watch);
       child.kill('SIGTERM');
     }
-  }, 100);
+  }, 50);
   return new Promise((resolve) => child.on('close', (code) => (clearInterval(watch), resolve({ code, stderr }))));
 }
 
@@ -46,7 +52,7 @@ describe('trickster ablate: an interrupted experiment continues where it stopped
     expect(first.stderr).toMatch(/error \[EXPERIMENT_INTERRUPTED\]: stopped by a signal: \d+ trials left \(their checkpoints kept\); run the same command again to continue/);
     const status = await cli('experiment', 'status', exp);
     expect(status.stdout).toMatch(/seed \d+ {2}done, test top-1 \d+\.\d\d%/);
-    expect(status.stdout).toMatch(/interrupted at epoch [12]\/2/);
+    expect(status.stdout).toMatch(/interrupted at epoch [12]\/3/);
 
     const second = await cli('ablate', ...args);
     expect(second.code, second.stderr).toBe(0);
