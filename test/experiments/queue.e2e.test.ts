@@ -19,17 +19,22 @@ interface Progress {
   worker: string;
 }
 
-/** Polls the trials queue until an active job's progress says `pid`'s worker has stored epoch 1; returns its trial id. */
+/**
+ * Polls the trials queue until an active job's progress says `pid`'s worker has stored epoch 1; returns its trial id.
+ * Fails after 90 s (an epoch of 1024 images takes seconds, so the 100 ms poll cannot miss it) instead of hanging to the test timeout.
+ */
 async function waitForEpochOne(redis: RedisServer, pid: number): Promise<string> {
   const trials = new Queue('trials', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'trickster' });
+  const deadline = Date.now() + 90_000;
   try {
-    for (;;) {
+    while (Date.now() < deadline) {
       for (const job of await trials.getJobs(['active'])) {
         const p = job.progress as unknown as Progress;
         if (typeof p === 'object' && p.epoch === 1 && p.worker.endsWith(`:${pid}`)) return job.name;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    throw new Error(`no job of worker ${pid} reported epoch 1 within 90 s`);
   } finally {
     await trials.close();
   }
