@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { resolveConfig } from '../../core/config/load.js';
 
 /** bench/evidence/ (this folder): where claims.yaml and configs/ live. */
 export const EVIDENCE_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -136,7 +137,16 @@ export function commandLine(args: readonly string[]): string {
   return ['node bin/trickster.js', ...args.map((a) => (/^[\w./,=:+-]+$/.test(a) ? a : `'${a}'`))].join(' ');
 }
 
-/** Short hash of an experiment's arguments: its run folder's suffix, so another scale never continues this one's folder. */
+/**
+ * Short hash of the experiment's config as trickster resolves it (its file, every file and preset
+ * it extends, the defaults): an edit that changes what trains changes it; a comment does not.
+ */
+export async function configFingerprint(experiment: Experiment): Promise<string> {
+  const { config } = await resolveConfig({ configFile: path.resolve(EVIDENCE_DIR, experiment.config) });
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 8);
+}
+
+/** Short hash of an experiment's arguments (run.ts adds the config fingerprint): its run folder's suffix, so another scale or config never continues this one's folder. */
 export function argsHash(args: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 8);
 }

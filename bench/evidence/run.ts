@@ -5,8 +5,9 @@
  *   npx tsx bench/evidence/run.ts [--claim id ...] [--root DIR] [--results DIR] [--scale k=v,...]
  *
  * Each experiment runs as `node bin/trickster.js ablate|sweep ... --out <root>/<id>-<hash>` (the
- * hash is of its arguments, so another scale gets another folder). An experiment whose summary in
- * --results was made by the same arguments is skipped; otherwise the command runs, and trickster
+ * hash is of its arguments and its resolved config, so another scale or an edited config gets
+ * another folder). An experiment whose summary in --results was made by the same arguments and
+ * the same resolved config is skipped; otherwise the command runs, and trickster
  * itself skips the finished trials and resumes interrupted ones, so killing this script and
  * running it again continues where it stopped. An experiment with `evalSizes` then evaluates each
  * trial's exported model at those test sizes (`trickster eval --input-size`, metrics evalAt.N).
@@ -22,7 +23,7 @@ import { trialRecords } from '../../app/cli/experiment-run.js';
 import { ExperimentDir } from '../../core/experiments/manifest.js';
 import { experimentTable } from '../../core/experiments/table.js';
 import { formatTable } from '../../core/experiments/table-format.js';
-import { argsHash, CLAIMS_FILE, commandLine, experimentArgs, experimentsFor, loadClaims, REPO_ROOT, type Experiment, type Scale } from './claims.js';
+import { argsHash, CLAIMS_FILE, commandLine, configFingerprint, experimentArgs, experimentsFor, loadClaims, REPO_ROOT, type Experiment, type Scale } from './claims.js';
 import { evaluateAtSizes } from './eval-sizes.js';
 import { RESULTS_DIR, summaryFiles, trialSummaries, writeSummary, type ExperimentSummary } from './summary.js';
 
@@ -38,13 +39,16 @@ export function parseScale(text: string): Partial<Scale> {
   return out as Partial<Scale>;
 }
 
-/** Whether `resultsDir` holds a summary of this experiment made with `args` (and its evaluation sizes) in which every trial is done. */
-function finishedWith(resultsDir: string, experiment: Experiment, args: readonly string[]): boolean {
+/**
+ * Whether `resultsDir` holds a summary of this experiment made with `args`, its evaluation sizes
+ * and a config that resolves to `fingerprint` (configFingerprint), in which every trial is done.
+ */
+export function finishedWith(resultsDir: string, experiment: Experiment, args: readonly string[], fingerprint: string): boolean {
   const file = summaryFiles(resultsDir, experiment.id).experiment;
   if (!existsSync(file)) return false;
   try {
     const s = JSON.parse(readFileSync(file, 'utf8')) as ExperimentSummary;
-    return JSON.stringify(s.args) === JSON.stringify(args) && JSON.stringify(s.evalSizes) === JSON.stringify(experiment.evalSizes) && s.failed === 0;
+    return JSON.stringify(s.args) === JSON.stringify(args) && JSON.stringify(s.evalSizes) === JSON.stringify(experiment.evalSizes) && s.configFingerprint === fingerprint && s.failed === 0;
   } catch {
     return false;
   }
@@ -86,7 +90,7 @@ function gitCommit(): string {
  * Stores the summary of the finished experiment in `outDir` (table, per-trial metrics, each
  * variant's resolved config), after evaluating its models at the experiment's `evalSizes`.
  */
-async function storeSummary(experiment: Experiment, args: string[], scale: Scale, outDir: string, resultsDir: string, started: { at: number; load: number }): Promise<ExperimentSummary> {
+async function storeSummary(experiment: Experiment, args: string[], fingerprint: string, scale: Scale, outDir: string, resultsDir: string, started: { at: number; load: number }): Promise<ExperimentSummary> {
   const exp = new ExperimentDir(outDir);
   const manifest = exp.read();
   const records = trialRecords(exp, manifest);
@@ -107,6 +111,7 @@ async function storeSummary(experiment: Experiment, args: string[], scale: Scale
     trials: manifest.trials.length,
     failed: trials.filter((t) => t.status !== 'done').length,
     ...(experiment.evalSizes ? { evalSizes: experiment.evalSizes } : {}),
+    configFingerprint: fingerprint,
   };
   writeSummary(resultsDir, { experiment: summary, trials, configs, tableJson: formatTable(table, 'json'), tableMd: formatTable(table, 'md') });
   return summary;
@@ -130,11 +135,13 @@ async function main(argv: string[]): Promise<number> {
   for (const experiment of experiments) {
     const scale = { ...experiment.scale, ...opts.scale };
     const args = experimentArgs(experiment, scale);
-    if (finishedWith(resultsDir, experiment, args)) {
+    const fingerprint = await configFingerprint(experiment);
+    if (finishedWith(resultsDir, experiment, args, fingerprint)) {
       log(`${experiment.id}: finished (summary in ${summaryFiles(resultsDir, experiment.id).dir}), skipped`);
       continue;
     }
-    const outDir = path.resolve(opts.root, `${experiment.id}-${argsHash(args)}`);
+    // The config's fingerprint is in the folder's name too: an edited config starts afresh instead of meeting the old trials.
+    const outDir = path.resolve(opts.root, `${experiment.id}-${argsHash([...args, fingerprint])}`);
     log(`${experiment.id}: ${commandLine(args)} --out ${outDir}  (estimated ${experiment.hours} h at its own scale)`);
     const started = { at: Date.now(), load: os.loadavg()[0]! };
     const code = await runTrickster([...args, '--out', outDir, '--format', 'json']);
@@ -143,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
       return code;
     }
     if (experiment.evalSizes) log(`${experiment.id}: evaluating each trial's model at ${experiment.evalSizes.join(', ')} px (trickster eval --input-size)`);
-    const summary = await storeSummary(experiment, args, scale, outDir, resultsDir, started);
+    const summary = await storeSummary(experiment, args, fingerprint, scale, outDir, resultsDir, started);
     log(`${experiment.id}: summary written to ${summaryFiles(resultsDir, experiment.id).dir} (${summary.trials} trials, ${summary.failed} failed, ${summary.runSeconds} s)`);
     if (summary.failed > 0) withFailures.push(experiment.id);
   }

@@ -41,6 +41,8 @@ const experimentSummarySchema = z
     failed: z.number().int(),
     /** Test input sizes every done trial's model was evaluated at after training (metrics evalAt.N), when the experiment asks for them. */
     evalSizes: z.array(z.number().int()).optional(),
+    /** configFingerprint of the experiment's config as resolved when it ran: an edited config or preset makes the summary stale. */
+    configFingerprint: z.string().optional(),
   })
   .strict();
 /** experiment.json: what was run, when, where and how long it took. Written last: its presence marks a finished summary. */

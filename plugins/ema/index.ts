@@ -6,7 +6,7 @@ import { allVariables } from '../../core/variables.js';
 import { assignAll, cloneVariables, disposeVariables, loadVariables, reportFinalWeights, restoreWeights, swapInWeights, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { parsePluginOptions } from '../../core/plugin-options.js';
-import { emaBlend, emaDecay } from './math.js';
+import { emaBlend, emaDecay, warmupReachesDecayAt } from './math.js';
 
 /** Name under which this plugin taps hooks and keeps its checkpoint state. */
 export const PLUGIN_NAME = 'ema';
@@ -63,6 +63,13 @@ export class EmaPlugin implements TricksterPlugin {
       if (!o.warmup && steps < horizon) {
         host.logger.warn(
           `${PLUGIN_NAME}: decay ${o.decay} averages over ~${Math.round(horizon)} updates but the run makes ${Math.round(steps)}; the EMA weights stay near the initial ones (lower decay or set warmup: true)`,
+        );
+      }
+      const optimizerSteps = run.epochs * run.stepsPerEpoch;
+      if (o.warmup && optimizerSteps < warmupReachesDecayAt(o.decay)) {
+        // Not a warning: the bag-of-tricks preset's 0.999 ends near 0.998 by design; but a sweep over decays must know.
+        host.logger.info(
+          `${PLUGIN_NAME}: with warmup the decay reaches ${o.decay} only at step ${warmupReachesDecayAt(o.decay)}; this run makes ${Math.round(optimizerSteps)} steps and ends at decay ${emaDecay(1, optimizerSteps, true).toFixed(4)}, so any decay above that averages alike (warmup: false uses ${o.decay} throughout)`,
         );
       }
     });

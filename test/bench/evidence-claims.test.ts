@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { CLAIMS_FILE, configPath, experimentArgs, experimentsFor, loadClaims, REPO_ROOT } from '../../bench/evidence/claims.js';
+import { CLAIMS_FILE, configFingerprint, configPath, experimentArgs, experimentsFor, loadClaims, REPO_ROOT } from '../../bench/evidence/claims.js';
 import { planVariants } from '../../bench/evidence/plan.js';
-import { parseScale } from '../../bench/evidence/run.js';
+import { finishedWith, parseScale } from '../../bench/evidence/run.js';
+import { summaryFiles } from '../../bench/evidence/summary.js';
 import { tempRunDir } from '../helpers/train-subset.js';
 
 const SEEDS_DIR = '/work/shared/seeds';
@@ -100,5 +101,32 @@ describe('bench/evidence/claims.yaml', () => {
     expect(parseScale('seeds=2,epochs=1,limit=256,testLimit=100')).toEqual({ seeds: 2, epochs: 1, limit: 256, testLimit: 100 });
     expect(() => parseScale('epochs=0')).toThrow(/--scale epochs=0: expected key=positive integer/);
     expect(() => parseScale('epoch=1')).toThrow(/keys seeds, epochs/);
+  });
+});
+
+describe('bench/evidence: a summary is stale when its config changed', () => {
+  it('the fingerprint follows the resolved config (not comments), and finishedWith needs the same fingerprint', async () => {
+    const dir = tempRunDir('evidence-fingerprint-');
+    const config = path.join(dir, 'ls.yaml');
+    const experiment = { ...loadClaims().experiments.find((e) => e.id === 'label-smoothing')!, config };
+    writeFileSync(config, 'extends: baseline\nplugins:\n  label-smoothing: { epsilon: 0.1 }\n');
+    const first = await configFingerprint(experiment);
+    expect(first).toMatch(/^[0-9a-f]{8}$/);
+    writeFileSync(config, '# a comment\nextends: baseline\nplugins: { label-smoothing: { epsilon: 0.1 } }\n');
+    expect(await configFingerprint(experiment)).toBe(first);
+    writeFileSync(config, 'extends: baseline\nplugins:\n  label-smoothing: { epsilon: 0.2 }\n');
+    const edited = await configFingerprint(experiment);
+    expect(edited).not.toBe(first);
+
+    const args = experimentArgs(experiment);
+    const results = path.join(dir, 'results');
+    const f = summaryFiles(results, experiment.id);
+    mkdirSync(f.dir, { recursive: true });
+    const summary = { id: experiment.id, args, command: '', finished: '', commit: '', runSeconds: 1, trialSeconds: 1, machine: { cpu: 'x', cores: 2, loadAverageAtStart: 0 }, trials: 6, failed: 0, configFingerprint: first };
+    writeFileSync(f.experiment, JSON.stringify(summary));
+    expect(finishedWith(results, experiment, args, first)).toBe(true);
+    expect(finishedWith(results, experiment, args, edited)).toBe(false);
+    writeFileSync(f.experiment, JSON.stringify({ ...summary, configFingerprint: undefined }));
+    expect(finishedWith(results, experiment, args, first)).toBe(false); // a summary from before fingerprints: run again
   });
 });

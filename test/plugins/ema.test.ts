@@ -12,7 +12,7 @@ import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { loadPlugins } from '../../app/plugin-loader.js';
 import { allVariables } from '../../core/variables.js';
 import { EmaPlugin, optionsSchema } from '../../plugins/ema/index.js';
-import { emaBlend, emaDecay } from '../../plugins/ema/math.js';
+import { emaBlend, emaDecay, warmupReachesDecayAt } from '../../plugins/ema/math.js';
 import { subsetConfig, trainSubset } from '../helpers/train-subset.js';
 
 beforeAll(async () => {
@@ -31,6 +31,7 @@ function tinyModel(): tf.LayersModel {
 /** A host with real hooks around `model`: just enough of the trainer for the plugin's taps. */
 function fakeHost(model: tf.LayersModel) {
   const warnings: string[] = [];
+  const infos: string[] = [];
   const reports: Record<string, unknown> = {};
   /** What each evaluate() call read: its split and the dense bias. */
   const evaluations: { split: string; bias: number[] }[] = [];
@@ -38,7 +39,7 @@ function fakeHost(model: tf.LayersModel) {
     hooks: createHooks(),
     hyper: new HyperParams(0.1, 0),
     config: {} as TricksterConfig,
-    logger: { info: () => {}, warn: (m) => warnings.push(m) },
+    logger: { info: (m) => infos.push(m), warn: (m) => warnings.push(m) },
     model,
     position: { epoch: 0, step: 0, microStep: 0, batchInEpoch: 0 },
     stepsPerEpoch: 4,
@@ -60,7 +61,7 @@ function fakeHost(model: tf.LayersModel) {
       reports[key] = value;
     },
   };
-  return { host, warnings, reports, evaluations };
+  return { host, warnings, infos, reports, evaluations };
 }
 
 const RUN: RunContext = { epochs: 1, stepsPerEpoch: 4 };
@@ -95,6 +96,14 @@ describe('ema math', () => {
     expect(emaDecay(0.99, 10_000, true)).toBe(0.99); // (10001/10010 = 0.9991) > 0.99, so d
   });
 
+  it('the warmup decay reaches d at step (10d − 1)/(1 − d), rounded up', () => {
+    expect(warmupReachesDecayAt(0.99)).toBe(890); // (9.9 − 1)/0.01
+    expect(emaDecay(0.99, 889, true)).toBeLessThan(0.99); // 890/899
+    expect(emaDecay(0.99, 890, true)).toBe(0.99); // 891/900 = 0.99 exactly
+    expect(warmupReachesDecayAt(0.995)).toBe(1790);
+    expect(warmupReachesDecayAt(0.3)).toBe(3); // (3 − 1)/0.7 = 2.86; 4/13 > 0.3 > 3/12
+  });
+
   it('blends d·shadow + (1−d)·current (seed 002)', () => {
     const out = emaBlend(tf.tensor1d([1, 2]), tf.tensor1d([3, -2]), 0.9);
     // 0.9·1 + 0.1·3 = 1.2; 0.9·2 + 0.1·(−2) = 1.6
@@ -105,6 +114,24 @@ describe('ema math', () => {
 });
 
 describe('ema taps', () => {
+  it('warns when the horizon is longer than the run; says when a warmup never reaches the decay (decays above its last value act alike)', async () => {
+    const logged = async (options: { decay: number; warmup?: boolean }) => {
+      const p = plugin(options);
+      const { host, warnings, infos } = fakeHost(tinyModel());
+      p.apply(host);
+      await host.hooks.setup.promise(RUN); // 4 optimizer steps
+      return { warnings, infos };
+    };
+    expect(await logged({ decay: 0.99 })).toEqual({ warnings: ['ema: decay 0.99 averages over ~100 updates but the run makes 4; the EMA weights stay near the initial ones (lower decay or set warmup: true)'], infos: [] });
+    expect(await logged({ decay: 0.99, warmup: true })).toEqual({
+      warnings: [],
+      // (1 + 4)/(10 + 4) = 0.3571 at the last step
+      infos: ['ema: with warmup the decay reaches 0.99 only at step 890; this run makes 4 steps and ends at decay 0.3571, so any decay above that averages alike (warmup: false uses 0.99 throughout)'],
+    });
+    expect(await logged({ decay: 0.3, warmup: true })).toEqual({ warnings: [], infos: [] });
+    expect(await logged({ decay: 0.2 })).toEqual({ warnings: [], infos: [] });
+  });
+
   it('shadows every variable from setup, updates every `every` steps, without leaking tensors', async () => {
     const model = tinyModel();
     const p = plugin({ decay: 0.5, every: 2 });
