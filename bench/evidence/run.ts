@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
     }
     // The config's fingerprint is in the folder's name too: an edited config starts afresh instead of meeting the old trials.
     const outDir = path.resolve(opts.root, `${experiment.id}-${argsHash([...args, fingerprint])}`);
-    log(`${experiment.id}: ${commandLine(args)} --out ${outDir}  (estimated ${experiment.hours} h at its own scale)`);
+    log(`${experiment.id}: ${commandLine(args)} --out ${outDir}  (about ${experiment.hours} h at its own scale)`);
     const started = { at: Date.now(), load: os.loadavg()[0]! };
     const code = await runTrickster([...args, '--out', outDir, '--format', 'json']);
     if (code !== 0 && !ranToEnd(outDir)) {

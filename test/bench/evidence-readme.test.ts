@@ -72,7 +72,7 @@ describe('bench/evidence/readme.ts', () => {
     expect(effect.interval!.low).toBeCloseTo(expected.low, 12);
     const section = evidenceSection(file, results);
     expect(section).toMatch(/\| ema \|.*\| \+0\.87 \[\+0\.\d\d, \+1\.\d\d\], n = 3 \(per seed \+1\.00 \+0\.80 \+0\.80\) \| reproduced \|/);
-    expect(section).toMatch(/\| ema \| `node bin\/trickster\.js sweep .*` \| 0\.19 \| finished 2026-12-01 at commit abc1234: trials 20 min in all, last invocation 10 min wall/);
+    expect(section).toMatch(/\| ema \| `node bin\/trickster\.js sweep .*` \| 0\.04 \| finished 2026-12-01 at commit abc1234: trials 20 min in all, last invocation 10 min wall/);
 
     writeEmaSummary(results, [0.89, 0.9, 0.895], [0.9, 0.91, 0.904]);
     expect(claimEffect(emaClaim, new Map([['ema', readSummary(results, 'ema')!]])).verdict).toBe('not reproduced');
