@@ -6,7 +6,7 @@ import { diagnoseLateLr } from '../../core/diagnosis/late-lr.js';
 import { diagnoseLrTooLow } from '../../core/diagnosis/lr-too-low.js';
 import { diagnoseOverfitting } from '../../core/diagnosis/overfitting.js';
 import { diagnosePlateau } from '../../core/diagnosis/plateau.js';
-import { diagnoseUnderfitting } from '../../core/diagnosis/underfitting.js';
+import { diagnoseUnderfitting, smoothingLossFloor } from '../../core/diagnosis/underfitting.js';
 
 const config: DiagnosisConfig = { optimizer: { lr: 0.1, weightDecay: 5e-4 }, schedule: { name: 'constant' }, model: { width: 1 }, training: { epochs: 10 }, plugins: {} };
 
@@ -139,6 +139,19 @@ describe('underfitting', () => {
     expect(diagnoseUnderfitting(curves({ epochs: epochs([2.0, 1.8, 1.6, 1.45, 1.3]) }))).toBeNull();
     const slow = steps((i) => (2.3 - 0.004 * i) * wobble(i));
     expect(diagnoseUnderfitting(curves({ steps: slow, epochs: epochs([2.28, 2.24, 2.2, 2.16]) }))).toBeNull();
+  });
+  it('counts the training loss above the floor label smoothing sets: a smoothed run flat at 0.75 is not underfitting', () => {
+    // The entropy of the smoothed target, eps 0.1 over 10 classes: -0.91 ln 0.91 - 9 (0.01 ln 0.01) = 0.0858 + 0.4145.
+    const smoothed = { ...config, plugins: { 'label-smoothing': { epsilon: 0.1 } } };
+    expect(smoothingLossFloor(curves({ config: smoothed, initialLoss: Math.log(10) }))).toBeCloseTo(0.500288, 5);
+    expect(smoothingLossFloor(curves({ config: smoothed, initialLoss: null }))).toBe(0);
+    expect(smoothingLossFloor(curves({ initialLoss: Math.log(10) }))).toBe(0);
+    // A 26-epoch cosine run of resnet6-pool-stem with eps 0.1 and no validation split (epochs 1-6; doctor flagged it at epoch 6).
+    const run = epochs([1.15, 0.93, 0.85, 0.7792, 0.765, 0.7517]);
+    expect(diagnoseUnderfitting(curves({ epochs: run, config: smoothed, initialLoss: Math.log(10) }))).toBeNull();
+    const hard = diagnoseUnderfitting(curves({ epochs: run, initialLoss: Math.log(10) }));
+    expect(hard?.title).toBe('underfitting: training loss high and flat (no validation split)');
+    expect(hard?.evidence).toMatch(/still 0\.65\d* of the first logged training loss 1\.15 \(high/);
   });
 });
 
