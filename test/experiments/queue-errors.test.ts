@@ -86,15 +86,17 @@ describe('trickster worker with a real Redis', () => {
   it('Ctrl-C on a worker stops its trial and hands it back to the queue without using an attempt; status says where it resumes', async () => {
     const dir = tempRunDir('trickster-queue-');
     const exp = path.join(dir, 'exp');
-    const enqueue = await cli(...SWEEP.slice(0, -1), '3', '--queue', redis.url, '--detach', '--out', exp);
+    // 2,048 images (16 steps an epoch, not 256 in 2): the worker's 250 ms checkpoint watch reports only the newest
+    // checkpoint it sees, and with 2-step epochs it once saw none before the last (CI: only "epoch 3/3 stored", then done).
+    const longer = SWEEP.slice(0, -1).map((a) => (a === '256' ? '2048' : a));
+    const enqueue = await cli(...longer, '6', '--queue', redis.url, '--detach', '--out', exp);
     expect(enqueue.code, enqueue.stderr).toBe(0);
     const worker = startTrickster(['worker', '--queue', redis.url], dir);
-    // Epoch 1 or 2: a short epoch can end before the 250 ms checkpoint watch saw the one before it.
-    await worker.waitFor(/: epoch [12]\/3 stored/);
+    await worker.waitFor(/: epoch [123]\/6 stored/); // three epochs of margin before the trial would end
     worker.child.kill('SIGINT');
     expect(await worker.done, worker.output()).toBe(0);
     const status = await cli('experiment', 'status', exp);
-    expect(status.stdout).toMatch(new RegExp(`seed 1  pending, resumes after epoch [1-3]/3 \\(last trained on \\S+:${worker.child.pid}\\)\n1 pending`));
+    expect(status.stdout).toMatch(new RegExp(`seed 1  pending, resumes after epoch [1-6]/6 \\(last trained on \\S+:${worker.child.pid}\\)\n1 pending`));
     const trials = new Queue('trials', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'trickster' });
     try {
       const [job] = await trials.getJobs(['waiting', 'delayed']);
