@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { afterEach } from 'vitest';
+
+// Every process started here that has not exited; killed after each test, so a failed assertion or a
+// waitFor timeout does not leave a worker running after the suite (a failed CI run left one so).
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
 
 /** A `trickster` command running in the background, its stdout and stderr collected together. */
 export interface TricksterProcess {
@@ -11,9 +20,11 @@ export interface TricksterProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Starts `node bin/trickster.js ...args` in `cwd` (a worker's own folder, say). */
+/** Starts `node bin/trickster.js ...args` in `cwd` (a worker's own folder, say); it is killed after the test if still running. */
 export function startTrickster(args: string[], cwd = process.cwd()): TricksterProcess {
   const child = spawn(process.execPath, [path.resolve('bin/trickster.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('close', () => running.delete(child));
   let out = '';
   const listeners = new Set<() => void>();
   const append = (d: Buffer) => {
