@@ -59,13 +59,13 @@ export class EmaPlugin implements TricksterPlugin {
     host.hooks.setup.tapPromise({ name: PLUGIN_NAME, stage: STAGE.SNAPSHOT_INITIAL_WEIGHTS }, async (run) => {
       this.shadow ??= cloneVariables(allVariables(host.model));
       const horizon = 1 / (1 - o.decay);
-      const steps = (run.epochs * run.stepsPerEpoch) / o.every;
+      const optimizerSteps = run.epochs * run.stepsPerEpoch;
+      const steps = optimizerSteps / o.every;
       if (!o.warmup && steps < horizon) {
         host.logger.warn(
           `${PLUGIN_NAME}: decay ${o.decay} averages over ~${Math.round(horizon)} updates but the run makes ${Math.round(steps)}; the EMA weights stay near the initial ones (lower decay or set warmup: true)`,
         );
       }
-      const optimizerSteps = run.epochs * run.stepsPerEpoch;
       if (o.warmup && optimizerSteps < warmupReachesDecayAt(o.decay)) {
         // Not a warning: the bag-of-tricks preset's 0.999 ends near 0.998 by design; but a sweep over decays must know.
         host.logger.info(
