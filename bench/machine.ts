@@ -2,14 +2,12 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
+import { machineFacts, type MachineFacts } from '../core/machine.js';
 
-/** What the numbers were measured on. */
-export interface MachineInfo {
-  cpu: string;
-  cores: number;
+/** What the numbers were measured on: the CPU a run records (core/machine.ts: model, family, vector flags, cores, Node) and more. */
+export interface MachineInfo extends MachineFacts {
   memoryGiB: number;
   platform: string;
-  node: string;
   tfjs: string;
   tfjsBackendWasm: string;
   /** 1-minute load average when the bench started (other processes make timings noisy). */
@@ -26,14 +24,12 @@ function packageVersion(name: string): string {
   }
 }
 
-/** CPU model (os.cpus()[0].model), core count, memory, OS, Node, TF.js versions and the current load. */
+/** CPU (model, family, vector flags), core count, memory, OS, Node, TF.js versions and the current load. */
 export function machineInfo(): MachineInfo {
   return {
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
+    ...machineFacts(),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
     tfjs: packageVersion('@tensorflow/tfjs'),
     tfjsBackendWasm: packageVersion('@tensorflow/tfjs-backend-wasm'),
     loadAverageAtStart: Math.round(os.loadavg()[0]! * 100) / 100,

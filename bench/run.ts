@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findNativePackage } from '../core/backends/native-package.js';
 import { resolveDataDir } from '../core/data/locate.js';
+import { machineLabel } from '../core/machine.js';
 import { jobLabel, type Job, type Measurement } from './jobs.js';
 import { machineInfo } from './machine.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   const torch = o.torch ? torchAvailable() : { missing: 'skipped (--no-torch)' };
   const native = nativeMissing();
   log(`bench (${o.mode}): ${o.models.join(', ')}; batch ${o.batch}, ${o.repeats} repeats, warm-up ${o.warmup} steps, steps/repeat ${JSON.stringify(o.steps)}, cpu batch ${JSON.stringify(o.cpuBatch)}`);
-  log(`machine: ${machine.cpu} x${machine.cores}, load average ${machine.loadAverageAtStart}; node ${machine.node}, tfjs ${machine.tfjs}; torch ${'version' in torch ? torch.version : 'unavailable'}; tensorflow rows ${native ?? 'on'}`);
+  log(`machine: ${machineLabel(machine)}, load average ${machine.loadAverageAtStart}; node ${machine.node}, tfjs ${machine.tfjs}; torch ${'version' in torch ? torch.version : 'unavailable'}; tensorflow rows ${native ?? 'on'}`);
 
   const rows: Record<string, ModelRows> = {};
   for (const model of o.models) rows[model] = await measureModel(model, o, torch, native, dataDir);
@@ -242,7 +243,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const title = `trickster bench ${new Date().toISOString()} (${o.mode}) | ${machine.cpu} x${machine.cores}, load ${machine.loadAverageAtStart} at start | node ${machine.node}, tfjs ${machine.tfjs} | batch ${o.batch}, 28x28x1, 10 classes | median of ${o.repeats} interleaved rounds | ${fmt(seconds, 0)} s`;
+  const title = `trickster bench ${new Date().toISOString()} (${o.mode}) | ${machineLabel(machine)}, load ${machine.loadAverageAtStart} at start | node ${machine.node}, tfjs ${machine.tfjs} | batch ${o.batch}, 28x28x1, 10 classes | median of ${o.repeats} interleaved rounds | ${fmt(seconds, 0)} s`;
   console.log(`\n${title}\n\n${formatTable(o.models, rows, o.batch)}\n\n${extraLines.join('\n')}\n\nnotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
 
   const result = {

@@ -1,4 +1,5 @@
 import type { EvalMetrics, StopRequest } from './contexts.js';
+import type { MachineFacts } from './machine.js';
 
 /** How a run is carried out, beside what it trains (the config). */
 export interface RunOptions {
@@ -36,6 +37,8 @@ export interface RunSummary {
   validation: EvalMetrics | null;
   imgPerSec: number;
   wallSeconds: number;
+  /** The CPU and Node.js that trained it (that imgPerSec and wallSeconds were measured on); a resumed run records the machine that finished it. */
+  machine: MachineFacts;
   runDir: string;
   stopped: StopRequest | null;
   plugins: Record<string, Record<string, unknown>>;

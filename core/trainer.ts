@@ -25,6 +25,7 @@ import { createPluginHost, PluginDeclarations } from './plugin-host.js';
 import { RandomStreams } from './random-streams.js';
 import { checkResumeConfig, checkResumeEpochs, checkResumeRecord, finishedRun } from './resume-check.js';
 import type { RunOptions, RunSummary } from './run-summary.js';
+import { machineFacts } from './machine.js';
 import { RunDir, type RunRecord } from './run-dir.js';
 import { recordDivergence, RunLogs } from './run-logs.js';
 import { TOKENS } from './tokens.js';
@@ -204,7 +205,7 @@ export class Trainer {
     const { backend, outDir } = this.options;
     const summary = { backend, preset: record.preset, model: config.model.name, replicas: this.replicas, epochs: this.pos.epoch, steps: this.pos.step };
     const test = { top1: final.top1, top5: final.top5, testLoss: final.loss, inputSize, validation };
-    const speed = { imgPerSec: trainedImages / Math.max(trainSeconds, 1e-9), wallSeconds: (Date.now() - started) / 1000 };
+    const speed = { imgPerSec: trainedImages / Math.max(trainSeconds, 1e-9), wallSeconds: (Date.now() - started) / 1000, machine: machineFacts() };
     const result = { ...summary, ...test, ...speed, runDir: outDir, stopped, plugins: this.declared.reports };
     runDir.writeSummary(result);
     return result;

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, cliWithEnv } from '../helpers/cli.js';
@@ -16,6 +17,9 @@ describe('trickster CLI', () => {
       expect(summary).toHaveProperty(key);
     }
     expect(summary).toMatchObject({ backend: 'wasm', preset: 'baseline', model: 'small-cnn', replicas: 2, epochs: 1, steps: 4, runDir: out });
+    // The speed comes with the machine it was measured on (core/machine.ts).
+    expect(summary.machine).toMatchObject({ cpu: os.cpus()[0]!.model, cores: os.cpus().length, node: process.version });
+    expect(JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')).machine).toEqual(summary.machine);
     // The final evaluation ran split over the two replicas; eval runs the exported model in one thread.
     const e = await cli('eval', '--model', path.join(out, 'model', 'model.json'), '--backend', 'wasm', '--json');
     expect(e.code, e.stderr).toBe(0);
