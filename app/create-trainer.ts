@@ -82,6 +82,9 @@ export async function prepareRun(input: TrainerConfigInput, options: Pick<Create
  */
 export async function createTrainer(input: TrainerConfigInput, options: CreateTrainerOptions = {}): Promise<Trainer> {
   const { resolved, config, backend, data, plugins: configured, logger } = await prepareRun(input, options);
+  if (config.training.timeBudget !== undefined) {
+    logger.warn(`training.timeBudget ${config.training.timeBudget} is planned by \`trickster train\` or trainWithTimeBudget(); this trainer runs training.epochs (${config.training.epochs})`);
+  }
   const label = resolved.preset && !resolved.preset.includes('/') ? resolved.preset : config.model.name;
   const runOptions: RunOptions = {
     outDir: path.resolve(options.outDir ?? newRunDirPath('runs', label)),

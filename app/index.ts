@@ -6,6 +6,7 @@ import 'reflect-metadata';
 
 export { createTrainer, type CreateTrainerOptions, type TrainerConfigInput } from './create-trainer.js';
 export { trainWithRefit, type RefitSummary, type RefitReport } from './refit.js';
+export { trainWithTimeBudget, planTimeBudget, type BudgetSummary, type TimeBudgetPlan } from './time-budget.js';
 export { Trainer, type RunSummary, type RunOptions } from '../core/trainer.js';
 export { resolveConfig, type ResolveOptions, type ResolvedConfig } from '../core/config/load.js';
 export type { TricksterConfig, TricksterConfigInput } from '../core/config/schema.js';

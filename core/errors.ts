@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'QUEUE_VERSION_MISMATCH'
   | 'QUEUE_JOB_LOST'
   | 'QUEUE_STORE_MISMATCH'
+  | 'TIME_BUDGET_TOO_SMALL'
   | 'USAGE';
 
 /** Base class of every error trickster raises on purpose. */

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
-import { trainWithRefit } from '../refit.js';
+import { trainWithTimeBudget } from '../time-budget.js';
 import { TricksterError } from '../../core/errors.js';
 import { RunDir } from '../../core/run-dir.js';
 import { writeReport } from '../report/write-report.js';
@@ -12,6 +12,7 @@ interface TrainFlags {
   config?: string;
   data?: string;
   epochs?: number;
+  timeBudget?: string;
   batchSize?: number;
   lr?: number;
   limit?: number;
@@ -30,6 +31,7 @@ interface TrainFlags {
 function overridesFrom(flags: TrainFlags): Record<string, unknown> {
   const training: Record<string, unknown> = {};
   if (flags.epochs !== undefined) training.epochs = flags.epochs;
+  if (flags.timeBudget !== undefined) training.timeBudget = flags.timeBudget;
   if (flags.batchSize !== undefined) training.batchSize = flags.batchSize;
   if (flags.seed !== undefined) training.seed = flags.seed;
   if (flags.replicas !== undefined) training.replicas = flags.replicas;
@@ -77,6 +79,7 @@ export function addTrainCommand(program: Command): void {
     .option('--config <file>', 'config file (default: found by cosmiconfig from the current folder)')
     .option('--data <dir>', 'dataset folder, or fashion-mnist, mnist, cifar10 (fetched into the cache on first use) (default: config data.dir, $TRICKSTER_DATA, /usr/share/datasets/fashion-mnist, else fashion-mnist)')
     .option('--epochs <n>', 'number of epochs', positiveInt)
+    .option('--time-budget <duration>', 'train as many epochs as fit this wall time, start-up and final evaluation included (30m, 2h, 1h30m, 90s; training.timeBudget); a short pilot run measures the speed first')
     .option('--batch-size <n>', 'training batch size', positiveInt)
     .option('--lr <x>', 'base learning rate', positiveNumber)
     .option('--limit <n>', 'train on the first n examples of a seeded shuffle', positiveInt)
@@ -91,13 +94,14 @@ export function addTrainCommand(program: Command): void {
     .option('--json', 'print the run summary as one JSON line at the end')
     .option('--no-report', 'do not write RUN_DIR/report.html at the end (see `trickster report`)')
     .action(async (flags: TrainFlags) => {
+      if (flags.timeBudget !== undefined && flags.epochs !== undefined) throw new TricksterError('USAGE', '--time-budget chooses the number of epochs; drop --epochs (or --time-budget)');
       const overrides = overridesFrom(flags);
       if (flags.resume && flags.out) throw new TricksterError('USAGE', '--resume continues the run in its own folder; drop --out (or drop --resume to start a new run there)');
       const resolved =
         flags.resume && !flags.preset && !flags.config
           ? await resumedConfig(flags.resume, overrides)
           : await resolveConfig({ configFile: flags.config, preset: flags.preset, overrides });
-      const summary = await trainWithRefit(resolved, {
+      const summary = await trainWithTimeBudget(resolved, {
         backend: flags.backend,
         outDir: flags.resume ?? flags.out,
         resume: flags.resume !== undefined,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSeconds } from './duration.js';
 
 /** Model section: which architecture and its options. */
 export const modelSchema = z
@@ -158,6 +159,16 @@ export const trainingSchema = z
      * img/s since the previous line; each epoch's last steps get a line too). 0: no step log.
      */
     logEverySteps: z.number().int().min(0).default(10),
+    /**
+     * Train for as many epochs as fit this wall-clock time ("30m", "2h", "1h30m", or seconds), the
+     * start-up and final evaluation included: `trickster train` (app/time-budget.ts) measures the
+     * img/s of a short pilot run and sets `epochs` from it before the run starts; the run then is an
+     * ordinary one of that many epochs (its config.json has them). Replaces `epochs`.
+     */
+    timeBudget: z
+      .union([z.number(), z.string()])
+      .refine((v) => durationSeconds(v) !== null, { message: 'a duration above 0 such as "30m", "2h", "1h30m", "90s", or a number of seconds' })
+      .optional(),
   })
   .strict();
 

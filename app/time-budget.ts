@@ -1,0 +1,195 @@
+/**
+ * `training.timeBudget` (`trickster train --time-budget 30m`): as many epochs as fit a wall-clock
+ * budget on this machine. A pilot run (the same config and plugins on PILOT_BATCHES batches, two
+ * epochs, in a temporary folder) measures the training img/s of its second epoch and what a run
+ * costs besides its epochs (start-up, first-epoch warm-up); the epochs that fit follow, with a
+ * margin for machines whose speed drifts during a run. The run itself is then an ordinary run of
+ * that many epochs: deterministic for its seed, resumable, its config.json holds the epochs; the
+ * plan is in the summary (`timeBudget`) and in summary.json.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResolvedConfig } from '../core/config/load.js';
+import { durationSeconds } from '../core/config/duration.js';
+import type { TricksterConfig } from '../core/config/schema.js';
+import { DatasetProvider } from '../core/dataset-provider.js';
+import { findDataDir } from '../core/data/find-data-dir.js';
+import { ConfigError } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
+import type { RunSummary } from '../core/run-summary.js';
+import { RunDir } from '../core/run-dir.js';
+import { createTrainer, type CreateTrainerOptions } from './create-trainer.js';
+import { trainWithRefit, refitMode, type RefitSummary } from './refit.js';
+
+/** Batches per pilot epoch (two epochs; the second is timed, the first warms the kernels up). */
+export const PILOT_BATCHES = 12;
+/**
+ * Cost of evaluating an image, as a fraction of training on it. Measured: the forward convolutions
+ * are ~30% of a training step's kernel time on resnet6-pool-stem (bench/profile-kernels.ts); 0.5
+ * leaves room for the per-batch overheads of evaluation.
+ */
+export const EVAL_COST = 0.5;
+/** Share of the time left for the epochs kept in reserve: one run's img/s drifted by 10% on a virtual machine (bench/fast-recipe/README.md). */
+export const BUDGET_MARGIN = 0.1;
+
+/** What the pilot measured and the epochs chosen from it (RunSummary.timeBudget). */
+export interface TimeBudgetPlan {
+  /** The budget, in seconds, and as it was written. */
+  readonly budgetSeconds: number;
+  readonly budget: string | number;
+  /** Training img/s of the pilot's second epoch. */
+  readonly pilotImgPerSec: number;
+  /** The pilot's wall time (spent from the budget before the run starts). */
+  readonly pilotSeconds: number;
+  /** Start-up and first-epoch warm-up a run costs besides its epochs, as the pilot measured them. */
+  readonly overheadSeconds: number;
+  /** Estimated seconds of one epoch (training, plus its validation or test evaluation) and of the final test evaluation. */
+  readonly epochSeconds: number;
+  readonly finalEvalSeconds: number;
+  readonly margin: number;
+  readonly epochs: number;
+  /** Pilot + overhead + epochs + final evaluation, by the estimate. */
+  readonly estimatedSeconds: number;
+}
+
+/** The numbers {@link planEpochs} works from. */
+export interface BudgetInputs {
+  readonly budgetSeconds: number;
+  readonly pilotSeconds: number;
+  readonly overheadSeconds: number;
+  readonly imgPerSec: number;
+  readonly trainImages: number;
+  /** Images evaluated after every epoch (validation, plus test with training.testEachEpoch). */
+  readonly evalImagesPerEpoch: number;
+  readonly testImages: number;
+  readonly margin: number;
+}
+
+/**
+ * Epochs that fit: floor((budget − pilot − overhead − final evaluation) × (1 − margin) / epoch),
+ * an epoch being trainImages / imgPerSec plus its evaluations at EVAL_COST per image; 0 when not one fits.
+ */
+export function planEpochs(x: BudgetInputs): Pick<TimeBudgetPlan, 'epochs' | 'epochSeconds' | 'finalEvalSeconds' | 'estimatedSeconds'> {
+  const epochSeconds = (x.trainImages + EVAL_COST * x.evalImagesPerEpoch) / x.imgPerSec;
+  const finalEvalSeconds = (EVAL_COST * x.testImages) / x.imgPerSec;
+  const left = x.budgetSeconds - x.pilotSeconds - x.overheadSeconds - finalEvalSeconds;
+  const epochs = Math.max(0, Math.floor((left * (1 - x.margin)) / epochSeconds));
+  return { epochs, epochSeconds, finalEvalSeconds, estimatedSeconds: x.pilotSeconds + x.overheadSeconds + epochs * epochSeconds + finalEvalSeconds };
+}
+
+/** `config` without a time budget (what the trainers see: they run training.epochs). */
+function withoutBudget(config: TricksterConfig, epochs: number): TricksterConfig {
+  const { timeBudget: _budget, ...training } = config.training;
+  return { ...config, training: { ...training, epochs } };
+}
+
+/** Image counts of the run `config` describes (its data loaded once, on this thread). */
+async function runCounts(resolved: ResolvedConfig, config: TricksterConfig, dataDir: string | undefined) {
+  const dir = await findDataDir({ cliDir: dataDir, configDir: config.data.dir, baseDir: resolved.baseDir });
+  const data = await new DatasetProvider(resolved.baseDir, dir).load({ ...config, data: { ...config.data, worker: false } });
+  try {
+    return { train: data.trainCount, validation: data.validationCount, test: data.testCount };
+  } finally {
+    await data.close();
+  }
+}
+
+/** Trains the pilot in a temporary folder; its img/s (second epoch), images per epoch and wall seconds. */
+async function runPilot(resolved: ResolvedConfig, options: CreateTrainerOptions, config: TricksterConfig) {
+  const batch = config.training.batchSize;
+  const images = Math.min(PILOT_BATCHES * batch, config.data.limit ?? Number.POSITIVE_INFINITY);
+  const pilotConfig = withoutBudget(config, 2);
+  const pilot: TricksterConfig = {
+    ...pilotConfig,
+    training: { ...pilotConfig.training, testEachEpoch: false, logEverySteps: 0 },
+    data: { ...pilotConfig.data, limit: images, validationSplit: 0, testLimit: Math.min(batch, config.data.testLimit ?? batch) },
+  };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trickster-pilot-'));
+  const started = Date.now();
+  try {
+    const trainer = await createTrainer({ ...resolved, config: pilot }, { ...options, outDir: dir, resume: false, exportModel: false, logger: silentLogger, progress: 'none' });
+    try {
+      await trainer.fit();
+    } finally {
+      trainer.dispose();
+    }
+    const lines = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    const imgPerSec = (JSON.parse(lines.at(-1)!) as { imgPerSec: number }).imgPerSec;
+    return { imgPerSec, images, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The time-budget plan for `resolved` (training.timeBudget set): runs the pilot, loads the run's
+ * image counts and chooses the epochs. TIME_BUDGET_TOO_SMALL when not one epoch fits.
+ */
+export async function planTimeBudget(resolved: ResolvedConfig, options: CreateTrainerOptions = {}): Promise<TimeBudgetPlan> {
+  const { config } = resolved;
+  const budget = config.training.timeBudget!;
+  const budgetSeconds = durationSeconds(budget)!;
+  const pilot = await runPilot(resolved, options, config);
+  const counts = await runCounts(resolved, config, options.dataDir);
+  // The pilot trained two epochs and evaluated a batch; what it took beyond that is start-up and warm-up.
+  const overheadSeconds = Math.max(0, pilot.seconds - (2 * pilot.images) / pilot.imgPerSec);
+  const inputs: BudgetInputs = {
+    budgetSeconds,
+    pilotSeconds: pilot.seconds,
+    overheadSeconds,
+    imgPerSec: pilot.imgPerSec,
+    trainImages: counts.train,
+    evalImagesPerEpoch: counts.validation + (config.training.testEachEpoch ? counts.test : 0),
+    testImages: counts.test,
+    margin: BUDGET_MARGIN,
+  };
+  const plan = { budget, budgetSeconds, pilotImgPerSec: pilot.imgPerSec, pilotSeconds: pilot.seconds, overheadSeconds, margin: BUDGET_MARGIN, ...planEpochs(inputs) };
+  if (plan.epochs < 1) {
+    const needed = Math.ceil(pilot.seconds + overheadSeconds + plan.finalEvalSeconds + plan.epochSeconds / (1 - BUDGET_MARGIN));
+    throw new ConfigError(
+      `training.timeBudget ${budget}: not one epoch fits (the pilot trained ${Math.round(pilot.imgPerSec)} img/s, so an epoch of ${counts.train} images takes ~${Math.round(plan.epochSeconds)} s and the run needs ~${needed} s); raise the budget to at least ${needed}s or train on fewer images (data.limit)`,
+      'TIME_BUDGET_TOO_SMALL',
+    );
+  }
+  return plan;
+}
+
+/** The plan's one line for the run's log. */
+function planLine(p: TimeBudgetPlan): string {
+  return (
+    `trickster: time budget ${p.budget} (${Math.round(p.budgetSeconds)} s): the pilot trained ${Math.round(p.pilotImgPerSec)} img/s in ${p.pilotSeconds.toFixed(1)} s, ` +
+    `so ${p.epochs} epoch(s) of ~${Math.round(p.epochSeconds)} s fit with a ${Math.round(100 * p.margin)}% margin (estimated ${Math.round(p.estimatedSeconds)} s in all)`
+  );
+}
+
+/** Logs the plan's line when the run starts (after the lines naming the backend and the augmentations). */
+function planNote(plan: TimeBudgetPlan): TricksterPlugin {
+  const name = 'time-budget-plan';
+  return { name, apply: (host: PluginHost) => void host.hooks.setup.tap(name, () => host.logger.info(planLine(plan))) };
+}
+
+/** A run summary with the time-budget plan it trained under. */
+export type BudgetSummary = (RunSummary | RefitSummary) & { readonly timeBudget: TimeBudgetPlan };
+
+/**
+ * Trains `resolved` as `trickster train` does: with training.timeBudget set (and not resuming),
+ * plans the epochs first (planTimeBudget), then trains that many with trainWithRefit and adds the
+ * plan to the summary and summary.json. A resume continues the planned epochs (config.json holds
+ * them). A time budget and early stopping's refit do not combine (CONFIG_INVALID).
+ */
+export async function trainWithTimeBudget(resolved: ResolvedConfig, options: CreateTrainerOptions = {}): Promise<RunSummary | RefitSummary | BudgetSummary> {
+  if (resolved.config.training.timeBudget === undefined) return trainWithRefit(resolved, options);
+  if (refitMode(resolved.config)) {
+    throw new ConfigError('training.timeBudget: a refit trains a second run whose length early stopping chooses, so no budget can be planned ahead; drop training.timeBudget or plugins.early-stopping.refit');
+  }
+  if (options.resume) {
+    throw new ConfigError('training.timeBudget: a resume continues the epochs the run planned (config.json has them, and no budget); resume with --resume RUN_DIR alone');
+  }
+  const plan = await planTimeBudget(resolved, options);
+  const summary = await trainWithRefit({ ...resolved, config: withoutBudget(resolved.config, plan.epochs) }, { ...options, plugins: [...(options.plugins ?? []), planNote(plan)] });
+  const withPlan = { ...summary, timeBudget: plan };
+  new RunDir(summary.runDir).writeSummary(withPlan);
+  return withPlan;
+}

@@ -1,0 +1,71 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUDGET_MARGIN, EVAL_COST, planEpochs, type TimeBudgetPlan } from '../../app/time-budget.js';
+import { durationSeconds } from '../../core/config/duration.js';
+import { cli, cliWithEnv } from '../helpers/cli.js';
+import { tempRunDir } from '../helpers/train-subset.js';
+
+describe('training.timeBudget durations', () => {
+  it('reads hours, minutes and seconds in that order, or a number of seconds', () => {
+    expect(['30m', '2h', '1h30m', '90s', '1.5h', '1m30s', ' 45s ', '90'].map(durationSeconds)).toEqual([1800, 7200, 5400, 90, 5400, 90, 45, 90]);
+    expect(durationSeconds(120)).toBe(120);
+  });
+
+  it('refuses what is not a duration above 0', () => {
+    for (const bad of ['', 'm', '30x', '-5m', '0m', '0', '30m1h', '1h 30m', 'half an hour']) expect(durationSeconds(bad), bad).toBeNull();
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(durationSeconds(bad)).toBeNull();
+  });
+});
+
+describe('planEpochs', () => {
+  it('fits floor((budget - pilot - overhead - final evaluation) x (1 - margin) / epoch) epochs', () => {
+    // 1,000 img/s; an epoch = 48,000 training images + 12,000 validation images at EVAL_COST (0.5): 54 s;
+    // final evaluation 10,000 x 0.5 / 1,000 = 5 s; (1800 - 20 - 10 - 5) x 0.9 / 54 = 29.4 -> 29.
+    expect(EVAL_COST).toBe(0.5);
+    const plan = planEpochs({ budgetSeconds: 1800, pilotSeconds: 20, overheadSeconds: 10, imgPerSec: 1000, trainImages: 48_000, evalImagesPerEpoch: 12_000, testImages: 10_000, margin: 0.1 });
+    expect(plan).toEqual({ epochs: 29, epochSeconds: 54, finalEvalSeconds: 5, estimatedSeconds: 20 + 10 + 29 * 54 + 5 });
+  });
+
+  it('gives 0 epochs when the pilot and one epoch already exceed the budget', () => {
+    const base = { pilotSeconds: 20, overheadSeconds: 10, imgPerSec: 1000, trainImages: 60_000, evalImagesPerEpoch: 0, testImages: 10_000, margin: BUDGET_MARGIN };
+    expect(planEpochs({ ...base, budgetSeconds: 60 }).epochs).toBe(0);
+    expect(planEpochs({ ...base, budgetSeconds: 10 }).epochs).toBe(0);
+    // 2 epochs of 60 s fit in 2 x 60 / 0.9 + 35 s = 168.3 s, not in 160 s.
+    expect(planEpochs({ ...base, budgetSeconds: 169 }).epochs).toBe(2);
+    expect(planEpochs({ ...base, budgetSeconds: 160 }).epochs).toBe(1);
+  });
+});
+
+describe('trickster train --time-budget', () => {
+  it('runs the epochs the pilot says fit, records the plan, removes the pilot folder, and resumes as an ordinary run', async () => {
+    const out = tempRunDir();
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'trickster-budget-test-'));
+    const args = ['train', '--backend', 'wasm', '--limit', '1024', '--test-limit', '200', '--batch-size', '64', '--time-budget', '40s', '--out', out, '--progress', 'none', '--json', '--no-report'];
+    const r = await cliWithEnv({ TMPDIR: tmp }, ...args);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('trickster: backend wasm');
+    const summary = JSON.parse(lines.at(-1)!) as { epochs: number; timeBudget: TimeBudgetPlan };
+    const plan = summary.timeBudget;
+    expect(plan).toMatchObject({ budget: '40s', budgetSeconds: 40, margin: BUDGET_MARGIN });
+    expect(plan.pilotImgPerSec).toBeGreaterThan(0);
+    // The epochs follow from the recorded estimates, and the run trained exactly that many.
+    const left = (40 - plan.pilotSeconds - plan.overheadSeconds - plan.finalEvalSeconds) * (1 - BUDGET_MARGIN);
+    expect(plan.epochs).toBe(Math.floor(left / plan.epochSeconds));
+    expect(plan.epochs).toBeGreaterThanOrEqual(1);
+    expect(summary.epochs).toBe(plan.epochs);
+    expect(lines.some((l) => l.startsWith(`trickster: time budget 40s (40 s): the pilot trained `) && l.includes(`so ${plan.epochs} epoch(s)`))).toBe(true);
+    // config.json is an ordinary run's: the planned epochs, no budget; summary.json keeps the plan.
+    const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as { training: Record<string, unknown> };
+    expect(config.training.epochs).toBe(plan.epochs);
+    expect(config.training).not.toHaveProperty('timeBudget');
+    expect(JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')).timeBudget).toEqual(plan);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('trickster-pilot-'))).toEqual([]);
+    // A resume of the finished run trains nothing and returns the recorded summary, plan included.
+    const again = await cli('train', '--resume', out, '--backend', 'wasm', '--progress', 'none', '--json', '--no-report');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!).timeBudget).toEqual(plan);
+  });
+});
