@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createTrainer } from '../../app/create-trainer.js';
 import { BUDGET_MARGIN, EVAL_COST, planEpochs, type TimeBudgetPlan } from '../../app/time-budget.js';
 import { durationSeconds } from '../../core/config/duration.js';
 import { cli, cliWithEnv } from '../helpers/cli.js';
@@ -67,5 +68,14 @@ describe('trickster train --time-budget', () => {
     const again = await cli('train', '--resume', out, '--backend', 'wasm', '--progress', 'none', '--json', '--no-report');
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!).timeBudget).toEqual(plan);
+  });
+});
+
+describe('createTrainer and a time budget', () => {
+  it('warns that it runs training.epochs: only trickster train and trainWithTimeBudget() plan a budget', async () => {
+    const warnings: string[] = [];
+    const trainer = await createTrainer({ extends: 'baseline', training: { epochs: 3, timeBudget: '30m' } }, { backend: 'wasm', outDir: tempRunDir(), logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+    trainer.dispose();
+    expect(warnings).toEqual(['training.timeBudget 30m is planned by `trickster train` or trainWithTimeBudget(); this trainer runs training.epochs (3)']);
   });
 });
