@@ -28,6 +28,9 @@ export function addScheduleCommand(program: Command): void {
       const overrides = flags.epochs ? { training: { epochs: flags.epochs } } : undefined;
       const { config, preset, baseDir } = await resolveConfig({ preset: flags.preset, configFile: flags.config, overrides });
       const plugins = await loadPlugins(config, baseDir);
+      if (config.training.timeBudget !== undefined) {
+        consoleLogger.warn(`training.timeBudget ${config.training.timeBudget}: \`trickster train\` chooses the epochs when the run starts; this previews training.epochs (${config.training.epochs}), set with --epochs`);
+      }
       // The data folder is found (and a dataset named by --data fetched) before the synchronous preview reads it.
       const dataDir = flags.stepsPerEpoch === undefined ? await findDataDir({ cliDir: flags.data, configDir: config.data.dir, baseDir }) : flags.data;
       const preview = previewSchedule(config, plugins, { stepsPerEpoch: flags.stepsPerEpoch, baseDir, dataDir, logger: consoleLogger });

@@ -57,4 +57,12 @@ describe('trickster schedule', () => {
     ]);
     expect(readFileSync(svg, 'utf8')).toMatch(/^<svg .*<polyline/s);
   });
+
+  it('a config with a time budget previews training.epochs and says that train chooses the epochs', async () => {
+    const file = configFile('extends: baseline\ntraining: { epochs: 4, timeBudget: 30m }\n');
+    const r = await cli('schedule', '--config', file, '--steps-per-epoch', '10');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(4);
+    expect(r.stderr).toContain('warning: training.timeBudget 30m: `trickster train` chooses the epochs when the run starts; this previews training.epochs (4), set with --epochs');
+  });
 });
