@@ -5,6 +5,9 @@
 #
 #   bench/fast-recipe/run-budget.sh CONFIG EPOCHS SEED RUN_DIR RESULT
 #
+# EPOCHS is a number of epochs, or a duration such as 30m: then `--time-budget` chooses the epochs
+# that fit in it on this machine (README, "A time budget"), and the summary records the plan.
+#
 # CONFIG extends recipe.yaml (or is it); RUN_DIR should be outside the repository. The backend is
 # wasm (trickster's default, and faster than the tensorflow backend on these 2 cores: npm run bench's
 # a/h), named explicitly because `auto` picks @tensorflow/tfjs-node where npm run native:setup ran;
@@ -17,7 +20,8 @@ mkdir -p "$run"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date -u +%FT%TZ)
 backend=${BACKEND:-wasm}
-train=(node bin/trickster.js train --config "$config" --epochs "$epochs" --seed "$seed" --backend "$backend" --out "$run/train" --json --progress lines --no-report)
+if [[ $epochs =~ ^[0-9]+$ ]]; then length=(--epochs "$epochs"); else length=(--time-budget "$epochs"); fi
+train=(node bin/trickster.js train --config "$config" "${length[@]}" --seed "$seed" --backend "$backend" --out "$run/train" --json --progress lines --no-report)
 /usr/bin/time -v -o "$run/time.txt" "${train[@]}" > "$run/train.log" 2>&1
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 node bin/trickster.js eval --model "$run/train/model/model.json" --backend "$backend" --json > "$run/eval-none.json"
