@@ -1,3 +1,5 @@
+import { machineLabel } from '../../core/machine.js';
+import type { TimeBudgetPlan } from '../time-budget.js';
 import { chartBox, renderPage } from './page.js';
 import { esc, fixed, htmlTable, note, percent, section, valueText } from './html.js';
 import { renderEvaluation } from './render-evaluation.js';
@@ -7,6 +9,13 @@ import type { TestEvaluation } from './test-evaluation.js';
 
 /** What the report of one run shows beyond its files: the test evaluation, or why there is none. */
 export type EvaluationOutcome = { readonly evaluation: TestEvaluation } | { readonly missing: string };
+
+/** The time-budget plan's row, for a run trained under `--time-budget` (summary.json's `timeBudget`). */
+function budgetRow(s: RunData['summary']): [string, string][] {
+  const plan = (s as { timeBudget?: TimeBudgetPlan } | null)?.timeBudget;
+  if (!plan) return [];
+  return [['time budget', `${plan.budget}: ${plan.epochs} epoch(s) planned from a pilot at ${fixed(plan.pilotImgPerSec, 0)} img/s (estimated ${fixed(plan.estimatedSeconds, 0)} s in all)`]];
+}
 
 /** Definition list of the run's facts: backend, replicas, results and timings (summary.json, run.json). */
 function overview(run: RunData): string {
@@ -24,6 +33,8 @@ function overview(run: RunData): string {
     ['input size', s ? String(s.inputSize) : ''],
     ['throughput', s ? `${fixed(s.imgPerSec, 0)} img/s` : ''],
     ['wall time', s ? `${fixed(s.wallSeconds, 1)} s` : ''],
+    ['machine', s?.machine ? `${machineLabel(s.machine)}, Node ${s.machine.node}` : '(not recorded)'],
+    ...budgetRow(s),
     ['stopped early', s?.stopped ? `${s.stopped.plugin}: ${s.stopped.reason}` : 'no'],
     ['data', r?.dataDir ?? ''],
     ['run directory', run.dir],

@@ -64,6 +64,10 @@ describe('trickster train --time-budget', () => {
     expect(config.training).not.toHaveProperty('timeBudget');
     expect(JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')).timeBudget).toEqual(plan);
     expect(readdirSync(tmp).filter((f) => f.startsWith('trickster-pilot-'))).toEqual([]);
+    // The report shows the plan beside the run's facts.
+    const report = await cli('report', out, '--backend', 'wasm');
+    expect(report.code, report.stderr).toBe(0);
+    expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain(`<dt>time budget</dt><dd>40s: ${plan.epochs} epoch(s) planned from a pilot at ${plan.pilotImgPerSec.toFixed(0)} img/s`);
     // A resume of the finished run trains nothing and returns the recorded summary, plan included.
     const again = await cli('train', '--resume', out, '--backend', 'wasm', '--progress', 'none', '--json', '--no-report');
     expect(again.code, again.stderr).toBe(0);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { machineLabel, type MachineFacts } from '../../core/machine.js';
 import { runCli } from '../helpers/bad-input-files.js';
 import { openInChromium, type OpenedPage } from '../helpers/chromium.js';
 
@@ -70,7 +71,7 @@ describe('report of one run, in Chromium', () => {
   it('trickster train wrote report.html at the end, and it draws every curve, the confusion matrix and the hardest images with no error and no request', async () => {
     const file = path.join(run, 'report.html');
     expect(trainStdout).toContain(`report -> ${file}`);
-    const summary = JSON.parse(readFileSync(path.join(run, 'summary.json'), 'utf8')) as { top1: number; plugins: Record<string, Record<string, unknown>> };
+    const summary = JSON.parse(readFileSync(path.join(run, 'summary.json'), 'utf8')) as { top1: number; plugins: Record<string, Record<string, unknown>>; machine: MachineFacts };
     const epochs = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
     expect(epochs).toBe(2);
     const stepsFile = path.join(run, 'steps.jsonl');
@@ -113,6 +114,10 @@ describe('report of one run, in Chromium', () => {
       const shown = await page.locator('#plugins table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
       expect(shown).toEqual(Object.values(summary.plugins).flatMap((rep) => Object.entries(rep).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
       expect(summary.plugins['no-bias-decay']).toBeDefined();
+      // The machine the speed was measured on, beside the speed.
+      const facts = await page.locator('dl.kv').evaluate((dl) => Object.fromEntries([...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])));
+      expect(facts['machine']).toBe(`${machineLabel(summary.machine)}, Node ${summary.machine.node}`);
+      expect(facts['throughput']).toMatch(/^\d+ img\/s$/);
       // Drawn, not blank: the loss chart's canvas holds its coloured lines, the page has contrast.
       expect(colouredPixels(await page.locator('#chart-loss-epoch').screenshot())).toBeGreaterThan(200);
       expect(luminanceStd(await page.screenshot({ fullPage: true }))).toBeGreaterThan(20);
