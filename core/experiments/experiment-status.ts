@@ -1,6 +1,6 @@
 import { lockHolder } from './experiment-lock.js';
 import type { ExperimentDir, Manifest } from './manifest.js';
-import { hasCheckpoint, readRunProgress } from './run-progress.js';
+import { hasCheckpoint, plannedEpochs, readRunProgress } from './run-progress.js';
 import type { QueuedTrial } from './queue/collect.js';
 import { readTrialRecord } from './trial-record.js';
 
@@ -32,7 +32,7 @@ export function experimentStatus(exp: ExperimentDir, manifest: Manifest, queued:
   return manifest.trials.map((t) => {
     const record = readTrialRecord(exp.resultFile(t.id));
     const progress = readRunProgress(exp.runDir(t.id));
-    const base = { id: t.id, variants: manifest.variants.filter((v) => v.trials.includes(t.id)).map((v) => v.name), seed: t.seed, epoch: progress.epochs, epochs: t.config.training.epochs };
+    const base = { id: t.id, variants: manifest.variants.filter((v) => v.trials.includes(t.id)).map((v) => v.name), seed: t.seed, epoch: progress.epochs, epochs: plannedEpochs(exp.runDir(t.id), t.config) };
     if (record?.status === 'done') return { ...base, state: 'done', top1: record.summary.top1 };
     const onQueue = queued.get(t.id);
     if (onQueue?.state === 'running') {

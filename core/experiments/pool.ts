@@ -4,7 +4,7 @@ import { TricksterError } from '../errors.js';
 import { livePid } from './experiment-lock.js';
 import type { ExperimentDir, Manifest } from './manifest.js';
 import { EtaClock } from './eta.js';
-import { readRunProgress } from './run-progress.js';
+import { plannedEpochs, readRunProgress } from './run-progress.js';
 import { readTrialRecord, writeTrialRecord, type TrialRecord } from './trial-record.js';
 import { runTrialAttempt } from './trial-runner.js';
 import type { Trial } from './trials.js';
@@ -64,7 +64,7 @@ export async function runPool(exp: ExperimentDir, manifest: Manifest, options: P
   let finished = 0;
   const queue = [...todo];
   const progressLine = (trial: Trial, epochs: number, top1: number | null) =>
-    `  ${trial.id}: epoch ${epochs}/${trial.config.training.epochs}${pct(top1)} | ${skipped + finished}/${manifest.trials.length} done, ETA ${eta.text()}`;
+    `  ${trial.id}: epoch ${epochs}/${plannedEpochs(exp.runDir(trial.id), trial.config)}${pct(top1)} | ${skipped + finished}/${manifest.trials.length} done, ETA ${eta.text()}`;
 
   async function attempt(trial: Trial): Promise<void> {
     const previous = readTrialRecord(exp.resultFile(trial.id));

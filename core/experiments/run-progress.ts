@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TricksterConfig } from '../config/schema.js';
 
 /** How far a run directory has got, from its metrics.jsonl: epochs logged and the last top-1 it knows (validation, else per-epoch test). */
 export interface RunProgress {
@@ -30,4 +31,19 @@ export function readRunProgress(runDir: string): RunProgress {
 /** Whether a run directory holds a checkpoint to resume from. */
 export function hasCheckpoint(runDir: string): boolean {
   return existsSync(path.join(runDir, 'checkpoint.ckpt'));
+}
+
+/**
+ * The epochs a trial's run trains: its run directory's config.json once the run has started (a
+ * time budget's planned epochs), else the trial config's training.epochs.
+ */
+export function plannedEpochs(runDir: string, config: TricksterConfig): number {
+  const file = path.join(runDir, 'config.json');
+  if (!existsSync(file)) return config.training.epochs;
+  try {
+    const epochs = (JSON.parse(readFileSync(file, 'utf8')) as { training?: { epochs?: unknown } }).training?.epochs;
+    return typeof epochs === 'number' ? epochs : config.training.epochs;
+  } catch {
+    return config.training.epochs;
+  }
 }
