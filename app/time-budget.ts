@@ -41,8 +41,10 @@ export interface TimeBudgetPlan {
   readonly budget: string | number;
   /** Training img/s of the pilot's second epoch. */
   readonly pilotImgPerSec: number;
-  /** The pilot's wall time (spent from the budget before the run starts). */
+  /** The pilot's wall time. */
   readonly pilotSeconds: number;
+  /** Spent from the budget before the run starts: the process's start-up (from `startedAt`), the pilot and counting the images. */
+  readonly spentSeconds: number;
   /** Start-up and first-epoch warm-up a run costs besides its epochs, as the pilot measured them. */
   readonly overheadSeconds: number;
   /** Estimated seconds of one epoch (training, plus its validation or test evaluation) and of the final test evaluation. */
@@ -50,14 +52,14 @@ export interface TimeBudgetPlan {
   readonly finalEvalSeconds: number;
   readonly margin: number;
   readonly epochs: number;
-  /** Pilot + overhead + epochs + final evaluation, by the estimate. */
+  /** Spent + overhead + epochs + final evaluation, by the estimate. */
   readonly estimatedSeconds: number;
 }
 
 /** The numbers {@link planEpochs} works from. */
 export interface BudgetInputs {
   readonly budgetSeconds: number;
-  readonly pilotSeconds: number;
+  readonly spentSeconds: number;
   readonly overheadSeconds: number;
   readonly imgPerSec: number;
   readonly trainImages: number;
@@ -68,15 +70,15 @@ export interface BudgetInputs {
 }
 
 /**
- * Epochs that fit: floor((budget − pilot − overhead − final evaluation) × (1 − margin) / epoch),
+ * Epochs that fit: floor((budget − spent − overhead − final evaluation) × (1 − margin) / epoch),
  * an epoch being trainImages / imgPerSec plus its evaluations at EVAL_COST per image; 0 when not one fits.
  */
 export function planEpochs(x: BudgetInputs): Pick<TimeBudgetPlan, 'epochs' | 'epochSeconds' | 'finalEvalSeconds' | 'estimatedSeconds'> {
   const epochSeconds = (x.trainImages + EVAL_COST * x.evalImagesPerEpoch) / x.imgPerSec;
   const finalEvalSeconds = (EVAL_COST * x.testImages) / x.imgPerSec;
-  const left = x.budgetSeconds - x.pilotSeconds - x.overheadSeconds - finalEvalSeconds;
+  const left = x.budgetSeconds - x.spentSeconds - x.overheadSeconds - finalEvalSeconds;
   const epochs = Math.max(0, Math.floor((left * (1 - x.margin)) / epochSeconds));
-  return { epochs, epochSeconds, finalEvalSeconds, estimatedSeconds: x.pilotSeconds + x.overheadSeconds + epochs * epochSeconds + finalEvalSeconds };
+  return { epochs, epochSeconds, finalEvalSeconds, estimatedSeconds: x.spentSeconds + x.overheadSeconds + epochs * epochSeconds + finalEvalSeconds };
 }
 
 /** `config` without a time budget (what the trainers see: they run training.epochs). */
@@ -123,21 +125,29 @@ async function runPilot(resolved: ResolvedConfig, options: CreateTrainerOptions,
   }
 }
 
+/** createTrainer's options, and when the budget started (ms since the epoch; default: the call). */
+export interface TimeBudgetOptions extends CreateTrainerOptions {
+  /** `trickster train` passes its process's start (performance.timeOrigin), so the budget covers the whole command. */
+  readonly startedAt?: number;
+}
+
 /**
  * The time-budget plan for `resolved` (training.timeBudget set): runs the pilot, loads the run's
  * image counts and chooses the epochs. TIME_BUDGET_TOO_SMALL when not one epoch fits.
  */
-export async function planTimeBudget(resolved: ResolvedConfig, options: CreateTrainerOptions = {}): Promise<TimeBudgetPlan> {
+export async function planTimeBudget(resolved: ResolvedConfig, options: TimeBudgetOptions = {}): Promise<TimeBudgetPlan> {
+  const started = options.startedAt ?? Date.now();
   const { config } = resolved;
   const budget = config.training.timeBudget!;
   const budgetSeconds = durationSeconds(budget)!;
   const pilot = await runPilot(resolved, options, config);
   const counts = await runCounts(resolved, config, options.dataDir);
+  const spentSeconds = (Date.now() - started) / 1000;
   // The pilot trained two epochs and evaluated a batch; what it took beyond that is start-up and warm-up.
   const overheadSeconds = Math.max(0, pilot.seconds - (2 * pilot.images) / pilot.imgPerSec);
   const inputs: BudgetInputs = {
     budgetSeconds,
-    pilotSeconds: pilot.seconds,
+    spentSeconds,
     overheadSeconds,
     imgPerSec: pilot.imgPerSec,
     trainImages: counts.train,
@@ -145,9 +155,9 @@ export async function planTimeBudget(resolved: ResolvedConfig, options: CreateTr
     testImages: counts.test,
     margin: BUDGET_MARGIN,
   };
-  const plan = { budget, budgetSeconds, pilotImgPerSec: pilot.imgPerSec, pilotSeconds: pilot.seconds, overheadSeconds, margin: BUDGET_MARGIN, ...planEpochs(inputs) };
+  const plan = { budget, budgetSeconds, pilotImgPerSec: pilot.imgPerSec, pilotSeconds: pilot.seconds, spentSeconds, overheadSeconds, margin: BUDGET_MARGIN, ...planEpochs(inputs) };
   if (plan.epochs < 1) {
-    const needed = Math.ceil(pilot.seconds + overheadSeconds + plan.finalEvalSeconds + plan.epochSeconds / (1 - BUDGET_MARGIN));
+    const needed = Math.ceil(spentSeconds + overheadSeconds + plan.finalEvalSeconds + plan.epochSeconds / (1 - BUDGET_MARGIN));
     throw new ConfigError(
       `training.timeBudget ${budget}: not one epoch fits (the pilot trained ${Math.round(pilot.imgPerSec)} img/s, so an epoch of ${counts.train} images takes ~${Math.round(plan.epochSeconds)} s and the run needs ~${needed} s); raise the budget to at least ${needed}s or train on fewer images (data.limit)`,
       'TIME_BUDGET_TOO_SMALL',
@@ -179,7 +189,7 @@ export type BudgetSummary = (RunSummary | RefitSummary) & { readonly timeBudget:
  * plan to the summary and summary.json. A resume continues the planned epochs (config.json holds
  * them). A time budget and early stopping's refit do not combine (CONFIG_INVALID).
  */
-export async function trainWithTimeBudget(resolved: ResolvedConfig, options: CreateTrainerOptions = {}): Promise<RunSummary | RefitSummary | BudgetSummary> {
+export async function trainWithTimeBudget(resolved: ResolvedConfig, options: TimeBudgetOptions = {}): Promise<RunSummary | RefitSummary | BudgetSummary> {
   if (resolved.config.training.timeBudget === undefined) return trainWithRefit(resolved, options);
   if (refitMode(resolved.config)) {
     throw new ConfigError('training.timeBudget: a refit trains a second run whose length early stopping chooses, so no budget can be planned ahead; drop training.timeBudget or plugins.early-stopping.refit');
@@ -188,7 +198,8 @@ export async function trainWithTimeBudget(resolved: ResolvedConfig, options: Cre
     throw new ConfigError('training.timeBudget: a resume continues the epochs the run planned (config.json has them, and no budget); resume with --resume RUN_DIR alone');
   }
   const plan = await planTimeBudget(resolved, options);
-  const summary = await trainWithRefit({ ...resolved, config: withoutBudget(resolved.config, plan.epochs) }, { ...options, plugins: [...(options.plugins ?? []), planNote(plan)] });
+  const { startedAt: _started, ...trainerOptions } = options;
+  const summary = await trainWithRefit({ ...resolved, config: withoutBudget(resolved.config, plan.epochs) }, { ...trainerOptions, plugins: [...(options.plugins ?? []), planNote(plan)] });
   const withPlan = { ...summary, timeBudget: plan };
   new RunDir(summary.runDir).writeSummary(withPlan);
   return withPlan;

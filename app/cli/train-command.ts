@@ -107,6 +107,8 @@ export function addTrainCommand(program: Command): void {
         resume: flags.resume !== undefined,
         dataDir: flags.data,
         progress: flags.progress,
+        // A time budget covers the whole command, from the process's start.
+        startedAt: performance.timeOrigin,
       });
       if ('refit' in summary) {
         const { mode, epochs, trainImages, selection } = summary.refit;

@@ -21,16 +21,16 @@ describe('training.timeBudget durations', () => {
 });
 
 describe('planEpochs', () => {
-  it('fits floor((budget - pilot - overhead - final evaluation) x (1 - margin) / epoch) epochs', () => {
+  it('fits floor((budget - spent - overhead - final evaluation) x (1 - margin) / epoch) epochs', () => {
     // 1,000 img/s; an epoch = 48,000 training images + 12,000 validation images at EVAL_COST (0.5): 54 s;
     // final evaluation 10,000 x 0.5 / 1,000 = 5 s; (1800 - 20 - 10 - 5) x 0.9 / 54 = 29.4 -> 29.
     expect(EVAL_COST).toBe(0.5);
-    const plan = planEpochs({ budgetSeconds: 1800, pilotSeconds: 20, overheadSeconds: 10, imgPerSec: 1000, trainImages: 48_000, evalImagesPerEpoch: 12_000, testImages: 10_000, margin: 0.1 });
+    const plan = planEpochs({ budgetSeconds: 1800, spentSeconds: 20, overheadSeconds: 10, imgPerSec: 1000, trainImages: 48_000, evalImagesPerEpoch: 12_000, testImages: 10_000, margin: 0.1 });
     expect(plan).toEqual({ epochs: 29, epochSeconds: 54, finalEvalSeconds: 5, estimatedSeconds: 20 + 10 + 29 * 54 + 5 });
   });
 
-  it('gives 0 epochs when the pilot and one epoch already exceed the budget', () => {
-    const base = { pilotSeconds: 20, overheadSeconds: 10, imgPerSec: 1000, trainImages: 60_000, evalImagesPerEpoch: 0, testImages: 10_000, margin: BUDGET_MARGIN };
+  it('gives 0 epochs when what was spent and one epoch already exceed the budget', () => {
+    const base = { spentSeconds: 20, overheadSeconds: 10, imgPerSec: 1000, trainImages: 60_000, evalImagesPerEpoch: 0, testImages: 10_000, margin: BUDGET_MARGIN };
     expect(planEpochs({ ...base, budgetSeconds: 60 }).epochs).toBe(0);
     expect(planEpochs({ ...base, budgetSeconds: 10 }).epochs).toBe(0);
     // 2 epochs of 60 s fit in 2 x 60 / 0.9 + 35 s = 168.3 s, not in 160 s.
@@ -52,8 +52,10 @@ describe('trickster train --time-budget', () => {
     const plan = summary.timeBudget;
     expect(plan).toMatchObject({ budget: '40s', budgetSeconds: 40, margin: BUDGET_MARGIN });
     expect(plan.pilotImgPerSec).toBeGreaterThan(0);
+    // What was spent before the run covers the command's start-up and the image count besides the pilot.
+    expect(plan.spentSeconds).toBeGreaterThan(plan.pilotSeconds);
     // The epochs follow from the recorded estimates, and the run trained exactly that many.
-    const left = (40 - plan.pilotSeconds - plan.overheadSeconds - plan.finalEvalSeconds) * (1 - BUDGET_MARGIN);
+    const left = (40 - plan.spentSeconds - plan.overheadSeconds - plan.finalEvalSeconds) * (1 - BUDGET_MARGIN);
     expect(plan.epochs).toBe(Math.floor(left / plan.epochSeconds));
     expect(plan.epochs).toBeGreaterThanOrEqual(1);
     expect(summary.epochs).toBe(plan.epochs);
