@@ -190,15 +190,17 @@ export type BudgetSummary = (RunSummary | RefitSummary) & { readonly timeBudget:
  * them). A time budget and early stopping's refit do not combine (CONFIG_INVALID).
  */
 export async function trainWithTimeBudget(resolved: ResolvedConfig, options: TimeBudgetOptions = {}): Promise<RunSummary | RefitSummary | BudgetSummary> {
-  if (resolved.config.training.timeBudget === undefined) return trainWithRefit(resolved, options);
+  const { startedAt: _started, ...trainerOptions } = options;
+  if (resolved.config.training.timeBudget === undefined) return trainWithRefit(resolved, trainerOptions);
   if (refitMode(resolved.config)) {
     throw new ConfigError('training.timeBudget: a refit trains a second run whose length early stopping chooses, so no budget can be planned ahead; drop training.timeBudget or plugins.early-stopping.refit');
   }
   if (options.resume) {
     throw new ConfigError('training.timeBudget: a resume continues the epochs the run planned (config.json has them, and no budget); resume with --resume RUN_DIR alone');
   }
+  // A folder that holds a run is refused before the pilot spends the budget, as the run would refuse it after.
+  if (options.outDir) new RunDir(path.resolve(options.outDir)).assertNoRun();
   const plan = await planTimeBudget(resolved, options);
-  const { startedAt: _started, ...trainerOptions } = options;
   const summary = await trainWithRefit({ ...resolved, config: withoutBudget(resolved.config, plan.epochs) }, { ...trainerOptions, plugins: [...(options.plugins ?? []), planNote(plan)] });
   const withPlan = { ...summary, timeBudget: plan };
   new RunDir(summary.runDir).writeSummary(withPlan);
