@@ -23,6 +23,7 @@ export interface ExperimentFlags {
   config?: string;
   data?: string;
   epochs?: number;
+  timeBudget?: string;
   batchSize?: number;
   limit?: number;
   testLimit?: number;
@@ -45,6 +46,7 @@ export function addExperimentFlags(command: Command): Command {
     .option('--config <file>', 'config file (default: found by cosmiconfig from the current folder)')
     .option('--seeds <n>', 'train every variant with seeds 1..n (paired: the same seed is the same data order)', positiveInt, 3)
     .option('--epochs <n>', 'epochs of every trial', positiveInt)
+    .option('--time-budget <duration>', 'every trial trains the epochs that fit this wall time (30m, 2h, 90s; training.timeBudget): tricks compared at equal time, not equal epochs')
     .option('--batch-size <n>', 'training batch size of every trial', positiveInt)
     .option('--limit <n>', 'train every trial on the first n examples', positiveInt)
     .option('--test-limit <n>', 'evaluate every trial on n test examples', positiveInt)
@@ -62,8 +64,10 @@ export function addExperimentFlags(command: Command): Command {
 
 /** The partial config the pass-through flags set on every trial. */
 export function trialOverrides(flags: ExperimentFlags): Record<string, unknown> {
+  if (flags.timeBudget !== undefined && flags.epochs !== undefined) throw new UsageError('--time-budget chooses the epochs of every trial; drop --epochs (or --time-budget)');
   const training: Record<string, unknown> = { replicas: flags.replicas ?? DEFAULT_TRIAL_REPLICAS };
   if (flags.epochs !== undefined) training.epochs = flags.epochs;
+  if (flags.timeBudget !== undefined) training.timeBudget = flags.timeBudget;
   if (flags.batchSize !== undefined) training.batchSize = flags.batchSize;
   const data: Record<string, unknown> = {};
   if (flags.limit !== undefined) data.limit = flags.limit;

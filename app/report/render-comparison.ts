@@ -41,8 +41,8 @@ function runsTable(runs: readonly RunData[]): string {
 function experimentTableHtml(table: ExperimentTable): string {
   if (table.rows.length === 0) return note('The experiment has no variants.');
   const withVal = table.rows.some((r) => r.valN > 0);
-  const heads = Object.keys(tableCells(table.rows[0]!, withVal));
-  const rows = table.rows.map((r) => Object.values(tableCells(r, withVal)).map(esc));
+  const heads = Object.keys(tableCells(table.rows[0]!, withVal, table.timeBudget));
+  const rows = table.rows.map((r) => Object.values(tableCells(r, withVal, table.timeBudget)).map(esc));
   const failures = table.rows.flatMap((r) => r.failures).map((f) => `<li>failed: ${esc(f)}</li>`);
   return (
     htmlTable(heads, rows, 'class="results"') +

@@ -8,8 +8,11 @@ export type TableFormat = (typeof TABLE_FORMATS)[number];
 const pp = (x: number, digits = 2) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : '');
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${pp(x)}` : '');
 
-/** The columns of a row, as text: top-1 and deltas in percentage points; `withVal` adds the mean validation top-1. */
-export function tableCells(r: TableRow, withVal = false): Record<string, string> {
+/**
+ * The columns of a row, as text: top-1 and deltas in percentage points; `withVal` adds the mean
+ * validation top-1, `withEpochs` the mean epochs trained (trials under a time budget).
+ */
+export function tableCells(r: TableRow, withVal = false, withEpochs = false): Record<string, string> {
   return {
     variant: r.variant,
     vs: r.reference ?? '',
@@ -19,6 +22,7 @@ export function tableCells(r: TableRow, withVal = false): Record<string, string>
     'Δ pp': r.delta ? signed(r.delta.mean) : '',
     '95% CI': r.delta && Number.isFinite(r.delta.low) ? `[${signed(r.delta.low)}, ${signed(r.delta.high)}]` : '',
     'per-seed Δ': r.diffs.map(signed).join(' '),
+    ...(withEpochs ? { epochs: Number.isFinite(r.epochs) ? r.epochs.toFixed(1) : '' } : {}),
     'wall s': Number.isFinite(r.wallSeconds) ? r.wallSeconds.toFixed(0) : '',
     sig: r.significant ? '*' : '',
   };
@@ -27,7 +31,7 @@ export function tableCells(r: TableRow, withVal = false): Record<string, string>
 /** A markdown table with a line saying what Δ is against and what * marks, what each trick's off means, and any failed trials. */
 export function tableMarkdown(table: ExperimentTable): string {
   const withVal = table.rows.some((r) => r.valN > 0);
-  const rows = table.rows.map((r) => tableCells(r, withVal));
+  const rows = table.rows.map((r) => tableCells(r, withVal, table.timeBudget));
   const heads = Object.keys(rows[0]!);
   const line = (v: string[]) => `| ${v.join(' | ')} |`;
   const failures = table.rows.flatMap((r) => r.failures.map((f) => `- failed: ${f}`));
@@ -36,7 +40,7 @@ export function tableMarkdown(table: ExperimentTable): string {
     line(heads.map(() => '---')),
     ...rows.map((r) => line(heads.map((h) => r[h]!))),
     '',
-    `${table.referenceNote}; 95% CI: paired Student t over seeds (n − 1 df); * the interval excludes 0. top-1: test split, mean ± sample std over seeds;${withVal ? ' val top-1: validation split, mean over seeds (the last epoch);' : ''} wall s: per trial.`,
+    `${table.referenceNote}; 95% CI: paired Student t over seeds (n − 1 df); * the interval excludes 0. top-1: test split, mean ± sample std over seeds;${withVal ? ' val top-1: validation split, mean over seeds (the last epoch);' : ''}${table.timeBudget ? ' epochs: mean over seeds of what each trial\'s time budget let it train;' : ''} wall s: per trial.`,
     ...(table.offMeans ? [`Off means: ${Object.entries(table.offMeans).map(([id, off]) => `${id}: ${off}`).join('; ')}.`] : []),
     ...failures,
   ].join('\n');

@@ -26,6 +26,8 @@ export interface TableRow {
   readonly valN: number;
   /** Mean wall seconds of the variant's finished trials (all attempts). */
   readonly wallSeconds: number;
+  /** Mean epochs the variant's finished trials trained (what a time budget let each train). */
+  readonly epochs: number;
   /** Error lines of the variant's failed trials. */
   readonly failures: readonly string[];
 }
@@ -43,6 +45,8 @@ export interface ExperimentTable {
   readonly rows: readonly TableRow[];
   /** Ablation: what switching each trick off did (manifest's offMeans). */
   readonly offMeans?: Readonly<Record<string, string>>;
+  /** Whether the trials trained under a time budget (`--time-budget`), so their epochs differ by variant. */
+  readonly timeBudget: boolean;
 }
 
 function rowOf(name: string, trialIds: readonly string[], reference: string | null, refTop1: ReadonlyArray<number | null> | null, records: ReadonlyMap<string, TrialRecord>): TableRow {
@@ -69,6 +73,7 @@ function rowOf(name: string, trialIds: readonly string[], reference: string | nu
     valMean: mean(val),
     valN: val.length,
     wallSeconds: mean(done.map((r) => r!.wallSeconds)),
+    epochs: mean(done.flatMap((r) => (r?.status === 'done' ? [r.summary.epochs] : []))),
     failures: trialIds.flatMap((id) => {
       const r = records.get(id);
       return r?.status === 'failed' ? [`${id}: ${r.error}`] : [];
@@ -115,5 +120,6 @@ export function experimentTable(manifest: Manifest, records: ReadonlyMap<string,
     : chosen.on === 'validation'
       ? `Δ: paired test difference from the grid point with the best mean validation top-1 (${best}); the test split chose nothing`
       : `Δ: paired difference from the grid point with the best mean test top-1 (${best}), chosen after seeing the test results: it describes this sweep, it must not choose a recipe; give the trials a validation split (data.validationSplit) to choose on it`;
-  return { kind: manifest.kind, referenceNote, ...(chosen ? { selectedOn: chosen.on } : {}), rows: sorted, ...(manifest.offMeans ? { offMeans: manifest.offMeans } : {}) };
+  const timeBudget = [...records.values()].some((r) => r.status === 'done' && 'timeBudget' in r.summary);
+  return { kind: manifest.kind, referenceNote, ...(chosen ? { selectedOn: chosen.on } : {}), rows: sorted, ...(manifest.offMeans ? { offMeans: manifest.offMeans } : {}), timeBudget };
 }

@@ -105,4 +105,19 @@ describe('experiment tables', () => {
     const json = JSON.parse(tableJson(experimentTable(manifest('ablation', [['full', null]], [1]), records({ full: [0.9] })))) as { rows: Array<{ std: number | null; mean: number }> };
     expect(json.rows[0]).toMatchObject({ mean: 0.9, std: null });
   });
+
+  it('trials under a time budget get an epochs column: the mean epochs each variant trained', () => {
+    const budgeted = records({ full: [0.9, 0.91], '-a': [0.88, 0.89] });
+    const epochsOf: Record<string, number> = { 'full-1': 20, 'full-2': 21, '-a-1': 30, '-a-2': 30 };
+    for (const [id, r] of budgeted) if (r.status === 'done') budgeted.set(id, { ...r, summary: { ...r.summary, epochs: epochsOf[id]!, timeBudget: { budget: '10m' } } as unknown as RunSummary });
+    const t = experimentTable(manifest('ablation', [['full', null], ['-a', 'full']], [1, 2]), budgeted);
+    expect(t.timeBudget).toBe(true);
+    const md = tableMarkdown(t).split('\n');
+    expect(md[0]).toBe('| variant | vs | n | top-1 % | Δ pp | 95% CI | per-seed Δ | epochs | wall s | sig |');
+    expect(md.find((l) => l.startsWith('| full |'))).toContain('| 20.5 | 15 |');
+    expect(md.find((l) => l.startsWith('| -a |'))).toContain('| 30.0 | 15 |');
+    expect(md.join('\n')).toContain("epochs: mean over seeds of what each trial's time budget let it train;");
+    // Without a budget the column stays out (the table above).
+    expect(table.timeBudget).toBe(false);
+  });
 });
