@@ -1,9 +1,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { durationSeconds } from '../config/duration.js';
 import { TricksterError } from '../errors.js';
 import { livePid } from './experiment-lock.js';
 import type { ExperimentDir, Manifest } from './manifest.js';
-import { EtaClock } from './eta.js';
+import { BudgetEtaClock, EtaClock } from './eta.js';
 import { plannedEpochs, readRunProgress } from './run-progress.js';
 import { readTrialRecord, writeTrialRecord, type TrialRecord } from './trial-record.js';
 import { runTrialAttempt } from './trial-runner.js';
@@ -56,7 +57,11 @@ export async function runPool(exp: ExperimentDir, manifest: Manifest, options: P
   assertNoLiveTrial(exp, todo);
   const skipped = manifest.trials.length - todo.length;
   const startEpochs = new Map(todo.map((t) => [t.id, readRunProgress(exp.runDir(t.id)).epochs]));
-  const eta = new EtaClock(todo.reduce((s, t) => s + t.config.training.epochs - startEpochs.get(t.id)!, 0));
+  const epochEta = new EtaClock(todo.reduce((s, t) => s + t.config.training.epochs - startEpochs.get(t.id)!, 0));
+  // Time-budget trials plan their epochs when they start: their ETA counts seconds of budget instead.
+  const budgets = todo.map((t) => [t.id, t.config.training.timeBudget === undefined ? null : durationSeconds(t.config.training.timeBudget)] as const);
+  const budgetEta = todo.length > 0 && budgets.every(([, b]) => b !== null) ? new BudgetEtaClock(new Map(budgets as [string, number][]), options.parallel) : null;
+  const eta = { add: (n: number) => epochEta.add(n), text: () => (budgetEta ? budgetEta.text() : epochEta.text()) };
   const resuming = todo.filter((t) => startEpochs.get(t.id)! > 0).length;
   options.log(`${manifest.trials.length} trials: ${skipped} done, ${resuming} to resume, ${todo.length - resuming} to start; ${options.parallel} at a time`);
   const failed: string[] = [];
@@ -94,6 +99,7 @@ export async function runPool(exp: ExperimentDir, manifest: Manifest, options: P
       wallSeconds += outcome.wallSeconds;
       if (outcome.ok) {
         eta.add(Math.max(outcome.summary.epochs - seen, 0));
+        budgetEta?.end(trial.id);
         writeTrialRecord(exp.resultFile(trial.id), { id: trial.id, status: 'done', attempts, wallSeconds, summary: outcome.summary });
         finished++;
         options.log(`  ${trial.id}: done, test${pct(outcome.summary.top1)} in ${wallSeconds.toFixed(0)} s | ${skipped + finished}/${manifest.trials.length} done, ETA ${eta.text()}`);
@@ -113,7 +119,14 @@ export async function runPool(exp: ExperimentDir, manifest: Manifest, options: P
   }
 
   async function worker(): Promise<void> {
-    for (let trial = queue.shift(); trial && !options.signal?.aborted; trial = queue.shift()) await attempt(trial);
+    for (let trial = queue.shift(); trial && !options.signal?.aborted; trial = queue.shift()) {
+      budgetEta?.start(trial.id);
+      try {
+        await attempt(trial);
+      } finally {
+        budgetEta?.end(trial.id);
+      }
+    }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel, todo.length)) }, worker));
   interrupted.push(...queue.map((t) => t.id));
