@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import { livePid } from '../experiment-lock.js';
 import { ExperimentDir, writeJsonAtomic } from '../manifest.js';
-import { hasCheckpoint, readRunProgress } from '../run-progress.js';
+import { hasCheckpoint, plannedEpochs, readRunProgress } from '../run-progress.js';
 import type { TrialRecord } from '../trial-record.js';
 import { runTrialAttempt } from '../trial-runner.js';
 import { readAttempts, recordAttempt } from './attempt-log.js';
@@ -79,9 +79,10 @@ function storeEachCheckpoint(job: Job<TrialJobData>, ctx: TrialWorkContext, runD
     uploading = uploading.then(async () => {
       if (!(await storeRunDir(ctx, experiment, trial.id, runDir, true))) return;
       const { epochs, top1 } = readRunProgress(runDir);
-      const progress: TrialJobProgress = { epoch: epochs, epochs: trial.config.training.epochs, top1, worker: ctx.worker };
+      const planned = plannedEpochs(runDir, trial.config);
+      const progress: TrialJobProgress = { epoch: epochs, epochs: planned, top1, worker: ctx.worker };
       await job.updateProgress(progress as unknown as object).catch((err: Error) => ctx.log(`warning: could not report ${trial.id}'s progress (${err.message})`));
-      ctx.log(`${trial.id}: epoch ${epochs}/${trial.config.training.epochs} stored`);
+      ctx.log(`${trial.id}: epoch ${epochs}/${planned} stored`);
     });
   }, 250);
   return async () => {
