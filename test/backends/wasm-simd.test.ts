@@ -73,6 +73,10 @@ describe('MaxPoolGrad: SIMD kernel = stock composition = cpu', () => {
     { x: [4, 14, 14, 64], k: 2, s: 2, pad: 'valid' },
     { x: [3, 13, 11, 7], k: 3, s: 2, pad: 'same' }, // overlapping windows, 7 channels (SIMD + scalar tail)
     { x: [2, 9, 9, 3], k: 2, s: 1, pad: 'valid' },
+    // Disjoint windows (stored, not accumulated): cells of no window must come out 0, edge windows are cut short.
+    { x: [3, 13, 11, 6], k: 2, s: 2, pad: 'valid' }, // last row and column in no window; 6 channels (SIMD + tail)
+    { x: [2, 7, 9, 8], k: 2, s: 2, pad: 'same' }, // the last window row and column hold one tap each
+    { x: [2, 11, 10, 5], k: 2, s: 3, pad: 'valid' }, // stride > size: gaps between windows
   ];
   for (const c of cases) {
     it(`x=${c.x} k=${c.k} s=${c.s} ${c.pad}, relu input (tied zeros)`, async () => {

@@ -16,15 +16,46 @@ static inline v128_t ld(const f32 *p) { return wasm_v128_load(p); }
 static inline void st(f32 *p, v128_t v) { wasm_v128_store(p, v); }
 
 /*
+ * One full 2x2 window of disjoint windows, channels [0, ch4): x00 at x, dx00 at dx, rows `row`
+ * floats apart, columns `col`. The winner is the last tap strictly greater than the running
+ * maximum (tap 0 when none is), as in the generic loop below; dx gets dy there, 0 elsewhere.
+ */
+static inline void max_pool_grad_2x2(const f32 *x, const f32 *g, f32 *dx, int ch4, int row, int col) {
+  for (int k = 0; k < ch4; k += 4) {
+    const v128_t v0 = ld(x + k), v1 = ld(x + col + k), v2 = ld(x + row + k), v3 = ld(x + row + col + k);
+    const v128_t gt1 = wasm_f32x4_gt(v1, v0);
+    const v128_t m1 = wasm_v128_bitselect(v1, v0, gt1);
+    const v128_t gt2 = wasm_f32x4_gt(v2, m1);
+    const v128_t m2 = wasm_v128_bitselect(v2, m1, gt2);
+    const v128_t gt3 = wasm_f32x4_gt(v3, m2);
+    const v128_t gv = ld(g + k);
+    const v128_t w3 = wasm_v128_and(gv, gt3);
+    const v128_t w2 = wasm_v128_andnot(wasm_v128_and(gv, gt2), gt3);
+    const v128_t w1 = wasm_v128_andnot(wasm_v128_andnot(wasm_v128_and(gv, gt1), gt2), gt3);
+    const v128_t w0 = wasm_v128_andnot(gv, wasm_v128_or(wasm_v128_or(gt1, gt2), gt3));
+    st(dx + k, w0);
+    st(dx + col + k, w1);
+    st(dx + row + k, w2);
+    st(dx + row + col + k, w3);
+  }
+}
+
+/*
  * MaxPoolGrad, NHWC: dx[n, r, c, ch] = the sum of dy over the windows whose first maximum in
  * row-major tap order (padding excluded) is this input cell, as tfjs' cpu backend routes it.
  * x: [n, h, w, ch]; dy: [n, ho, wo, ch]; dx: [n, h, w, ch] (written whole).
+ * When windows cannot overlap (stride >= size, small-cnn's 2x2/2) each cell gets at most one
+ * window's dy, so dx is stored, not accumulated, and when the windows also tile x exactly it is
+ * not zeroed first: one pass over x, dy and dx instead of three.
  */
 __attribute__((export_name("max_pool_grad")))
 void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int n, int h, int w, int ch, int ho, int wo,
                    int kh, int kw, int sh, int sw, int pad_top, int pad_left) {
   const int plane = h * w * ch;
-  for (int i = 0; i < n * plane; i++) dx[i] = 0.0f;
+  const int disjoint = sh >= kh && sw >= kw;
+  const int tiles = sh == kh && sw == kw && pad_top == 0 && pad_left == 0 && ho * sh >= h && wo * sw >= w;
+  if (!tiles)
+    for (int i = 0; i < n * plane; i++) dx[i] = 0.0f;
   const int ch4 = ch & ~3;
   for (int b = 0; b < n; b++) {
     const f32 *xb = x + b * plane;
@@ -37,6 +68,9 @@ void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int n, int h, int w, in
         const int ca = c0 < 0 ? 0 : c0, cb = c0 + kw > w ? w : c0 + kw;
         const f32 *g = dy + ((b * ho + i) * wo + j) * ch;
         if (ra >= rb || ca >= cb) continue;
+        if (disjoint && rb - ra == 2 && cb - ca == 2) {
+          max_pool_grad_2x2(xb + (ra * w + ca) * ch, g, dxb + (ra * w + ca) * ch, ch4, w * ch, ch);
+        } else
         for (int k = 0; k < ch4; k += 4) {
           /* First maximum: a later tap wins only when strictly greater. */
           v128_t best = ld(xb + (ra * w + ca) * ch + k);
@@ -52,8 +86,8 @@ void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int n, int h, int w, in
           for (int r = ra; r < rb; r++)
             for (int c = ca; c < cb; c++) {
               f32 *d = dxb + (r * w + c) * ch + k;
-              const v128_t hit = wasm_i32x4_eq(arg, wasm_i32x4_splat(r * w + c));
-              st(d, wasm_f32x4_add(ld(d), wasm_v128_and(gv, hit)));
+              const v128_t mine = wasm_v128_and(gv, wasm_i32x4_eq(arg, wasm_i32x4_splat(r * w + c)));
+              st(d, disjoint ? mine : wasm_f32x4_add(ld(d), mine));
             }
         }
         for (int k = ch4; k < ch; k++) {
@@ -65,6 +99,9 @@ void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int n, int h, int w, in
                 best = xb[(r * w + c) * ch + k];
                 arg = r * w + c;
               }
+          if (disjoint)
+            for (int r = ra; r < rb; r++)
+              for (int c = ca; c < cb; c++) dxb[(r * w + c) * ch + k] = 0.0f;
           dxb[arg * ch + k] += g[k];
         }
       }
