@@ -1,5 +1,6 @@
 /**
- * Forward-conv GFLOP/s of the bench models' conv layers (batch 128): XNNPACK in wasm (this process,
+ * Forward-conv GFLOP/s of the bench models' conv layers (batch 128): wasm as the Trainer runs it
+ * (trickster's SIMD forward kernel from 16 input channels, XNNPACK below; this process,
  * bench/measure-forward.ts) and PyTorch on 1 and 2 threads (bench/torch_conv_rate.py), taken in
  * alternating rounds so both see the same machine load. Writes one JSON file:
  *
@@ -52,7 +53,7 @@ const summary = Object.fromEntries(
   MODELS.map((m) => [
     m,
     {
-      wasmXnnpack: { median: median(wasm[m]!), rounds: wasm[m] },
+      wasm: { median: median(wasm[m]!), rounds: wasm[m] },
       torch1Thread: { median: median(torch[m]!['1 thread']!), rounds: torch[m]!['1 thread'] },
       torch2Threads: { median: median(torch[m]!['2 threads']!), rounds: torch[m]!['2 threads'] },
     },
@@ -71,5 +72,5 @@ writeFileSync(`${opts.out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
 renameSync(`${opts.out}.tmp`, opts.out);
 for (const m of MODELS) {
   const s = summary[m]!;
-  process.stdout.write(`${m}: wasm XNNPACK ${s.wasmXnnpack.median.toFixed(1)}, PyTorch 1 thread ${s.torch1Thread.median.toFixed(1)}, 2 threads ${s.torch2Threads.median.toFixed(1)} GFLOP/s\n`);
+  process.stdout.write(`${m}: wasm ${s.wasm.median.toFixed(1)}, PyTorch 1 thread ${s.torch1Thread.median.toFixed(1)}, 2 threads ${s.torch2Threads.median.toFixed(1)} GFLOP/s\n`);
 }
