@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
+import { wasmKernelsBuild, type WasmKernelsBuild } from '../core/backends/wasm-simd/instance.js';
 import { machineFacts, type MachineFacts } from '../core/machine.js';
 
 /** What the numbers were measured on: the CPU a run records (core/machine.ts: model, family, vector flags, cores, Node) and more. */
@@ -10,6 +11,8 @@ export interface MachineInfo extends MachineFacts {
   platform: string;
   tfjs: string;
   tfjsBackendWasm: string;
+  /** Which build of trickster's wasm kernels this process runs (fused multiply-adds where the runtime accepts relaxed SIMD). */
+  wasmKernels: WasmKernelsBuild | null;
   /** 1-minute load average when the bench started (other processes make timings noisy). */
   loadAverageAtStart: number;
 }
@@ -24,7 +27,7 @@ function packageVersion(name: string): string {
   }
 }
 
-/** CPU (model, family, vector flags), core count, memory, OS, Node, TF.js versions and the current load. */
+/** CPU (model, family, vector flags), core count, memory, OS, Node, TF.js versions, the wasm kernels' build and the current load. */
 export function machineInfo(): MachineInfo {
   return {
     ...machineFacts(),
@@ -32,6 +35,7 @@ export function machineInfo(): MachineInfo {
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     tfjs: packageVersion('@tensorflow/tfjs'),
     tfjsBackendWasm: packageVersion('@tensorflow/tfjs-backend-wasm'),
+    wasmKernels: wasmKernelsBuild(),
     loadAverageAtStart: Math.round(os.loadavg()[0]! * 100) / 100,
   };
 }

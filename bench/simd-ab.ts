@@ -2,15 +2,16 @@
  * The Trainer on one wasm replica with trickster's SIMD kernels off and on, interleaved in one
  * process so that both see the same machine load (the full bench compares checkouts only back to back).
  *
- *   npx tsx bench/simd-ab.ts [--rounds N] [--models small-cnn,resnet20] [--ab simd|forward|filter-grad|input-grad|conv-grads|convs] [--out FILE]
+ *   npx tsx bench/simd-ab.ts [--rounds N] [--models small-cnn,resnet20] [--ab simd|fma|forward|filter-grad|input-grad|conv-grads|convs] [--out FILE]
  *
  * --ab forward / filter-grad / input-grad / conv-grads / convs: "off" keeps every other SIMD kernel
  * on and turns only the SIMD forward conv, conv filter gradient, input gradient, both gradients, or
- * all three off (those kernels then run XNNPACK or their XNNPACK compositions); writes
+ * all three off (those kernels then run XNNPACK or their XNNPACK compositions); --ab fma: the
+ * kernels' SIMD128 build (off) against the fused multiply-add one (on); writes
  * bench/results/2026-12-01-<ab>-ab.json.
  *
  * Each round trains, per model, one short epoch (2 warm-up steps, then one timed window of
- * small-cnn 6 / resnet20 2 / resnet8 4 steps of 128 images, flip + crop as the bench's row (a1)) with the
+ * small-cnn 6 / resnet20 2 / resnet8 4 / resnet6-pool-stem 4 steps of 128 images, flip + crop as the bench's row (a1)) with the
  * kernels off, then on (the order alternates between rounds). Prints img/s per round and the median
  * on/off ratio; writes bench/results/2026-12-01-simd-ab.json.
  */
@@ -19,16 +20,17 @@ import path from 'node:path';
 import { setSimdFilterGradEnabled } from '../core/backends/wasm-simd/conv-filter-grad.js';
 import { setSimdConvForwardEnabled } from '../core/backends/wasm-simd/conv-forward.js';
 import { setSimdInputGradEnabled } from '../core/backends/wasm-simd/conv-input-grad.js';
-import { setWasmSimdKernelsEnabled } from '../core/backends/wasm-simd/instance.js';
+import { setWasmFmaKernelsEnabled, setWasmSimdKernelsEnabled } from '../core/backends/wasm-simd/instance.js';
 import { machineInfo } from './machine.js';
 import { measureTrickster } from './measure-trickster.js';
 import { median, relativeSpread } from './stats.js';
 
-const STEPS: Record<string, number> = { 'small-cnn': 6, resnet20: 2, resnet8: 4 };
+const STEPS: Record<string, number> = { 'small-cnn': 6, resnet20: 2, resnet8: 4, 'resnet6-pool-stem': 4 };
 
 /** What each --ab turns off and on. */
 const TOGGLES: Record<string, (on: boolean) => void> = {
   simd: setWasmSimdKernelsEnabled,
+  fma: setWasmFmaKernelsEnabled,
   forward: setSimdConvForwardEnabled,
   'filter-grad': setSimdFilterGradEnabled,
   'input-grad': setSimdInputGradEnabled,

@@ -11,7 +11,7 @@ import { convGeometry } from '../../core/backends/wasm-gradients/geometry.js';
 import { simdConv2dBackpropFilter } from '../../core/backends/wasm-simd/conv-filter-grad.js';
 import { simdConv2d } from '../../core/backends/wasm-simd/conv-forward.js';
 import { simdConv2dBackpropInput } from '../../core/backends/wasm-simd/conv-input-grad.js';
-import { setWasmSimdKernelsEnabled, wasmSimdKernels } from '../../core/backends/wasm-simd/instance.js';
+import { setWasmFmaKernelsEnabled, setWasmSimdKernelsEnabled, wasmKernelsBuild, wasmSimdKernels } from '../../core/backends/wasm-simd/instance.js';
 import { relError } from '../helpers/rel-error.js';
 
 type Shape4 = [number, number, number, number];
@@ -87,119 +87,135 @@ afterAll(() => setWasmSimdKernelsEnabled(true));
 /** The forward conv on the current backend (wasm: Conv2D). */
 const forward = (c: Case) => (): tf.Tensor[] => [tf.conv2d(rand(c.x, 1) as tf.Tensor4D, rand([c.k, c.k, c.x[3], c.cout], 2) as tf.Tensor4D, c.stride, c.pad)];
 
-describe('Conv2D: SIMD kernel = XNNPACK = cpu', () => {
-  for (const c of CASES) {
-    it(`x=${c.x} k=${c.k} cout=${c.cout} s=${JSON.stringify(c.stride)} pad=${JSON.stringify(c.pad)}`, async () => {
-      const [registered] = withSimd(true, forward(c));
-      const [xnnpack] = withSimd(false, forward(c));
-      const [cpu] = await onCpu(forward(c));
-      // The kernel itself, also where the registered Conv2D leaves the shape to XNNPACK (few or odd channels).
-      const k = wasmSimdKernels(tf.backend())!;
-      const [simd] = read(() => {
-        const x = rand(c.x, 1);
-        const w = rand([c.k, c.k, c.x[3], c.cout], 2);
-        return [tf.engine().makeTensorFromTensorInfo(simdConv2d(k, x, w, convGeometry('test', c.x, w.shape, { strides: c.stride, pad: c.pad }, false)))];
+// Both builds of the kernels (core/backends/wasm-simd/instance.ts): with fused multiply-adds (relaxed
+// SIMD; on Node 20 instance.ts turns V8's flag for it on) and SIMD128 only.
+for (const build of ['fma', 'simd128'] as const) {
+  describe(`the ${build} build`, () => {
+    beforeAll(() => setWasmFmaKernelsEnabled(build === 'fma'));
+    afterAll(() => setWasmFmaKernelsEnabled(true));
+
+    it('is the build that runs', () => {
+      expect(wasmKernelsBuild()).toBe(build);
+    });
+
+  describe('Conv2D: SIMD kernel = XNNPACK = cpu', () => {
+    for (const c of CASES) {
+      it(`x=${c.x} k=${c.k} cout=${c.cout} s=${JSON.stringify(c.stride)} pad=${JSON.stringify(c.pad)}`, async () => {
+        const [registered] = withSimd(true, forward(c));
+        const [xnnpack] = withSimd(false, forward(c));
+        const [cpu] = await onCpu(forward(c));
+        // The kernel itself, also where the registered Conv2D leaves the shape to XNNPACK (few or odd channels).
+        const k = wasmSimdKernels(tf.backend())!;
+        const [simd] = read(() => {
+          const x = rand(c.x, 1);
+          const w = rand([c.k, c.k, c.x[3], c.cout], 2);
+          return [tf.engine().makeTensorFromTensorInfo(simdConv2d(k, x, w, convGeometry('test', c.x, w.shape, { strides: c.stride, pad: c.pad }, false)))];
+        });
+        expect(relError(simd!, cpu!)).toBeLessThan(TOLERANCE);
+        expect(relError(registered!, cpu!)).toBeLessThan(TOLERANCE);
+        expect(relError(simd!, xnnpack!)).toBeLessThan(1e-6);
       });
-      expect(relError(simd!, cpu!)).toBeLessThan(TOLERANCE);
-      expect(relError(registered!, cpu!)).toBeLessThan(TOLERANCE);
-      expect(relError(simd!, xnnpack!)).toBeLessThan(1e-6);
-    });
-  }
-
-  it('agrees with XNNPACK to the bit on the layer shapes of the models (both add the taps in the same order)', () => {
-    for (const c of CASES.slice(1, 7)) {
-      const [registered] = withSimd(true, forward(c));
-      const [xnnpack] = withSimd(false, forward(c));
-      expect(Array.from(registered!)).toEqual(Array.from(xnnpack!));
     }
-  });
-});
 
-describe('Conv2DBackpropInput and Conv2DBackpropFilter: SIMD kernels = stock compositions = cpu', () => {
-  for (const c of CASES) {
-    it(`x=${c.x} k=${c.k} cout=${c.cout} s=${JSON.stringify(c.stride)} pad=${JSON.stringify(c.pad)}: ${c.what}`, async () => {
-      const simd = withSimd(true, convGrads(c));
-      const stock = withSimd(false, convGrads(c));
-      const cpu = await onCpu(convGrads(c));
-      expect(simd).toHaveLength(2);
-      simd.forEach((a, i) => expect(relError(a, cpu[i]!)).toBeLessThan(TOLERANCE));
-      stock.forEach((a, i) => expect(relError(a, cpu[i]!)).toBeLessThan(1e-4));
-    });
-  }
-
-  it('with dilation 2 (attr on the kernels; 16 input channels, so all three SIMD kernels run) equal XNNPACK and the stock compositions', () => {
-    for (const pad of ['same', 'valid'] as const) {
-      const f = (): tf.Tensor[] => {
-        const x = rand([2, 11, 10, 16], 4);
-        const w = rand([3, 3, 16, 8], 6);
-        const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad, 'NHWC', 2);
-        const dy = rand(y.shape, 5);
-        const attrs = { strides: 1, dilations: 2, pad, dataFormat: 'NHWC' };
-        return [
-          y,
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: [3, 3, 16, 8] }) as tf.Tensor,
-          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor,
-        ];
-      };
-      const simd = withSimd(true, f);
-      const stock = withSimd(false, f);
-      simd.forEach((a, i) => expect(relError(a, stock[i]!)).toBeLessThan(TOLERANCE));
+    // The FMA build rounds each multiply-add once, so only the SIMD128 build can match XNNPACK's SIMD128 conv exactly.
+    if (build === 'simd128') {
+      it('agrees with XNNPACK to the bit on the layer shapes of the models (both add the taps in the same order)', () => {
+        for (const c of CASES.slice(1, 7)) {
+          const [registered] = withSimd(true, forward(c));
+          const [xnnpack] = withSimd(false, forward(c));
+          expect(Array.from(registered!)).toEqual(Array.from(xnnpack!));
+        }
+      });
     }
   });
 
-  it('are what the registered kernels run, and give the same result for every block size', async () => {
-    const c = CASES[2]!;
-    const [dxCpu, dwCpu] = await onCpu(convGrads(c));
-    const k = wasmSimdKernels(tf.backend())!;
-    const x = rand(c.x, 1);
-    const w = rand([c.k, c.k, c.x[3], c.cout], 2) as tf.Tensor4D;
-    const dy = rand(tf.conv2d(x as tf.Tensor4D, w, c.stride, c.pad).shape, 3);
-    const g = convGeometry('test', c.x, w.shape, { strides: c.stride, pad: c.pad }, false);
-    const [dxRegistered, dwRegistered] = withSimd(true, convGrads(c));
-    const read = (info: tf.TensorInfo): Float32Array => {
-      const t = tf.engine().makeTensorFromTensorInfo(info);
-      const values = t.dataSync() as Float32Array;
-      t.dispose();
-      return values;
-    };
-    // 1 float: one row per block; 3000: a few rows; 1e6: whole images (in one group for the filter gradient).
-    for (const blockFloats of [1, 3000, 1e6]) {
-      const dw = read(simdConv2dBackpropFilter(k, x, dy, g, blockFloats));
-      const dx = read(simdConv2dBackpropInput(k, dy, w, g, blockFloats));
-      expect(relError(dw, dwCpu!)).toBeLessThan(TOLERANCE);
-      expect(relError(dx, dxCpu!)).toBeLessThan(TOLERANCE);
-      if (blockFloats === 3000) {
-        expect(relError(dw, dwRegistered!)).toBeLessThan(TOLERANCE);
-        expect(relError(dx, dxRegistered!)).toBeLessThan(TOLERANCE);
+  describe('Conv2DBackpropInput and Conv2DBackpropFilter: SIMD kernels = stock compositions = cpu', () => {
+    for (const c of CASES) {
+      it(`x=${c.x} k=${c.k} cout=${c.cout} s=${JSON.stringify(c.stride)} pad=${JSON.stringify(c.pad)}: ${c.what}`, async () => {
+        const simd = withSimd(true, convGrads(c));
+        const stock = withSimd(false, convGrads(c));
+        const cpu = await onCpu(convGrads(c));
+        expect(simd).toHaveLength(2);
+        simd.forEach((a, i) => expect(relError(a, cpu[i]!)).toBeLessThan(TOLERANCE));
+        stock.forEach((a, i) => expect(relError(a, cpu[i]!)).toBeLessThan(1e-4));
+      });
+    }
+
+    it('with dilation 2 (attr on the kernels; 16 input channels, so all three SIMD kernels run) equal XNNPACK and the stock compositions', () => {
+      for (const pad of ['same', 'valid'] as const) {
+        const f = (): tf.Tensor[] => {
+          const x = rand([2, 11, 10, 16], 4);
+          const w = rand([3, 3, 16, 8], 6);
+          const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad, 'NHWC', 2);
+          const dy = rand(y.shape, 5);
+          const attrs = { strides: 1, dilations: 2, pad, dataFormat: 'NHWC' };
+          return [
+            y,
+            tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: [3, 3, 16, 8] }) as tf.Tensor,
+            tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor,
+          ];
+        };
+        const simd = withSimd(true, f);
+        const stock = withSimd(false, f);
+        simd.forEach((a, i) => expect(relError(a, stock[i]!)).toBeLessThan(TOLERANCE));
       }
-    }
-    tf.dispose([x, w, dy]);
-  });
+    });
 
-  it('conv2d_backprop_input is right for input channels the registered kernel leaves to the composition (1, 2, 3, 5, 13)', async () => {
-    const k = wasmSimdKernels(tf.backend())!;
-    for (const c of CASES.filter((cc) => cc.x[3] % 4 !== 0)) {
-      const [dxCpu] = await onCpu(convGrads(c));
-      const dy = rand(tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros([c.k, c.k, c.x[3], c.cout]) as tf.Tensor4D, c.stride, c.pad).shape), 3);
-      const w = rand([c.k, c.k, c.x[3], c.cout], 2);
-      const dx = tf.engine().makeTensorFromTensorInfo(simdConv2dBackpropInput(k, dy, w, convGeometry('test', c.x, w.shape, { strides: c.stride, pad: c.pad }, false)));
-      expect(relError(dx.dataSync() as Float32Array, dxCpu!)).toBeLessThan(TOLERANCE);
-      tf.dispose([dx, dy, w]);
-    }
-  });
+    it('are what the registered kernels run, and give the same result for every block size', async () => {
+      const c = CASES[2]!;
+      const [dxCpu, dwCpu] = await onCpu(convGrads(c));
+      const k = wasmSimdKernels(tf.backend())!;
+      const x = rand(c.x, 1);
+      const w = rand([c.k, c.k, c.x[3], c.cout], 2) as tf.Tensor4D;
+      const dy = rand(tf.conv2d(x as tf.Tensor4D, w, c.stride, c.pad).shape, 3);
+      const g = convGeometry('test', c.x, w.shape, { strides: c.stride, pad: c.pad }, false);
+      const [dxRegistered, dwRegistered] = withSimd(true, convGrads(c));
+      const read = (info: tf.TensorInfo): Float32Array => {
+        const t = tf.engine().makeTensorFromTensorInfo(info);
+        const values = t.dataSync() as Float32Array;
+        t.dispose();
+        return values;
+      };
+      // 1 float: one row per block; 3000: a few rows; 1e6: whole images (in one group for the filter gradient).
+      for (const blockFloats of [1, 3000, 1e6]) {
+        const dw = read(simdConv2dBackpropFilter(k, x, dy, g, blockFloats));
+        const dx = read(simdConv2dBackpropInput(k, dy, w, g, blockFloats));
+        expect(relError(dw, dwCpu!)).toBeLessThan(TOLERANCE);
+        expect(relError(dx, dxCpu!)).toBeLessThan(TOLERANCE);
+        if (blockFloats === 3000) {
+          expect(relError(dw, dwRegistered!)).toBeLessThan(TOLERANCE);
+          expect(relError(dx, dxRegistered!)).toBeLessThan(TOLERANCE);
+        }
+      }
+      tf.dispose([x, w, dy]);
+    });
 
-  it('leak nothing (tensors, backend buffers, wasm heap)', () => {
-    const backend = tf.backend() as tf.KernelBackend & { numDataIds(): number; wasm: { HEAPU8: Uint8Array } };
-    // 8 input channels: both SIMD kernels; 5: the SIMD filter gradient next to the input gradient's composition.
-    for (const c of [CASES[12]!, CASES[7]!]) {
-      const f = convGrads(c);
-      tf.dispose(tf.tidy(f));
-      const before = { ...tf.memory(), dataIds: backend.numDataIds(), heap: backend.wasm.HEAPU8.length };
-      for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(f));
-      expect(tf.memory().numTensors).toBe(before.numTensors);
-      expect(tf.memory().numBytes).toBe(before.numBytes);
-      expect(backend.numDataIds()).toBe(before.dataIds);
-      expect(backend.wasm.HEAPU8.length).toBe(before.heap);
-    }
+    it('conv2d_backprop_input is right for input channels the registered kernel leaves to the composition (1, 2, 3, 5, 13)', async () => {
+      const k = wasmSimdKernels(tf.backend())!;
+      for (const c of CASES.filter((cc) => cc.x[3] % 4 !== 0)) {
+        const [dxCpu] = await onCpu(convGrads(c));
+        const dy = rand(tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros([c.k, c.k, c.x[3], c.cout]) as tf.Tensor4D, c.stride, c.pad).shape), 3);
+        const w = rand([c.k, c.k, c.x[3], c.cout], 2);
+        const dx = tf.engine().makeTensorFromTensorInfo(simdConv2dBackpropInput(k, dy, w, convGeometry('test', c.x, w.shape, { strides: c.stride, pad: c.pad }, false)));
+        expect(relError(dx.dataSync() as Float32Array, dxCpu!)).toBeLessThan(TOLERANCE);
+        tf.dispose([dx, dy, w]);
+      }
+    });
+
+    it('leak nothing (tensors, backend buffers, wasm heap)', () => {
+      const backend = tf.backend() as tf.KernelBackend & { numDataIds(): number; wasm: { HEAPU8: Uint8Array } };
+      // 8 input channels: both SIMD kernels; 5: the SIMD filter gradient next to the input gradient's composition.
+      for (const c of [CASES[12]!, CASES[7]!]) {
+        const f = convGrads(c);
+        tf.dispose(tf.tidy(f));
+        const before = { ...tf.memory(), dataIds: backend.numDataIds(), heap: backend.wasm.HEAPU8.length };
+        for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(f));
+        expect(tf.memory().numTensors).toBe(before.numTensors);
+        expect(tf.memory().numBytes).toBe(before.numBytes);
+        expect(backend.numDataIds()).toBe(before.dataIds);
+        expect(backend.wasm.HEAPU8.length).toBe(before.heap);
+      }
+    });
   });
-});
+  });
+}

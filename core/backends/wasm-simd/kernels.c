@@ -16,6 +16,17 @@ static inline v128_t ld(const f32 *p) { return wasm_v128_load(p); }
 static inline void st(f32 *p, v128_t v) { wasm_v128_store(p, v); }
 
 /*
+ * acc + a·b, the conv tiles' inner step. kernels-fma.wasm (built with TRICKSTER_FMA and relaxed SIMD)
+ * uses f32x4.relaxed_madd, which a CPU with FMA runs as one fused multiply-add (one rounding);
+ * kernels.wasm multiplies, then adds (two roundings), as XNNPACK's SIMD128 kernels do.
+ */
+#ifdef TRICKSTER_FMA
+static inline v128_t madd(v128_t a, v128_t b, v128_t acc) { return wasm_f32x4_relaxed_madd(a, b, acc); }
+#else
+static inline v128_t madd(v128_t a, v128_t b, v128_t acc) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#endif
+
+/*
  * One full 2x2 window of disjoint windows, channels [0, ch4): x00 at x, dx00 at dx, rows `row`
  * floats apart, columns `col`. The winner is the last tap strictly greater than the running
  * maximum (tap 0 when none is), as in the generic loop below; dx gets dy there, 0 elsewhere.
@@ -265,7 +276,7 @@ static inline __attribute__((always_inline)) void filter_grad_tile(
         for (int v = 0; v < ncov; v++) g[v] = ld(gr + 4 * v);
         for (int t = 0; t < nci; t++) {
           const v128_t xv = wasm_v128_load32_splat(xr + t);
-          for (int v = 0; v < ncov; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(xv, g[v]));
+          for (int v = 0; v < ncov; v++) acc[t][v] = madd(xv, g[v], acc[t][v]);
         }
       }
     }
@@ -368,7 +379,7 @@ static inline __attribute__((always_inline)) void outer_tile(f32 *out, int out_t
     for (int v = 0; v < nv; v++) bv[v] = ld(b + k * b_k + 4 * v);
     for (int t = 0; t < nj; t++) {
       const v128_t av = wasm_v128_load32_splat(a + t * a_t + k);
-      for (int v = 0; v < nv; v++) acc[t][v] = wasm_f32x4_add(acc[t][v], wasm_f32x4_mul(av, bv[v]));
+      for (int v = 0; v < nv; v++) acc[t][v] = madd(av, bv[v], acc[t][v]);
     }
   }
   for (int t = 0; t < nj; t++)
