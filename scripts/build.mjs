@@ -13,7 +13,7 @@ const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/pack
 
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-for (const entry of ['core/data/workers/batch-worker-entry.mjs', 'core/parallel/replica-worker-entry.mjs', 'app/report/client/report-client.js', 'core/backends/wasm-simd/kernels.wasm']) {
+for (const entry of ['core/data/workers/batch-worker-entry.mjs', 'core/parallel/replica-worker-entry.mjs', 'app/report/client/report-client.js', 'core/backends/wasm-simd/kernels.wasm', 'core/backends/wasm-simd/kernels-fma.wasm']) {
   cpSync(join(root, entry), join(dist, entry));
 }
 mkdirSync(join(dist, 'presets'), { recursive: true });

@@ -74,6 +74,7 @@ describe('the packed package, installed offline into a fresh project', () => {
     expect(existsSync(path.join(pkg, 'dist/app/index.d.ts'))).toBe(true);
     expect(existsSync(path.join(pkg, 'dist/presets/baseline.yaml'))).toBe(true);
     expect(existsSync(path.join(pkg, 'dist/core/backends/wasm-simd/kernels.wasm'))).toBe(true);
+    expect(existsSync(path.join(pkg, 'dist/core/backends/wasm-simd/kernels-fma.wasm'))).toBe(true);
     expect(existsSync(path.join(pkg, 'app/index.ts'))).toBe(false);
     const manifest = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
