@@ -312,10 +312,18 @@ describe('Tile and transposed BatchMatMul on wasm match cpu', () => {
     ]);
   });
 
+  it('computes xᵀ·dy (transposeA, batch 1) with the SIMD filter-gradient kernel on dense-layer shapes', async () => {
+    await cpuVsWasm(() => [
+      tf.matMul(rand([64, 3136], 48), rand([64, 10], 49), true, false), // small-cnn's flatten head, one replica's shard
+      tf.matMul(rand([1, 9, 13], 50), rand([1, 9, 6], 51), true, false), // rank 3, 4 + 4 + 1 rows, 4 + 2 columns
+      tf.matMul(rand([3, 2], 52), rand([3, 17], 53), true, false), // 8 + 8 + 1 columns
+    ]);
+  });
+
   it('leaves no tensors, data buffers or wasm heap growth behind', () => {
     const a = rand([6, 5], 46);
     const b = rand([4, 5], 47);
-    expectNoLeak(() => tf.tidy(() => [tf.matMul(a, b, false, true), tf.tile(tf.reshape(a, [1, 6, 5]), [3, 1, 1])]));
+    expectNoLeak(() => tf.tidy(() => [tf.matMul(a, b, false, true), tf.matMul(a, a, true, false), tf.tile(tf.reshape(a, [1, 6, 5]), [3, 1, 1])]));
     tf.dispose([a, b]);
   });
 });
