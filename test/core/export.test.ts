@@ -38,7 +38,10 @@ describe('export', () => {
     const expected = trainer.model.predict(x) as tf.Tensor;
     const actual = loaded.predict(x) as tf.Tensor;
     expect(actual.shape).toEqual([4, 10]);
-    expect(tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]).toBeLessThan(1e-5);
+    // The loaded model's Conv2D layers run tfjs' fused conv (XNNPACK); trickster's run its own SIMD kernel, whose
+    // FMA build rounds each multiply-add once: the same logits to float32 rounding, relative to their scale.
+    const scale = Math.max(1, tf.max(tf.abs(expected)).dataSync()[0]!);
+    expect(tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]! / scale).toBeLessThan(1e-5);
     tf.dispose([x, expected, actual]);
     loaded.dispose();
   });

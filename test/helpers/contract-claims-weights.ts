@@ -106,7 +106,10 @@ export const preciseBnClaim: Claim = (options, config) => {
     check({ summary }) {
       const passes = o.when === 'end' ? 1 : (summary.validation ? summary.epochs : 0) + 1;
       expect(errors.length).toBe(2 * passes);
-      for (const e of errors) expect(e).toBeLessThan(1e-4);
+      // float32 sums in another order than the plugin's (and, with the FMA kernels, convs rounded once per
+      // multiply-add): up to ~1e-4 seen with either kernel build; statistics left at the moving ones (the recompute
+      // skipped) missed by 0.8-4.1.
+      for (const e of errors) expect(e).toBeLessThan(3e-4);
       expect(summary.plugins['precise-bn']).toMatchObject({ passes, batches: used });
     },
   };
