@@ -109,6 +109,7 @@ async function runPilot(resolved: ResolvedConfig, options: CreateTrainerOptions,
     data: { ...pilotConfig.data, limit: images, validationSplit: 0, testLimit: Math.min(batch, config.data.testLimit ?? batch) },
   };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trickster-pilot-'));
+  const release = removeOnInterrupt(dir);
   const started = Date.now();
   try {
     const trainer = await createTrainer({ ...resolved, config: pilot }, { ...options, outDir: dir, resume: false, exportModel: false, logger: silentLogger, progress: 'none' });
@@ -121,8 +122,32 @@ async function runPilot(resolved: ResolvedConfig, options: CreateTrainerOptions,
     const imgPerSec = (JSON.parse(lines.at(-1)!) as { imgPerSec: number }).imgPerSec;
     return { imgPerSec, images, seconds: (Date.now() - started) / 1000 };
   } finally {
+    release();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Removes `dir` when SIGINT or SIGTERM (Ctrl-C, a killed job) arrives, or the process exits (a
+ * trial whose parent is gone), before the returned function is called; a signal then ends the
+ * process as it would have. Without this the pilot's folder stays behind: neither skips to
+ * `finally`. The returned function stops listening.
+ */
+function removeOnInterrupt(dir: string): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  const stop = (): void => {
+    for (const s of signals) process.off(s, onSignal);
+    process.off('exit', remove);
+  };
+  function onSignal(signal: NodeJS.Signals): void {
+    stop();
+    remove();
+    process.kill(process.pid, signal);
+  }
+  for (const s of signals) process.on(s, onSignal);
+  process.on('exit', remove);
+  return stop;
 }
 
 /** createTrainer's options, and when the budget started (ms since the epoch; default: the call). */

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +76,34 @@ describe('trickster train --time-budget', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!).timeBudget).toEqual(plan);
   });
+});
+
+describe('trickster train --time-budget, interrupted', () => {
+  // A signal, or (as a trial of ablate/sweep/a worker, TRICKSTER_STOP_WITH_PARENT) its parent going away.
+  for (const stop of ['SIGINT', 'SIGTERM', 'disconnect'] as const) {
+    it(`removes the pilot's folder on ${stop} during the pilot, and still ends the process`, async () => {
+      const tmp = mkdtempSync(path.join(os.tmpdir(), 'trickster-budget-test-'));
+      const args = ['train', '--backend', 'wasm', '--limit', '4096', '--test-limit', '200', '--batch-size', '64', '--time-budget', '10m', '--out', tempRunDir(), '--progress', 'none', '--no-report'];
+      const asTrial = stop === 'disconnect';
+      const child = spawn(process.execPath, [path.resolve('bin/trickster.js'), ...args], {
+        env: { ...process.env, TMPDIR: tmp, ...(asTrial ? { TRICKSTER_STOP_WITH_PARENT: '1' } : {}) },
+        stdio: asTrial ? ['ignore', 'ignore', 'ignore', 'ipc'] : 'ignore',
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      const pilots = (): string[] => readdirSync(tmp).filter((f) => f.startsWith('trickster-pilot-'));
+      // Wait until the pilot is training (its run folder has its config), then interrupt it.
+      const deadline = Date.now() + 60_000;
+      while (!(pilots().length === 1 && existsSync(path.join(tmp, pilots()[0]!, 'config.json')))) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error('the pilot never started');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (asTrial) child.disconnect();
+      else child.kill(stop);
+      expect(await exited).toEqual(asTrial ? { code: 143, signal: null } : { code: null, signal: stop });
+      expect(pilots()).toEqual([]);
+      rmSync(tmp, { recursive: true, force: true });
+    });
+  }
 });
 
 describe('createTrainer and a time budget', () => {
