@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { simdSgdStep } from '../backends/wasm-simd/sgd-step.js';
 import type { GradientMap } from '../contexts.js';
 import { SlotStore } from './slots.js';
 import type { Optimizer, OptimizerState, StepHyperParams } from './types.js';
@@ -14,6 +15,8 @@ export interface SgdOptions {
  * SGD with momentum and Nesterov, following torch.optim.SGD exactly:
  *   g ← g + wd·w;  b ← μ·b + (1−τ)·g (b = g on the first step);
  *   g ← g + μ·b if nesterov else b;  w ← w − lr·g
+ * With momentum on wasm each variable's step is one SIMD kernel call (../backends/wasm-simd/sgd-step.ts),
+ * with the same results as the tf ops below.
  */
 export class Sgd implements Optimizer {
   readonly name = 'sgd';
@@ -30,6 +33,12 @@ export class Sgd implements Optimizer {
         let g = wd !== 0 ? tf.add(grad, tf.mul(w, wd)) : grad;
         if (momentum !== 0) {
           const { variable: buf, created } = this.slots.get(name, () => tf.zerosLike(w));
+          const fused = simdSgdStep(w, grad, buf, { lr: hp.lr, weightDecay: wd, momentum, dampening, nesterov, first: created });
+          if (fused !== null) {
+            buf.assign(fused[1]);
+            w.assign(fused[0]);
+            continue;
+          }
           const next = created ? g : tf.add(tf.mul(buf, momentum), dampening === 0 ? g : tf.mul(g, 1 - dampening));
           buf.assign(next);
           g = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const KERNELS = ['batch_norm', 'batch_norm_grad', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'conv2d_forward', 'max_pool_grad', 'moments', 'relu_grad'];
+const KERNELS = ['batch_norm', 'batch_norm_grad', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'conv2d_forward', 'max_pool_grad', 'moments', 'relu_grad', 'sgd_step'];
 
 describe('kernels.wasm and kernels-fma.wasm', () => {
   it('rebuild from kernels.c byte for byte', () => {

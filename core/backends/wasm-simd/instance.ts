@@ -26,6 +26,7 @@ export interface WasmSimdExports {
   conv2d_backprop_filter(x: number, dy: number, dw: number, n: number, h: number, w: number, cin: number, ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw_: number, padTop: number, padLeft: number, blockFloats: number): void;
   conv2d_forward(x: number, w: number, y: number, n: number, h: number, w_: number, cin: number, ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number): void;
   conv2d_backprop_input(dy: number, w: number, wt: number, dx: number, n: number, h: number, w_: number, cin: number, ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, blockFloats: number): void;
+  sgd_step(w: number, g: number, b: number, wOut: number, bOut: number, n: number, lr: number, wd: number, mu: number, keep: number, wdOn: number, dampOn: number, nesterov: number, first: number): void;
 }
 
 /** The parts of tfjs' BackendWasm these kernels use. */

@@ -531,3 +531,49 @@ void conv2d_forward(const f32 *x, const f32 *w, f32 *y, int n, int h, int wd, in
       }
     }
 }
+
+/*
+ * One step of torch.optim.SGD with momentum (core/optim/sgd.ts) over n floats, in the same float32
+ * operations and order as that file's tf-op composition, so the results are identical:
+ *   g' = g + w·wd (when wd_on);  b' = g' on the first step, else b·mu + g' (b·mu + g'·keep with dampening);
+ *   u = nesterov ? g' + b'·mu : b';  w' = w − u·lr.
+ * Writes w_out and b_out (new tensors: a variable's buffer may be shared). Separate statements keep
+ * clang from contracting a product and a sum into one rounding.
+ */
+__attribute__((export_name("sgd_step")))
+void sgd_step(const f32 *w, const f32 *g, const f32 *b, f32 *w_out, f32 *b_out, int n, f32 lr, f32 wd, f32 mu, f32 keep,
+              int wd_on, int damp_on, int nesterov, int first) {
+  const v128_t vlr = wasm_f32x4_splat(lr), vwd = wasm_f32x4_splat(wd), vmu = wasm_f32x4_splat(mu), vkeep = wasm_f32x4_splat(keep);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t wv = ld(w + i);
+    v128_t gv = ld(g + i);
+    if (wd_on) gv = wasm_f32x4_add(gv, wasm_f32x4_mul(wv, vwd));
+    v128_t bv = gv;
+    if (!first) bv = wasm_f32x4_add(wasm_f32x4_mul(ld(b + i), vmu), damp_on ? wasm_f32x4_mul(gv, vkeep) : gv);
+    st(b_out + i, bv);
+    const v128_t u = nesterov ? wasm_f32x4_add(gv, wasm_f32x4_mul(bv, vmu)) : bv;
+    st(w_out + i, wasm_f32x4_sub(wv, wasm_f32x4_mul(u, vlr)));
+  }
+  for (; i < n; i++) {
+    f32 gi = g[i];
+    if (wd_on) {
+      const f32 t = w[i] * wd;
+      gi = gi + t;
+    }
+    f32 bi = gi;
+    if (!first) {
+      const f32 decayed = b[i] * mu;
+      const f32 added = damp_on ? gi * keep : gi;
+      bi = decayed + added;
+    }
+    b_out[i] = bi;
+    f32 u = bi;
+    if (nesterov) {
+      const f32 t = bi * mu;
+      u = gi + t;
+    }
+    const f32 step = u * lr;
+    w_out[i] = w[i] - step;
+  }
+}
