@@ -30,15 +30,16 @@ export class Sgd implements Optimizer {
       for (const [name, grad] of Object.entries(grads)) {
         const w = variables[name];
         const wd = hp.decayFor(name);
+        const slot = momentum !== 0 ? this.slots.get(name, () => tf.zerosLike(w)) : null;
+        const fused = slot && simdSgdStep(w, grad, slot.variable, { lr: hp.lr, weightDecay: wd, momentum, dampening, nesterov, first: slot.created });
+        if (fused) {
+          slot!.variable.assign(fused[1]);
+          w.assign(fused[0]);
+          continue;
+        }
         let g = wd !== 0 ? tf.add(grad, tf.mul(w, wd)) : grad;
-        if (momentum !== 0) {
-          const { variable: buf, created } = this.slots.get(name, () => tf.zerosLike(w));
-          const fused = simdSgdStep(w, grad, buf, { lr: hp.lr, weightDecay: wd, momentum, dampening, nesterov, first: created });
-          if (fused !== null) {
-            buf.assign(fused[1]);
-            w.assign(fused[0]);
-            continue;
-          }
+        if (slot) {
+          const { variable: buf, created } = slot;
           const next = created ? g : tf.add(tf.mul(buf, momentum), dampening === 0 ? g : tf.mul(g, 1 - dampening));
           buf.assign(next);
           g = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
