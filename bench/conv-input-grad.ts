@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of the wasm conv input gradient against the forward conv of the same layer, on the
- * layer shapes of bench/conv-layers.ts (small-cnn, resnet20, resnet8 at batch 128, a few others).
+ * layer shapes of bench/conv-layers.ts (small-cnn, resnet20, resnet8, resnet6-pool-stem at batch 128, a few others).
  *
  *   npx tsx bench/conv-input-grad.ts [--rounds N] [--only TEXT] [--out FILE]
  *

@@ -5,8 +5,8 @@ parity with PyTorch"). Not used by the product or by `npm test`.
 Model: resnet6-pool-stem (core/models/resnet6-pool-stem.ts), or resnet8 (the CIFAR ResNet with one
 basic block per stage: 16/32/64 x width), both with bias-free He-normal convs, BN eps 1e-5 momentum
 0.1, global average pool and a Glorot-uniform dense head, as core/models/layers.ts builds them.
-Recipe (bench/fast-recipe/recipe.yaml on baseline.yaml): SGD Nesterov momentum 0.9, lr 0.05, weight
-decay 5e-4 on conv/dense kernels only (no-bias-decay), batch 128 (last partial batch dropped), 1
+Recipe (bench/fast-recipe/recipe.yaml on baseline.yaml): SGD Nesterov momentum 0.9, lr 0.05 (--lr), weight
+decay 5e-4 (--wd) on conv/dense kernels only (no-bias-decay), batch 128 (last partial batch dropped), 1
 epoch of linear warmup from 0.1 then cosine to 0, both per step; label smoothing 0.1; flip p 0.5
 and 2-pixel zero pad + random crop; inputs (x/255 - mean)/std with the training split's mean/std.
 `--ghost 2` computes each step as trickster's 2 replicas do: two half-batches, each with its own
@@ -135,6 +135,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--ghost", type=int, default=2, help="half-batches with their own BN statistics (trickster's replicas)")
     p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--wd", type=float, default=5e-4, help="weight decay on conv/dense kernels (BN and biases get none)")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     p.add_argument("--out", required=True)
@@ -153,7 +154,7 @@ def main():
     model = resnet6_pool_stem(a.width) if a.model == "resnet6-pool-stem" else resnet8(a.width)
     decay = [p_ for n, p_ in model.named_parameters() if p_.ndim > 1]
     no_decay = [p_ for n, p_ in model.named_parameters() if p_.ndim <= 1]
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0}],
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0}],
                           lr=a.lr, momentum=0.9, nesterov=True)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     steps = len(xtr) // a.batch
