@@ -1,13 +1,16 @@
 /**
- * Per-epoch parity with PyTorch (bench/fast-recipe/README.md): validation top-1 after each epoch of
- * the PyTorch twin (torch_parity.py's JSON: `history`) and of trickster (a run's metrics.jsonl),
- * as a markdown table, mean over seeds per epoch and mean ± sample std at the last epoch. Only
- * validation numbers are read.
+ * Per-epoch validation curves of fast-recipe runs (bench/fast-recipe/README.md: the parity with
+ * PyTorch, the learning-rate screen): validation top-1 after each epoch of the PyTorch twin
+ * (torch_parity.py's JSON: `history`) and of trickster (a run's metrics.jsonl), as a markdown
+ * table, one row per framework and label, mean over seeds per epoch and mean ± sample std at the
+ * last epoch (the value alone for one seed). Only validation numbers are read.
  *
  *   npx tsx bench/fast-recipe/parity-summary.ts bench/results/fast-recipe/parity
+ *   npx tsx bench/fast-recipe/parity-summary.ts bench/results/fast-recipe/screen
  *
- * File names in the folder: `<framework>-<model>-e<epochs>-s<seed>.json` (torch) or
- * `.metrics.jsonl` (trickster).
+ * File names in the folder: `<framework>-<label>-e<epochs>-s<seed>.json` (torch) or
+ * `.metrics.jsonl` (trickster); the label is the model, or the model and its settings
+ * (`resnet6-pool-stem-w1-lr0.2-wd5e-4`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,7 +29,7 @@ function curveOf(file: string): number[] {
 }
 
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-const std = (v: number[]): number => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
+const std = (v: number[]): number => Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1));
 
 const groups = new Map<string, { seed: number; curve: number[] }[]>();
 for (const name of readdirSync(folder).sort()) {
@@ -41,6 +44,6 @@ const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`
 for (const [key, runs] of groups) {
   const cols = Array.from({ length: epochs }, (_, e) => mean(runs.map((r) => r.curve[e]!)).toFixed(2));
   const last = runs.map((r) => r.curve.at(-1)!);
-  lines.push(`| ${key} | ${runs.map((r) => r.seed).join(', ')} | ${cols.join(' | ')} | ${last.map((v) => v.toFixed(2)).join(', ')} | ${mean(last).toFixed(2)} ± ${std(last).toFixed(2)} |`);
+  lines.push(`| ${key} | ${runs.map((r) => r.seed).join(', ')} | ${cols.join(' | ')} | ${last.map((v) => v.toFixed(2)).join(', ')} | ${last.length < 2 ? `${mean(last).toFixed(2)} (one seed)` : `${mean(last).toFixed(2)} ± ${std(last).toFixed(2)}`} |`);
 }
 process.stdout.write(lines.join('\n') + '\n');
