@@ -5,7 +5,8 @@
  * costs besides its epochs (start-up, first-epoch warm-up); the epochs that fit follow, with a
  * margin for machines whose speed drifts during a run. The run itself is then an ordinary run of
  * that many epochs: deterministic for its seed, resumable, its config.json holds the epochs; the
- * plan is in the summary (`timeBudget`) and in summary.json.
+ * plan is in the summary (`timeBudget`) and in summary.json. A run that falls behind its plan says
+ * so after its second epoch (./time-budget-watch.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,11 +18,11 @@ import { DatasetProvider } from '../core/dataset-provider.js';
 import { findDataDir } from '../core/data/find-data-dir.js';
 import { ConfigError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
-import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
 import type { RunSummary } from '../core/run-summary.js';
 import { RunDir } from '../core/run-dir.js';
 import { createTrainer, type CreateTrainerOptions } from './create-trainer.js';
 import { trainWithRefit, refitMode, type RefitSummary } from './refit.js';
+import { budgetWatch } from './time-budget-watch.js';
 
 /** Batches per pilot epoch (two epochs; the second is timed, the first warms the kernels up). */
 export const PILOT_BATCHES = 12;
@@ -191,27 +192,13 @@ export async function planTimeBudget(resolved: ResolvedConfig, options: TimeBudg
   return plan;
 }
 
-/** The plan's one line for the run's log. */
-function planLine(p: TimeBudgetPlan): string {
-  return (
-    `trickster: time budget ${p.budget} (${Math.round(p.budgetSeconds)} s): the pilot trained ${Math.round(p.pilotImgPerSec)} img/s in ${p.pilotSeconds.toFixed(1)} s, ` +
-    `so ${p.epochs} epoch(s) of ~${Math.round(p.epochSeconds)} s fit with a ${Math.round(100 * p.margin)}% margin (estimated ${Math.round(p.estimatedSeconds)} s in all)`
-  );
-}
-
-/** Logs the plan's line when the run starts (after the lines naming the backend and the augmentations). */
-function planNote(plan: TimeBudgetPlan): TricksterPlugin {
-  const name = 'time-budget-plan';
-  return { name, apply: (host: PluginHost) => void host.hooks.setup.tap(name, () => host.logger.info(planLine(plan))) };
-}
-
 /** A run summary with the time-budget plan it trained under. */
 export type BudgetSummary = (RunSummary | RefitSummary) & { readonly timeBudget: TimeBudgetPlan };
 
 /**
  * Trains `resolved` as `trickster train` does: with training.timeBudget set (and not resuming),
- * plans the epochs first (planTimeBudget), then trains that many with trainWithRefit and adds the
- * plan to the summary and summary.json. A resume continues the planned epochs (config.json holds
+ * plans the epochs first (planTimeBudget), then trains that many with trainWithRefit (budgetWatch
+ * logs the plan and warns when the run falls behind it) and adds the plan to the summary and summary.json. A resume continues the planned epochs (config.json holds
  * them). A time budget and early stopping's refit do not combine (CONFIG_INVALID).
  */
 export async function trainWithTimeBudget(resolved: ResolvedConfig, options: TimeBudgetOptions = {}): Promise<RunSummary | RefitSummary | BudgetSummary> {
@@ -225,8 +212,9 @@ export async function trainWithTimeBudget(resolved: ResolvedConfig, options: Tim
   }
   // A folder that holds a run is refused before the pilot spends the budget, as the run would refuse it after.
   if (options.outDir) new RunDir(path.resolve(options.outDir)).assertNoRun();
-  const plan = await planTimeBudget(resolved, options);
-  const summary = await trainWithRefit({ ...resolved, config: withoutBudget(resolved.config, plan.epochs) }, { ...trainerOptions, plugins: [...(options.plugins ?? []), planNote(plan)] });
+  const startedAt = options.startedAt ?? Date.now();
+  const plan = await planTimeBudget(resolved, { ...options, startedAt });
+  const summary = await trainWithRefit({ ...resolved, config: withoutBudget(resolved.config, plan.epochs) }, { ...trainerOptions, plugins: [...(options.plugins ?? []), budgetWatch(plan, startedAt)] });
   const withPlan = { ...summary, timeBudget: plan };
   new RunDir(summary.runDir).writeSummary(withPlan);
   return withPlan;
