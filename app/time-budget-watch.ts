@@ -1,7 +1,6 @@
 /**
  * Watches a time-budget run against its plan: logs the plan when the run starts and warns, once,
- * when the epochs run slower than the pilot measured and the run is on course to end past its
- * budget. The epochs stay as planned (the learning-rate schedule was laid out for them); the
+ * when the run is on course to end past its budget (its epochs slower than the pilot measured). The epochs stay as planned (the learning-rate schedule was laid out for them); the
  * warning says so and what to do instead, so an overrun is never silent.
  */
 import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
@@ -59,7 +58,7 @@ export function budgetWatch(plan: TimeBudgetPlan, startedAt: number, now: () => 
         warned = true;
         const pace = (elapsedSeconds - firstEpochEndSeconds) / (epochsDone - 1);
         host.logger.warn(
-          `training.timeBudget ${plan.budget}: epochs take ~${Math.round(pace)} s, not the ~${Math.round(plan.epochSeconds)} s the pilot measured, so this run of ${epochs} epochs ` +
+          `training.timeBudget ${plan.budget}: epochs take ~${Math.round(pace)} s (the pilot estimated ~${Math.round(plan.epochSeconds)} s), so this run of ${epochs} epochs ` +
             `will end near ${Math.round(end)} s, past its ${Math.round(plan.budgetSeconds)} s budget; it keeps the planned epochs (the schedule is laid out for them): stop it and use a smaller --time-budget or --epochs to stay within the budget`,
         );
       });

@@ -61,7 +61,7 @@ describe('budgetWatch', () => {
     // 100 s an epoch after a 110 s first one: after epoch 2, 210 + 17 x 100 + 5 = 1915 s > 1800 s.
     const lines = await watch(Array.from({ length: 19 }, (_, i) => 110 + 100 * i));
     expect(lines.warn).toEqual([
-      'training.timeBudget 30m: epochs take ~100 s, not the ~82 s the pilot measured, so this run of 19 epochs will end near 1915 s, past its 1800 s budget; ' +
+      'training.timeBudget 30m: epochs take ~100 s (the pilot estimated ~82 s), so this run of 19 epochs will end near 1915 s, past its 1800 s budget; ' +
         'it keeps the planned epochs (the schedule is laid out for them): stop it and use a smaller --time-budget or --epochs to stay within the budget',
     ]);
   });
