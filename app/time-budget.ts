@@ -198,8 +198,9 @@ export type BudgetSummary = (RunSummary | RefitSummary) & { readonly timeBudget:
 /**
  * Trains `resolved` as `trickster train` does: with training.timeBudget set (and not resuming),
  * plans the epochs first (planTimeBudget), then trains that many with trainWithRefit (budgetWatch
- * logs the plan and warns when the run falls behind it) and adds the plan to the summary and summary.json. A resume continues the planned epochs (config.json holds
- * them). A time budget and early stopping's refit do not combine (CONFIG_INVALID).
+ * logs the plan and warns when the run falls behind it) and adds the plan to the summary and
+ * summary.json. A resume continues the planned epochs (config.json holds them). A time budget and
+ * early stopping's refit do not combine (CONFIG_INVALID).
  */
 export async function trainWithTimeBudget(resolved: ResolvedConfig, options: TimeBudgetOptions = {}): Promise<RunSummary | RefitSummary | BudgetSummary> {
   const { startedAt: _started, ...trainerOptions } = options;
