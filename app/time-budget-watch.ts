@@ -1,7 +1,8 @@
 /**
  * Watches a time-budget run against its plan: logs the plan when the run starts and warns, once,
- * when the run is on course to end past its budget (its epochs slower than the pilot measured). The epochs stay as planned (the learning-rate schedule was laid out for them); the
- * warning says so and what to do instead, so an overrun is never silent.
+ * when the run is on course to end past its budget (its epochs slower than the pilot measured).
+ * The epochs stay as planned (the learning-rate schedule was laid out for them); the warning says
+ * so and what to do instead, so an overrun is never silent.
  */
 import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
 import type { TimeBudgetPlan } from './time-budget.js';
