@@ -3,10 +3,9 @@
  * budget on this machine. A pilot run (the same config and plugins on PILOT_BATCHES batches, two
  * epochs, in a temporary folder) measures the training img/s of its second epoch and what a run
  * costs besides its epochs (start-up, first-epoch warm-up); the epochs that fit follow, with a
- * margin for machines whose speed drifts during a run. The run itself is then an ordinary run of
- * that many epochs: deterministic for its seed, resumable, its config.json holds the epochs; the
- * plan is in the summary (`timeBudget`) and in summary.json. A run that falls behind its plan says
- * so after its second epoch (./time-budget-watch.ts).
+ * margin for machines whose speed drifts during a run. The run starts as an ordinary run of that
+ * many epochs (resumable, its config.json holds them); from its second epoch on it revises them
+ * to the pace it measures (./time-budget-keeper.ts), so it ends within the budget and uses most of it. The plan and the revisions are in the summary (`timeBudget`) and summary.json.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +21,7 @@ import type { RunSummary } from '../core/run-summary.js';
 import { RunDir } from '../core/run-dir.js';
 import { createTrainer, type CreateTrainerOptions } from './create-trainer.js';
 import { trainWithRefit, refitMode, type RefitSummary } from './refit.js';
-import { budgetWatch } from './time-budget-watch.js';
+import { keepBudget, type BudgetRevision } from './time-budget-keeper.js';
 
 /** Batches per pilot epoch (two epochs; the second is timed, the first warms the kernels up). */
 export const PILOT_BATCHES = 12;
@@ -192,15 +191,15 @@ export async function planTimeBudget(resolved: ResolvedConfig, options: TimeBudg
   return plan;
 }
 
-/** A run summary with the time-budget plan it trained under. */
-export type BudgetSummary = (RunSummary | RefitSummary) & { readonly timeBudget: TimeBudgetPlan };
+/** A run summary with the time-budget plan it trained under and the keeper's revisions of its epochs. */
+export type BudgetSummary = (RunSummary | RefitSummary) & { readonly timeBudget: TimeBudgetPlan & { readonly revisions: readonly BudgetRevision[] } };
 
 /**
  * Trains `resolved` as `trickster train` does: with training.timeBudget set (and not resuming),
- * plans the epochs first (planTimeBudget), then trains that many with trainWithRefit (budgetWatch
- * logs the plan and warns when the run falls behind it) and adds the plan to the summary and
- * summary.json. A resume continues the planned epochs (config.json holds them). A time budget and
- * early stopping's refit do not combine (CONFIG_INVALID).
+ * plans the epochs first (planTimeBudget), then trains with trainWithRefit (keepBudget logs the
+ * plan and revises the epochs to the pace it measures) and adds the plan and the revisions to the
+ * summary and summary.json. A resume continues the epochs last revised (config.json holds them).
+ * A time budget and early stopping's refit do not combine (CONFIG_INVALID).
  */
 export async function trainWithTimeBudget(resolved: ResolvedConfig, options: TimeBudgetOptions = {}): Promise<RunSummary | RefitSummary | BudgetSummary> {
   const { startedAt: _started, ...trainerOptions } = options;
@@ -215,8 +214,9 @@ export async function trainWithTimeBudget(resolved: ResolvedConfig, options: Tim
   if (options.outDir) new RunDir(path.resolve(options.outDir)).assertNoRun();
   const startedAt = options.startedAt ?? Date.now();
   const plan = await planTimeBudget(resolved, { ...options, startedAt });
-  const summary = await trainWithRefit({ ...resolved, config: withoutBudget(resolved.config, plan.epochs) }, { ...trainerOptions, plugins: [...(options.plugins ?? []), budgetWatch(plan, startedAt)] });
-  const withPlan = { ...summary, timeBudget: plan };
+  const keeper = keepBudget(plan, startedAt);
+  const summary = await trainWithRefit({ ...resolved, config: withoutBudget(resolved.config, plan.epochs) }, { ...trainerOptions, plugins: [...(options.plugins ?? []), keeper.plugin] });
+  const withPlan = { ...summary, timeBudget: { ...plan, revisions: keeper.revisions } };
   new RunDir(summary.runDir).writeSummary(withPlan);
   return withPlan;
 }

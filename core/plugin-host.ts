@@ -56,6 +56,7 @@ export interface HostParts {
   readonly rng: RandomStreams;
   readonly evaluator: Evaluator;
   readonly declarations: PluginDeclarations;
+  readonly reviseEpochs: (owner: string, epochs: number) => void;
 }
 
 /** The narrow view of the trainer that plugins get: hooks, services and setters, never the loop's internals. */
@@ -103,5 +104,6 @@ export function createPluginHost(parts: HostParts): PluginHost {
     report: (plugin, key, value) => {
       (declarations.reports[plugin] ??= {})[key] = value;
     },
+    reviseEpochs: (owner, epochs) => parts.reviseEpochs(owner, epochs),
   };
 }

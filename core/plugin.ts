@@ -62,6 +62,14 @@ export interface PluginHost {
   setFinalInputSize(owner: string, size: number): void;
   /** Adds a field to the run summary (namespaced by plugin). */
   report(plugin: string, key: string, value: unknown): void;
+  /**
+   * Changes the run's length to `epochs` (a time budget that follows the measured pace): the loop,
+   * `config.training.epochs` and what reads it (learning-rate schedules) follow from the next step,
+   * and the run's config.json records it, so a resume continues the revised run. `epochs` is at least
+   * the epochs completed plus the current one; call it from beforeEpoch or afterEpoch. `owner` names
+   * the plugin, one owner per run.
+   */
+  reviseEpochs(owner: string, epochs: number): void;
 }
 
 /** A trick: constructed from validated options, `apply` only taps hooks. */

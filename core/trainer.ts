@@ -65,8 +65,8 @@ export type { RunOptions, RunSummary } from './run-summary.js';
 export class Trainer {
   readonly hooks = createHooks();
   readonly hyper: HyperParams;
-  /** The config the run trains with (a validation split held out when a plugin acts on metrics). */
-  readonly config: TricksterConfig;
+  private current: TricksterConfig;
+  private epochsOwner: string | undefined;
   private readonly holdoutNote: string | null;
   private modelRef: tf.LayersModel | undefined;
   private optimizer: Optimizer | undefined;
@@ -86,7 +86,7 @@ export class Trainer {
     @inject(TOKENS.data) private readonly dataProvider: TrainingDataProvider,
     @injectAll(TOKENS.plugins) readonly plugins: TricksterPlugin[],
   ) {
-    this.config = config;
+    this.current = config;
     this.hyper = new HyperParams(config.optimizer.lr, config.optimizer.weightDecay);
     this.rng = new RandomStreams(config.training.seed);
     const twice = plugins.find((p, i) => plugins.findIndex((q) => q.name === p.name) !== i);
@@ -96,9 +96,28 @@ export class Trainer {
       ...{ hooks: this.hooks, hyper: this.hyper, logger, rng: this.rng, evaluator: this.evaluator, declarations: this.declared },
       ...{ config: () => this.config, model: () => this.model, data: () => this.data, position: () => this.position },
       ...{ stepsPerEpoch: () => this.stepsPerEpoch, batchesPerEpoch: () => this.batchesPerEpoch },
+      reviseEpochs: (owner, epochs) => this.reviseEpochs(owner, epochs),
     });
     for (const p of plugins) p.apply(host);
-    ({ config: this.config, note: this.holdoutNote } = withValidationHoldout(config, this.declared.validationUsers));
+    ({ config: this.current, note: this.holdoutNote } = withValidationHoldout(config, this.declared.validationUsers));
+  }
+
+  /** The config the run trains with (a validation split held out when a plugin acts on metrics; training.epochs as last revised). */
+  get config(): TricksterConfig {
+    return this.current;
+  }
+
+  /** PluginHost.reviseEpochs: one owner; at least the epochs completed plus the current one. */
+  private reviseEpochs(owner: string, epochs: number): void {
+    if (this.epochsOwner && this.epochsOwner !== owner) {
+      throw new PluginConflictError(`plugins "${this.epochsOwner}" and "${owner}" both revise the run's epochs; keep one of them`);
+    }
+    const least = this.pos.epoch + 1;
+    if (!Number.isInteger(epochs) || epochs < least) {
+      throw new PluginConflictError(`plugin "${owner}" revised the run to ${epochs} epochs during epoch ${least}; the run can end after epoch ${least} at the earliest (a whole number)`);
+    }
+    this.epochsOwner = owner;
+    this.current = { ...this.current, training: { ...this.current.training, epochs } };
   }
 
   /** The model (built when fit starts). */
@@ -160,7 +179,7 @@ export class Trainer {
   /** The run once model, optimizer and replicas exist: setup, resume, the epochs, final evaluation, export. */
   private async trainAndEvaluate(runDir: RunDir, record: RunRecord, resume: boolean, started: number): Promise<RunSummary> {
     const { config } = this;
-    const epochs = config.training.epochs;
+    let epochs = config.training.epochs;
     const run: RunContext = { epochs, stepsPerEpoch: this.stepsPerEpoch };
     if (!resume) runDir.writeConfig(config, record);
     await this.hooks.setup.promise(run);
@@ -185,6 +204,7 @@ export class Trainer {
       trainSeconds += seconds;
       trainedImages += images;
       await this.hooks.afterEpoch.promise({ ...this.position, epochs, trainLoss: meanLoss });
+      epochs = this.followRevisedEpochs(epochs, runDir, record);
       const evals = await evaluateEpoch(this.hooks, this.evaluator, this.position, { validation: this.data.validationCount > 0, test: config.training.testEachEpoch });
       validation = evals.validation ?? null;
       this.logger.info(`epoch ${epoch + 1}/${epochs}  train loss ${meanLoss.toFixed(4)}${metricText('val', evals.validation)}${metricText('test', evals.test)}`);
@@ -194,7 +214,7 @@ export class Trainer {
       stopped = this.hooks.shouldStop.call({ ...this.position, epoch, epochs }) ?? null;
       if (stopped) this.logger.info(`stopped by ${stopped.plugin} after epoch ${epoch + 1}: ${stopped.reason}`);
     }
-    await this.hooks.afterTrain.promise(run);
+    await this.hooks.afterTrain.promise({ ...run, epochs });
     const inputSize = this.declared.finalInputSize ?? this.data.inputShape.height;
     const final = await evaluateFinal(this.hooks, this.evaluator, this.position, inputSize === this.data.inputShape.height ? undefined : inputSize);
     if (this.options.exportModel !== false) {
@@ -209,6 +229,13 @@ export class Trainer {
     const result = { ...summary, ...test, ...speed, runDir: outDir, stopped, plugins: this.declared.reports };
     runDir.writeSummary(result);
     return result;
+  }
+
+  /** The run's epochs after a plugin's revision (PluginHost.reviseEpochs); config.json records a change, so a resume continues it. */
+  private followRevisedEpochs(epochs: number, runDir: RunDir, record: RunRecord): number {
+    const revised = this.config.training.epochs;
+    if (revised !== epochs) runDir.writeConfig(this.config, record);
+    return revised;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { machineLabel } from '../../core/machine.js';
 import type { TimeBudgetPlan } from '../time-budget.js';
+import type { BudgetRevision } from '../time-budget-keeper.js';
 import { chartBox, renderPage } from './page.js';
 import { esc, fixed, htmlTable, note, percent, section, valueText } from './html.js';
 import { renderEvaluation } from './render-evaluation.js';
@@ -10,11 +11,12 @@ import type { TestEvaluation } from './test-evaluation.js';
 /** What the report of one run shows beyond its files: the test evaluation, or why there is none. */
 export type EvaluationOutcome = { readonly evaluation: TestEvaluation } | { readonly missing: string };
 
-/** The time-budget plan's row, for a run trained under `--time-budget` (summary.json's `timeBudget`). */
+/** The time-budget plan's row, with the keeper's revisions, for a run trained under `--time-budget` (summary.json's `timeBudget`). */
 function budgetRow(s: RunData['summary']): [string, string][] {
-  const plan = (s as { timeBudget?: TimeBudgetPlan } | null)?.timeBudget;
+  const plan = (s as { timeBudget?: TimeBudgetPlan & { revisions?: readonly BudgetRevision[] } } | null)?.timeBudget;
   if (!plan) return [];
-  return [['time budget', `${plan.budget}: ${plan.epochs} epoch(s) planned from a pilot at ${fixed(plan.pilotImgPerSec, 0)} img/s (estimated ${fixed(plan.estimatedSeconds, 0)} s in all)`]];
+  const revised = (plan.revisions ?? []).map((r) => `; ${r.epochs} after epoch ${r.afterEpoch} (epochs of ~${fixed(r.paceSeconds, 0)} s)`).join('');
+  return [['time budget', `${plan.budget}: ${plan.epochs} epoch(s) planned from a pilot at ${fixed(plan.pilotImgPerSec, 0)} img/s (estimated ${fixed(plan.estimatedSeconds, 0)} s in all)${revised}`]];
 }
 
 /** Definition list of the run's facts: backend, replicas, results and timings (summary.json, run.json). */

@@ -87,6 +87,8 @@ export async function runRangeTest(parts: RangeTestParts, options: RangeTestOpti
     ...{ hooks, hyper, logger: parts.logger, rng, evaluator, declarations },
     ...{ config: () => config, model: () => need(model, 'model'), data: () => need(data, 'data'), position: () => ({ ...pos }) },
     ...{ stepsPerEpoch, batchesPerEpoch },
+    // The range test runs its steps whatever the length; a revision only changes what the config says.
+    reviseEpochs: (_owner, epochs) => (config = { ...config, training: { ...config.training, epochs } }),
   });
   for (const p of parts.plugins) p.apply(host);
   config = withValidationHoldout(config, declarations.validationUsers).config;

@@ -96,4 +96,7 @@ export class PreviewHost implements PluginHost {
   evaluate(): Promise<EvalMetrics> {
     throw unavailable('evaluate');
   }
+  reviseEpochs(): void {
+    throw unavailable('reviseEpochs');
+  }
 }

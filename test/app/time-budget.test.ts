@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTrainer } from '../../app/create-trainer.js';
 import { BUDGET_MARGIN, EVAL_COST, planEpochs, type TimeBudgetPlan } from '../../app/time-budget.js';
+import type { BudgetRevision } from '../../app/time-budget-keeper.js';
 import { durationSeconds } from '../../core/config/duration.js';
 import { cli, cliWithEnv } from '../helpers/cli.js';
 import { tempRunDir } from '../helpers/train-subset.js';
@@ -41,7 +42,7 @@ describe('planEpochs', () => {
 });
 
 describe('trickster train --time-budget', () => {
-  it('runs the epochs the pilot says fit, records the plan, removes the pilot folder, and resumes as an ordinary run', async () => {
+  it('plans the epochs from a pilot, revises them to the pace, records both, removes the pilot folder, and resumes as an ordinary run', async () => {
     const out = tempRunDir();
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'trickster-budget-test-'));
     const args = ['train', '--backend', 'wasm', '--limit', '1024', '--test-limit', '200', '--batch-size', '64', '--time-budget', '40s', '--out', out, '--progress', 'none', '--json', '--no-report'];
@@ -49,21 +50,25 @@ describe('trickster train --time-budget', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('trickster: backend wasm');
-    const summary = JSON.parse(lines.at(-1)!) as { epochs: number; timeBudget: TimeBudgetPlan };
+    const summary = JSON.parse(lines.at(-1)!) as { epochs: number; wallSeconds: number; timeBudget: TimeBudgetPlan & { revisions: BudgetRevision[] } };
     const plan = summary.timeBudget;
     expect(plan).toMatchObject({ budget: '40s', budgetSeconds: 40, margin: BUDGET_MARGIN });
     expect(plan.pilotImgPerSec).toBeGreaterThan(0);
     // What was spent before the run covers the command's start-up and the image count besides the pilot.
     expect(plan.spentSeconds).toBeGreaterThan(plan.pilotSeconds);
-    // The epochs follow from the recorded estimates, and the run trained exactly that many.
+    // The epochs follow from the recorded estimates; the run trained them as last revised, within the budget.
     const left = (40 - plan.spentSeconds - plan.overheadSeconds - plan.finalEvalSeconds) * (1 - BUDGET_MARGIN);
     expect(plan.epochs).toBe(Math.floor(left / plan.epochSeconds));
     expect(plan.epochs).toBeGreaterThanOrEqual(1);
-    expect(summary.epochs).toBe(plan.epochs);
+    const trained = plan.revisions.at(-1)?.epochs ?? plan.epochs;
+    expect(summary.epochs).toBe(trained);
+    // Within the budget, give or take what the keeper does not time (the export, the process's exit): a few percent.
+    expect(plan.spentSeconds + summary.wallSeconds).toBeLessThan(40 * (1 + BUDGET_MARGIN));
     expect(lines.some((l) => l.startsWith(`trickster: time budget 40s (40 s): the pilot trained `) && l.includes(`so ${plan.epochs} epoch(s)`))).toBe(true);
-    // config.json is an ordinary run's: the planned epochs, no budget; summary.json keeps the plan.
+    for (const r of plan.revisions) expect(lines.some((l) => l.startsWith(`trickster: time budget 40s: epochs take ~${Math.round(r.paceSeconds)} s`))).toBe(true);
+    // config.json is an ordinary run's: the epochs trained, no budget; summary.json keeps the plan.
     const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as { training: Record<string, unknown> };
-    expect(config.training.epochs).toBe(plan.epochs);
+    expect(config.training.epochs).toBe(trained);
     expect(config.training).not.toHaveProperty('timeBudget');
     expect(JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')).timeBudget).toEqual(plan);
     expect(readdirSync(tmp).filter((f) => f.startsWith('trickster-pilot-'))).toEqual([]);

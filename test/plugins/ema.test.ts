@@ -57,6 +57,7 @@ function fakeHost(model: tf.LayersModel) {
     requireValidation: () => {},
     hasValidation: true,
     setFinalInputSize: () => {},
+    reviseEpochs: () => {},
     report: (_plugin, key, value) => {
       reports[key] = value;
     },

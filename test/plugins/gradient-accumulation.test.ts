@@ -61,6 +61,7 @@ function fakeHost(model: tf.LayersModel, batchesPerEpoch = 8) {
     requireValidation: () => {},
     hasValidation: true,
     setFinalInputSize: () => {},
+    reviseEpochs: () => {},
     report: (_plugin, key, value) => {
       reports[key] = value;
     },

@@ -66,6 +66,7 @@ function fakeHost(model: tf.LayersModel, batches: HostBatch[] = BATCHES) {
     requireValidation: () => {},
     hasValidation: true,
     setFinalInputSize: () => {},
+    reviseEpochs: () => {},
     report: (_plugin, key, value) => {
       reports[key] = value;
     },

@@ -66,6 +66,7 @@ function fakeHost(model: tf.LayersModel, options: { batches?: HostBatch[]; top1s
     requireValidation: () => {},
     hasValidation: true,
     setFinalInputSize: () => {},
+    reviseEpochs: () => {},
     report: (_plugin, key, value) => {
       reports[key] = value;
     },
