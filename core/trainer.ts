@@ -53,6 +53,7 @@ export type { RunOptions, RunSummary } from './run-summary.js';
  *     if hooks.shouldApplyGradients(step) !== false: optimizer step; hooks.afterOptimizerStep
  *     hooks.afterStep(step, loss)
  *   settle the NaN watch (throws NUMERIC_INSTABILITY); await hooks.afterEpoch(epoch)
+ *   epochs = as a plugin revised them (host.reviseEpochs; config.json rewritten)
  *   if validation split (or training.testEachEpoch): beforeEval; evaluate; afterEval(validation metrics)
  *   log the epoch; metrics line, live diagnosis (run-logs.ts); hooks.saveState(bag); write checkpoint atomically
  *   if hooks.shouldStop(epoch) returns a request: stop
