@@ -3,9 +3,9 @@
  * machine whose speed drifts; so after each epoch from the second the keeper measures the pace of
  * the recent epochs and revises the run's epochs (PluginHost.reviseEpochs) when the planned ones
  * would end past the budget, or (in the run's first half) when more fit with the margin: the run
- * neither overruns its budget nor leaves a large part of it unused, and the learning-rate schedule (laid
- * out over training.epochs) follows the revised length. With SWA, whose start is laid out at setup
- * as a share of the epochs, the epochs stay as planned and the keeper warns, once, of an overrun.
+ * neither overruns its budget nor leaves a large part of it unused, and the learning-rate schedule
+ * (laid out over training.epochs) follows the revised length. With SWA, whose start is laid out at
+ * setup as a share of the epochs, the epochs stay as planned and the keeper warns, once, of an overrun.
  */
 import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
 import type { TimeBudgetPlan } from './time-budget.js';
@@ -21,7 +21,7 @@ export interface BudgetProgress {
   readonly epochs: number;
   readonly budgetSeconds: number;
   readonly finalEvalSeconds: number;
-  /** Share of the time left kept in reserve when more epochs are fitted in. */
+  /** Share of the time left kept in reserve when the epochs are fitted to it. */
   readonly margin: number;
 }
 
