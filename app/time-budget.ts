@@ -5,7 +5,8 @@
  * costs besides its epochs (start-up, first-epoch warm-up); the epochs that fit follow, with a
  * margin for machines whose speed drifts during a run. The run starts as an ordinary run of that
  * many epochs (resumable, its config.json holds them); from its second epoch on it revises them
- * to the pace it measures (./time-budget-keeper.ts), so it ends within the budget and uses most of it. The plan and the revisions are in the summary (`timeBudget`) and summary.json.
+ * to the pace it measures (./time-budget-keeper.ts), so it ends within the budget and uses most
+ * of it. The plan and the revisions are in the summary (`timeBudget`) and summary.json.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
