@@ -75,7 +75,9 @@ describe('trickster train --time-budget', () => {
     // The report shows the plan beside the run's facts.
     const report = await cli('report', out, '--backend', 'wasm');
     expect(report.code, report.stderr).toBe(0);
-    expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain(`<dt>time budget</dt><dd>40s: ${plan.epochs} epoch(s) planned from a pilot at ${plan.pilotImgPerSec.toFixed(0)} img/s`);
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain(`<dt>time budget</dt><dd>40s: ${plan.epochs} epoch(s) planned from a pilot at ${plan.pilotImgPerSec.toFixed(0)} img/s`);
+    for (const r of plan.revisions) expect(html).toContain(`; ${r.epochs} after epoch ${r.afterEpoch} (epochs of ~${r.paceSeconds.toFixed(0)} s)`);
     // A resume of the finished run trains nothing and returns the recorded summary, plan included.
     const again = await cli('train', '--resume', out, '--backend', 'wasm', '--progress', 'none', '--json', '--no-report');
     expect(again.code, again.stderr).toBe(0);
