@@ -1,5 +1,5 @@
 import type { ExperimentTable } from '../../core/experiments/table.js';
-import { tableCells } from '../../core/experiments/table-format.js';
+import { tableCells, tableFootnote } from '../../core/experiments/table-format.js';
 import { comparisonCharts } from './comparison-charts.js';
 import { esc, fixed, htmlTable, note, percent, section } from './html.js';
 import { chartBox, renderPage } from './page.js';
@@ -46,7 +46,7 @@ function experimentTableHtml(table: ExperimentTable): string {
   const failures = table.rows.flatMap((r) => r.failures).map((f) => `<li>failed: ${esc(f)}</li>`);
   return (
     htmlTable(heads, rows, 'class="results"') +
-    `<p>${esc(table.referenceNote)}; 95% CI: paired Student t over seeds (n − 1 df); * the interval excludes 0. top-1: test split, mean ± sample std over seeds.</p>` +
+    `<p>${esc(tableFootnote(table))}</p>` +
     (table.offMeans ? `<p>Off means: ${esc(Object.entries(table.offMeans).map(([id, off]) => `${id}: ${off}`).join('; '))}.</p>` : '') +
     (failures.length ? `<ul>${failures.join('')}</ul>` : '')
   );

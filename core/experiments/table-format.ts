@@ -10,14 +10,21 @@ const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${pp(x)
 
 /**
  * The columns of a row, as text: top-1 and deltas in percentage points; `withVal` adds the mean
- * validation top-1, `withEpochs` the mean epochs trained (trials under a time budget).
+ * validation top-1 and its paired Δ with the 95% interval (marked * when it excludes 0),
+ * `withEpochs` the mean epochs trained (trials under a time budget).
  */
 export function tableCells(r: TableRow, withVal = false, withEpochs = false): Record<string, string> {
   return {
     variant: r.variant,
     vs: r.reference ?? '',
     n: r.n === r.trials ? String(r.n) : `${r.n}/${r.trials}`,
-    ...(withVal ? { 'val top-1 %': r.valN > 0 ? pp(r.valMean) : '' } : {}),
+    ...(withVal
+      ? {
+          'val top-1 %': r.valN > 0 ? pp(r.valMean) : '',
+          'val Δ pp': r.valDelta ? signed(r.valDelta.mean) : '',
+          'val 95% CI': r.valDelta && Number.isFinite(r.valDelta.low) ? `[${signed(r.valDelta.low)}, ${signed(r.valDelta.high)}]${r.valSignificant ? ' *' : ''}` : '',
+        }
+      : {}),
     'top-1 %': r.n === 0 ? '' : r.n > 1 ? `${pp(r.mean)} ± ${pp(r.std)}` : pp(r.mean),
     'Δ pp': r.delta ? signed(r.delta.mean) : '',
     '95% CI': r.delta && Number.isFinite(r.delta.low) ? `[${signed(r.delta.low)}, ${signed(r.delta.high)}]` : '',
@@ -26,6 +33,12 @@ export function tableCells(r: TableRow, withVal = false, withEpochs = false): Re
     'wall s': Number.isFinite(r.wallSeconds) ? r.wallSeconds.toFixed(0) : '',
     sig: r.significant ? '*' : '',
   };
+}
+
+/** The line under a table: what Δ is against, what the CI and * mean, which split each column is on. */
+export function tableFootnote(table: ExperimentTable): string {
+  const withVal = table.rows.some((r) => r.valN > 0);
+  return `${table.referenceNote}; 95% CI: paired Student t over seeds (n − 1 df); * the interval excludes 0. top-1: test split, mean ± sample std over seeds;${withVal ? ' val top-1: validation split, mean over seeds (the last epoch), val Δ its paired difference (* in val 95% CI: the interval excludes 0);' : ''}${table.timeBudget ? " epochs: mean over seeds of what each trial's time budget let it train;" : ''} wall s: per trial.`;
 }
 
 /** A markdown table with a line saying what Δ is against and what * marks, what each trick's off means, and any failed trials. */
@@ -40,7 +53,7 @@ export function tableMarkdown(table: ExperimentTable): string {
     line(heads.map(() => '---')),
     ...rows.map((r) => line(heads.map((h) => r[h]!))),
     '',
-    `${table.referenceNote}; 95% CI: paired Student t over seeds (n − 1 df); * the interval excludes 0. top-1: test split, mean ± sample std over seeds;${withVal ? ' val top-1: validation split, mean over seeds (the last epoch);' : ''}${table.timeBudget ? ' epochs: mean over seeds of what each trial\'s time budget let it train;' : ''} wall s: per trial.`,
+    tableFootnote(table),
     ...(table.offMeans ? [`Off means: ${Object.entries(table.offMeans).map(([id, off]) => `${id}: ${off}`).join('; ')}.`] : []),
     ...failures,
   ].join('\n');
@@ -48,7 +61,7 @@ export function tableMarkdown(table: ExperimentTable): string {
 
 /** CSV: one line per row, numbers in percent (top-1) and percentage points (deltas), per-seed values separated by spaces. */
 export function tableCsv(table: ExperimentTable): string {
-  const head = 'variant,vs,n,trials,top1_mean,top1_std,delta,ci_low,ci_high,significant,per_seed_top1,per_seed_delta,wall_seconds,failed,val_top1_mean';
+  const head = 'variant,vs,n,trials,top1_mean,top1_std,delta,ci_low,ci_high,significant,per_seed_top1,per_seed_delta,wall_seconds,failed,val_top1_mean,val_delta,val_ci_low,val_ci_high,val_significant';
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = table.rows.map((r) =>
     [
@@ -67,6 +80,10 @@ export function tableCsv(table: ExperimentTable): string {
       Number.isFinite(r.wallSeconds) ? r.wallSeconds.toFixed(1) : '',
       r.trials - r.n,
       r.valN > 0 ? pp(r.valMean, 4) : '',
+      r.valDelta ? pp(r.valDelta.mean, 4) : '',
+      r.valDelta ? pp(r.valDelta.low, 4) : '',
+      r.valDelta ? pp(r.valDelta.high, 4) : '',
+      r.valDelta ? r.valSignificant : '',
     ].join(','),
   );
   return [head, ...lines].join('\n');

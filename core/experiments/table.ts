@@ -2,7 +2,7 @@ import type { Manifest } from './manifest.js';
 import { excludesZero, mean, pairedInterval, sampleStd, type Interval } from './stats.js';
 import type { TrialRecord } from './trial-record.js';
 
-/** One row of an experiment table: a variant's test top-1 over seeds and its paired difference from its reference. */
+/** One row of an experiment table: a variant's test (and validation) top-1 over seeds and its paired differences from its reference. */
 export interface TableRow {
   readonly variant: string;
   /** The variant the deltas are against (null for a reference itself). */
@@ -24,6 +24,14 @@ export interface TableRow {
   readonly valMean: number;
   /** Finished trials with validation metrics. */
   readonly valN: number;
+  /** Validation top-1 per seed (the last epoch's), null where the trial has no result or no validation split. */
+  readonly valBySeed: ReadonlyArray<number | null>;
+  /** Per-seed validation differences variant − reference, for seeds both have: the ones to choose tricks and settings on. */
+  readonly valDiffs: readonly number[];
+  /** Mean of `valDiffs` with its 95% paired t interval; null for a reference or without validation pairs. */
+  readonly valDelta: Interval | null;
+  /** Whether the validation interval excludes zero. */
+  readonly valSignificant: boolean;
   /** Mean wall seconds of the variant's finished trials (all attempts). */
   readonly wallSeconds: number;
   /** Mean epochs the variant's finished trials trained (what a time budget let each train). */
@@ -36,12 +44,13 @@ export interface TableRow {
 export interface ExperimentTable {
   readonly kind: Manifest['kind'];
   /**
-   * ablation: each row's reference (full, or base for add-one-in rows); sweep: the grid point with
-   * the best mean validation top-1, or test top-1 when the trials had no validation split (and says so).
+   * ablation: each row's reference (full, or base for add-one-in rows) and the split its rows are
+   * ordered on; sweep: the grid point with the best mean validation top-1, or test top-1 when the
+   * trials had no validation split (and says so).
    */
   readonly referenceNote: string;
-  /** Sweep: the split its best point was chosen on (validation when every finished trial has one). */
-  readonly selectedOn?: 'validation' | 'test';
+  /** The split that chooses: a sweep's best point, an ablation's row order (validation when every finished trial has one). */
+  readonly selectedOn: 'validation' | 'test';
   readonly rows: readonly TableRow[];
   /** Ablation: what switching each trick off did (manifest's offMeans). */
   readonly offMeans?: Readonly<Record<string, string>>;
@@ -49,16 +58,26 @@ export interface ExperimentTable {
   readonly timeBudget: boolean;
 }
 
-function rowOf(name: string, trialIds: readonly string[], reference: string | null, refTop1: ReadonlyArray<number | null> | null, records: ReadonlyMap<string, TrialRecord>): TableRow {
-  const top1BySeed = trialIds.map((id) => {
-    const r = records.get(id);
-    return r?.status === 'done' ? r.summary.top1 : null;
-  });
+/** Per-seed values of one variant's trials: test top-1, and validation top-1 where the trial had a validation split. */
+function bySeed(trialIds: readonly string[], records: ReadonlyMap<string, TrialRecord>): { test: Array<number | null>; val: Array<number | null> } {
+  const done = trialIds.map((id) => records.get(id)).map((r) => (r?.status === 'done' ? r : null));
+  return { test: done.map((r) => r?.summary.top1 ?? null), val: done.map((r) => r?.summary.validation?.top1 ?? null) };
+}
+
+/** Differences a − b for the seeds both have a value for. */
+function pairedDiffs(a: ReadonlyArray<number | null>, b: ReadonlyArray<number | null>): number[] {
+  return a.flatMap((v, i) => (v !== null && b[i] != null ? [v - b[i]!] : []));
+}
+
+function rowOf(name: string, trialIds: readonly string[], reference: string | null, refSeeds: ReturnType<typeof bySeed> | null, records: ReadonlyMap<string, TrialRecord>): TableRow {
+  const { test: top1BySeed, val: valBySeed } = bySeed(trialIds, records);
   const values = top1BySeed.filter((v): v is number => v !== null);
-  const diffs = refTop1 ? top1BySeed.flatMap((v, i) => (v !== null && refTop1[i] != null ? [v - refTop1[i]!] : [])) : [];
-  const delta = refTop1 && diffs.length > 0 ? pairedInterval(diffs) : null;
+  const val = valBySeed.filter((v): v is number => v !== null);
+  const diffs = refSeeds ? pairedDiffs(top1BySeed, refSeeds.test) : [];
+  const valDiffs = refSeeds ? pairedDiffs(valBySeed, refSeeds.val) : [];
+  const delta = refSeeds && diffs.length > 0 ? pairedInterval(diffs) : null;
+  const valDelta = refSeeds && valDiffs.length > 0 ? pairedInterval(valDiffs) : null;
   const done = trialIds.map((id) => records.get(id)).filter((r) => r?.status === 'done');
-  const val = done.flatMap((r) => (r?.status === 'done' && r.summary.validation ? [r.summary.validation.top1] : []));
   return {
     variant: name,
     reference,
@@ -72,6 +91,10 @@ function rowOf(name: string, trialIds: readonly string[], reference: string | nu
     significant: delta !== null && excludesZero(delta),
     valMean: mean(val),
     valN: val.length,
+    valBySeed,
+    valDiffs,
+    valDelta,
+    valSignificant: valDelta !== null && excludesZero(valDelta),
     wallSeconds: mean(done.map((r) => r!.wallSeconds)),
     epochs: mean(done.flatMap((r) => (r?.status === 'done' ? [r.summary.epochs] : []))),
     failures: trialIds.flatMap((id) => {
@@ -81,45 +104,52 @@ function rowOf(name: string, trialIds: readonly string[], reference: string | nu
   };
 }
 
-/**
- * The sweep's best grid point: by mean validation top-1 when every finished trial had a validation
- * split, else by mean test top-1 (which then describes the sweep but must not choose a recipe).
- * The first point when none has results.
- */
-function bestVariant(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>): { name: string; on: 'validation' | 'test' } {
-  const rows = manifest.variants.map((v) => rowOf(v.name, v.trials, null, null, records));
+/** The split to choose on: validation when every finished trial of `rows` had one, else test (which describes, never chooses). */
+function choiceSplit(rows: readonly TableRow[]): 'validation' | 'test' {
   const scored = rows.filter((r) => r.n > 0);
-  const on = scored.length > 0 && scored.every((r) => r.valN === r.n) ? 'validation' : 'test';
+  return scored.length > 0 && scored.every((r) => r.valN === r.n) ? 'validation' : 'test';
+}
+
+/** The sweep's best grid point on `on` (mean validation or test top-1); the first point when none has results. */
+function bestVariant(rows: readonly TableRow[], on: 'validation' | 'test'): string {
   const score = (r: TableRow) => (on === 'validation' ? r.valMean : r.mean);
-  const best = scored.reduce<TableRow | null>((b, r) => (b === null || score(r) > score(b) ? r : b), null);
-  return { name: (best ?? rows[0]!).variant, on };
+  const best = rows.filter((r) => r.n > 0).reduce<TableRow | null>((b, r) => (b === null || score(r) > score(b) ? r : b), null);
+  return (best ?? rows[0]!).variant;
 }
 
 /**
- * The table of an experiment from its trials' records. Ablation rows are the full recipe, then the
- * others by the effect of what they change, largest first (a leave-one-out row's effect is
- * −Δ: what removing the trick costs; an add-one-in row's is +Δ: what adding it to the base gains).
- * Sweep rows are each grid point against the best one (chosen on validation top-1 when the trials
- * had a validation split, see bestVariant), best first.
+ * The table of an experiment from its trials' records. The split that chooses is validation when
+ * every finished trial had a validation split, else test (and the note says the table then must not
+ * choose a recipe). Ablation rows are the full recipe, then the others by the effect of what they
+ * change on that split, largest first (a leave-one-out row's effect is −Δ: what removing the trick
+ * costs; an add-one-in row's is +Δ: what adding it to the base gains). Sweep rows are each grid
+ * point against the best one on that split, best first.
  */
 export function experimentTable(manifest: Manifest, records: ReadonlyMap<string, TrialRecord>): ExperimentTable {
-  const refOf = (v: Manifest['variants'][number], best: string) => (manifest.kind === 'sweep' ? (v.name === best ? null : best) : v.reference);
-  const chosen = manifest.kind === 'sweep' ? bestVariant(manifest, records) : null;
-  const best = chosen?.name ?? '';
+  const plain = manifest.variants.map((v) => rowOf(v.name, v.trials, null, null, records));
+  const on = choiceSplit(plain);
+  const best = manifest.kind === 'sweep' ? bestVariant(plain, on) : '';
+  const refOf = (v: Manifest['variants'][number]) => (manifest.kind === 'sweep' ? (v.name === best ? null : best) : v.reference);
   const trialsOf = new Map(manifest.variants.map((v) => [v.name, v.trials]));
-  const top1Of = (name: string) => rowOf(name, trialsOf.get(name)!, null, null, records).top1BySeed;
   const rows = manifest.variants.map((v) => {
-    const reference = refOf(v, best);
-    return rowOf(v.name, v.trials, reference, reference ? top1Of(reference) : null, records);
+    const reference = refOf(v);
+    return rowOf(v.name, v.trials, reference, reference ? bySeed(trialsOf.get(reference)!, records) : null, records);
   });
-  const effect = (r: TableRow) => (r.delta === null ? Infinity : Number.isNaN(r.delta.mean) ? -Infinity : r.variant.startsWith('+') ? r.delta.mean : -r.delta.mean);
-  const score = (r: TableRow) => (chosen?.on === 'validation' ? r.valMean : r.mean);
+  const deltaOn = (r: TableRow) => (on === 'validation' ? r.valDelta : r.delta);
+  const effect = (r: TableRow) => {
+    const d = deltaOn(r);
+    return d === null ? Infinity : Number.isNaN(d.mean) ? -Infinity : r.variant.startsWith('+') ? d.mean : -d.mean;
+  };
+  const score = (r: TableRow) => (on === 'validation' ? r.valMean : r.mean);
   const sorted = manifest.kind === 'sweep' ? [...rows].sort((a, b) => (Number.isNaN(score(a)) ? 1 : Number.isNaN(score(b)) ? -1 : score(b) - score(a))) : [...rows].sort((a, b) => effect(b) - effect(a));
-  const referenceNote = !chosen
-    ? 'Δ: paired difference from the full recipe (add-one-in rows +trick: from the base)'
-    : chosen.on === 'validation'
-      ? `Δ: paired test difference from the grid point with the best mean validation top-1 (${best}); the test split chose nothing`
-      : `Δ: paired difference from the grid point with the best mean test top-1 (${best}), chosen after seeing the test results: it describes this sweep, it must not choose a recipe; give the trials a validation split (data.validationSplit) to choose on it`;
+  const referenceNote =
+    manifest.kind === 'ablation'
+      ? on === 'validation'
+        ? 'Δ: paired difference from the full recipe (add-one-in rows +trick: from the base), on the validation split (val Δ: the one to judge tricks by; rows in its order) and on the test split'
+        : 'Δ: paired difference from the full recipe (add-one-in rows +trick: from the base), on the test split: it describes this ablation, it must not choose tricks; give the trials a validation split (data.validationSplit) to choose on it'
+      : on === 'validation'
+        ? `Δ: paired test difference from the grid point with the best mean validation top-1 (${best}); the test split chose nothing`
+        : `Δ: paired difference from the grid point with the best mean test top-1 (${best}), chosen after seeing the test results: it describes this sweep, it must not choose a recipe; give the trials a validation split (data.validationSplit) to choose on it`;
   const timeBudget = [...records.values()].some((r) => r.status === 'done' && 'timeBudget' in r.summary);
-  return { kind: manifest.kind, referenceNote, ...(chosen ? { selectedOn: chosen.on } : {}), rows: sorted, ...(manifest.offMeans ? { offMeans: manifest.offMeans } : {}), timeBudget };
+  return { kind: manifest.kind, referenceNote, selectedOn: on, rows: sorted, ...(manifest.offMeans ? { offMeans: manifest.offMeans } : {}), timeBudget };
 }

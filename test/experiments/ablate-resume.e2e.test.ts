@@ -97,13 +97,14 @@ describe('trickster sweep: bad inputs and failing trials', () => {
     const tiny = ['--limit', '512', '--test-limit', '100', '--epochs', '1', '--batch-size', '64', '--parallel', '2'];
     const grid = await cli('sweep', '--config', config, '--grid', 'optimizer.lr=0.01,0.05', '--seeds', '1', ...tiny, '--out', path.join(dir, 'grid'));
     expect(grid.code, grid.stderr).toBe(0);
-    expect(grid.stdout).toMatch(/^\| variant \| vs \| n \| val top-1 % \| top-1 % \|/m);
-    expect(grid.stdout).toMatch(/^\| optimizer\.lr=0\.0[15] \| {2}\| 1 \| \d+\.\d\d \| \d+\.\d\d \|/m);
+    expect(grid.stdout).toMatch(/^\| variant \| vs \| n \| val top-1 % \| val Δ pp \| val 95% CI \| top-1 % \|/m);
+    expect(grid.stdout).toMatch(/^\| optimizer\.lr=0\.0[15] \| {2}\| 1 \| \d+\.\d\d \| {2}\| {2}\| \d+\.\d\d \|/m);
+    expect(grid.stdout).toMatch(/^\| optimizer\.lr=0\.0[15] \| optimizer\.lr=0\.0[15] \| 1 \| \d+\.\d\d \| [+-]\d+\.\d\d \| {2}\| \d+\.\d\d \|/m);
     expect(grid.stdout).toMatch(/Δ: paired test difference from the grid point with the best mean validation top-1 \(optimizer\.lr=0\.0[15]\); the test split chose nothing/);
     const alone = await cli('sweep', '--config', config, '--seeds', '2', ...tiny, '--out', path.join(dir, 'alone'));
     expect(alone.code, alone.stderr).toBe(0);
     expect(alone.stderr).toMatch(/1 variants? × 2 seeds = 2 trials/);
-    expect(alone.stdout).toMatch(/^\| recipe \| {2}\| 2 \| \d+\.\d\d \| \d+\.\d\d ± \d+\.\d\d \|/m);
+    expect(alone.stdout).toMatch(/^\| recipe \| {2}\| 2 \| \d+\.\d\d \| {2}\| {2}\| \d+\.\d\d ± \d+\.\d\d \|/m);
   }, 300_000);
 
   it('a trial that fails is retried, then reported by the table, status and a TRIALS_FAILED exit', async () => {

@@ -77,14 +77,45 @@ describe('experiment tables', () => {
     expect(sweep.rows[0]!.valMean).toBeCloseTo(0.85, 12);
     expect(sweep.referenceNote).toBe('Δ: paired test difference from the grid point with the best mean validation top-1 (lr=0.1); the test split chose nothing');
     const md = tableMarkdown(sweep);
-    expect(md.split('\n')[0]).toBe('| variant | vs | n | val top-1 % | top-1 % | Δ pp | 95% CI | per-seed Δ | wall s | sig |');
-    expect(md).toContain('| lr=0.1 |  | 3 | 85.00 | 81.00 ± 1.00 |');
-    expect(tableCsv(sweep).split('\n')[1]!.endsWith(',85.0000')).toBe(true);
+    expect(md.split('\n')[0]).toBe('| variant | vs | n | val top-1 % | val Δ pp | val 95% CI | top-1 % | Δ pp | 95% CI | per-seed Δ | wall s | sig |');
+    expect(md).toContain('| lr=0.1 |  | 3 | 85.00 |  |  | 81.00 ± 1.00 |');
+    // lr=0.2 − lr=0.1 on validation: −0.04 on every seed (sd 0); on test +0.05, +0.04, +0.03.
+    expect(md).toContain('| lr=0.2 | lr=0.1 | 3 | 81.00 | -4.00 | [-4.00, -4.00] * | 85.00 ± 1.00 | +4.00 |');
+    expect(tableCsv(sweep).split('\n')[1]!.endsWith(',85.0000,,,,')).toBe(true);
+    expect(tableCsv(sweep).split('\n')[2]!.endsWith(',81.0000,-4.0000,-4.0000,-4.0000,true')).toBe(true);
     // One trial without validation metrics (a point run without the split): the choice falls back to test, and says so.
     const mixed = new Map(recs);
     const r = mixed.get('lr=0.4-1')!;
     if (r.status === 'done') mixed.set('lr=0.4-1', { ...r, summary: { ...r.summary, validation: null } });
     expect(experimentTable(manifest('sweep', [['lr=0.1', null], ['lr=0.2', null], ['lr=0.4', null]]), mixed).selectedOn).toBe('test');
+  });
+
+  it('an ablation whose trials had a validation split gives the paired validation Δ and orders its rows by it, not by test', () => {
+    // -a costs 2 points of test top-1 but nothing on validation; -b costs nothing on test but 3 points of validation.
+    const recs = records({ full: [0.9, 0.91, 0.92], '-a': [0.88, 0.89, 0.9], '-b': [0.9, 0.91, 0.92] });
+    const val: Record<string, number[]> = { full: [0.9, 0.9, 0.9], '-a': [0.9, 0.91, 0.89], '-b': [0.87, 0.87, 0.87] };
+    for (const [id, r] of recs) {
+      if (r.status !== 'done') continue;
+      const [variant, seed] = [id.slice(0, id.lastIndexOf('-')), Number(id.slice(id.lastIndexOf('-') + 1))];
+      recs.set(id, { ...r, summary: { ...r.summary, validation: { top1: val[variant]![seed - 1]!, top5: 1, loss: 0.5, count: 1000 } } });
+    }
+    const t = experimentTable(manifest('ablation', [['full', null], ['-a', 'full'], ['-b', 'full']]), recs);
+    expect(t.selectedOn).toBe('validation');
+    expect(t.rows.map((r) => r.variant)).toEqual(['full', '-b', '-a']);
+    const b = t.rows.find((r) => r.variant === '-b')!;
+    expect(b.valDiffs.map((d) => +d.toFixed(6))).toEqual([-0.03, -0.03, -0.03]);
+    expect(b.valSignificant).toBe(true);
+    expect(b.significant).toBe(false);
+    const a = t.rows.find((r) => r.variant === '-a')!;
+    // validation diffs 0, +0.01, −0.01: mean 0, sd 0.01, half width 4.302653 · 0.01 / √3
+    expect(a.valDelta!.mean).toBeCloseTo(0, 12);
+    expect(a.valDelta!.high).toBeCloseTo((4.302653 * 0.01) / Math.sqrt(3), 5);
+    expect(a.valSignificant).toBe(false);
+    expect(t.referenceNote).toMatch(/on the validation split \(val Δ: the one to judge tricks by; rows in its order\)/);
+    // Without the split the test Δ orders the rows, and the note says the table must not choose tricks.
+    const noVal = experimentTable(manifest('ablation', [['full', null], ['-a', 'full'], ['-b', 'full']]), records({ full: [0.9, 0.91, 0.92], '-a': [0.88, 0.89, 0.9], '-b': [0.9, 0.91, 0.92] }));
+    expect([noVal.selectedOn, noVal.rows.map((r) => r.variant)]).toEqual(['test', ['full', '-a', '-b']]);
+    expect(noVal.referenceNote).toMatch(/on the test split: it describes this ablation, it must not choose tricks/);
   });
 
   it('failed and missing trials are counted and listed, never dropped silently', () => {
@@ -94,7 +125,7 @@ describe('experiment tables', () => {
     const md = tableMarkdown(t);
     expect(md).toContain('| full |  | 2/3 | 90.50 ± 0.71 |');
     expect(md).toContain('- failed: full-3: error [NUMERIC_INSTABILITY]: loss NaN');
-    expect(tableCsv(t).split('\n')[1]).toBe('full,,2,3,90.5000,0.7071,,,,false,90.0000 91.0000 NA,,15.0,1,');
+    expect(tableCsv(t).split('\n')[1]).toBe('full,,2,3,90.5000,0.7071,,,,false,90.0000 91.0000 NA,,15.0,1,,,,,');
   });
 
   it('markdown marks intervals that exclude zero; JSON keeps fractions and writes NaN as null', () => {
