@@ -14,11 +14,11 @@ export interface Trick {
   restore(config: TricksterConfig, full: TricksterConfig): TricksterConfig;
 }
 
-/** The decay a cosine schedule falls back to when it is switched off: step decay ×0.1 at 50% and 75% of training (He et al.; the baseline preset's). */
+/** The decay a cosine or linear schedule falls back to when it is switched off: step decay ×0.1 at 50% and 75% of training (He et al.; the baseline preset's). */
 export const STEP_DECAY = { name: 'multistep', fractions: [0.5, 0.75], gamma: 0.1 } as const;
 
 /** Schedules whose shape is a trick (the others are the plain decays a recipe starts from). */
-const TRICK_SCHEDULES = ['cosine', 'cosine-restarts'];
+const TRICK_SCHEDULES = ['cosine', 'cosine-restarts', 'linear'];
 
 /** Augmentations whose "off" is `false`, in the order the data pipeline applies them. */
 const AUGMENTATIONS = ['randomResizedCrop', 'flip', 'crop', 'randAugment', 'autoAugment', 'colorJitter', 'grayscale', 'gaussianBlur'] as const;
@@ -89,7 +89,7 @@ function modelTrick(key: 'zeroGamma' | 'variant', offMeans: string, offValue: bo
 
 /**
  * The tricks a resolved recipe has on, in a fixed order: each enabled plugin; a linear-scaling
- * rule, a warmup and a cosine-family decay in the schedule; each augmentation that is on; model
+ * rule, a warmup and a cosine-family or linear decay in the schedule; each augmentation that is on; model
  * zero-gamma and a ResNet-B/C/D variant. The plain parts of a recipe (model, optimizer, a step,
  * multistep, exponential, 1/t or constant decay, batch size, epochs) are not tricks.
  */

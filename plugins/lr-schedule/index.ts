@@ -30,6 +30,7 @@ export const optionsSchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('exponential'), gamma: z.number().positive(), ...common }).strict(),
   z.object({ name: z.literal('inverse-time'), k: z.number().positive(), ...common }).strict(),
   z.object({ name: z.literal('cosine'), minFactor: z.number().min(0).max(1).default(0), ...common }).strict(),
+  z.object({ name: z.literal('linear'), minFactor: z.number().min(0).max(1).default(0), ...common }).strict(),
   z.object({ name: z.literal('cosine-restarts'), t0: z.number().positive(), tMult: z.number().min(1).default(1), minFactor: z.number().min(0).max(1).default(0), ...common }).strict(),
 ]);
 export type LrScheduleOptions = z.output<typeof optionsSchema>;
@@ -70,7 +71,7 @@ export class LrSchedulePlugin implements TricksterPlugin {
 /** The lr-schedule plugin, configured from the config's `schedule` section. */
 export const lrSchedule = definePlugin({
   name: PLUGIN_NAME,
-  summary: 'learning-rate schedule: warmup, step, multistep, exponential, 1/t, cosine, cosine with restarts; linear scaling rule',
+  summary: 'learning-rate schedule: warmup, step, multistep, exponential, 1/t, cosine, linear, cosine with restarts; linear scaling rule',
   schema: optionsSchema,
   create: (options) => new LrSchedulePlugin(options),
 });

@@ -6,6 +6,7 @@ export type ScheduleSpec =
   | { name: 'exponential'; gamma: number }
   | { name: 'inverse-time'; k: number }
   | { name: 'cosine'; minFactor: number }
+  | { name: 'linear'; minFactor: number }
   | { name: 'cosine-restarts'; t0: number; tMult: number; minFactor: number };
 
 /** Linear warmup: the factor rises from `startFactor` to 1 over `epochs` (Goyal et al., seed 001). */
@@ -18,6 +19,12 @@ export interface WarmupSpec {
 export function cosineFactor(progress: number, minFactor: number): number {
   const p = Math.min(Math.max(progress, 0), 1);
   return minFactor + 0.5 * (1 - minFactor) * (1 + Math.cos(Math.PI * p));
+}
+
+/** Straight from 1 down to `minFactor` as `progress` goes 0 → 1 (PyTorch's LinearLR from factor 1 to end_factor = minFactor). */
+export function linearFactor(progress: number, minFactor: number): number {
+  const p = Math.min(Math.max(progress, 0), 1);
+  return 1 - (1 - minFactor) * p;
 }
 
 /** Position inside the current SGDR cycle: cycles last t0, t0·tMult, t0·tMult², … epochs. */
@@ -35,7 +42,7 @@ export function restartProgress(t: number, t0: number, tMult: number): number {
 /**
  * Decay factor at `t` epochs after warmup, for a run of `horizon` epochs after warmup.
  * step/multistep count epochs from the start of training (`tAbsolute`), as PyTorch's StepLR and
- * MultiStepLR do (multistep `fractions` are milestones given as fractions of `totalEpochs`); the cosine families and the exponential and 1/t decays count from the end of warmup.
+ * MultiStepLR do (multistep `fractions` are milestones given as fractions of `totalEpochs`); the cosine families, linear and the exponential and 1/t decays count from the end of warmup.
  */
 export function decayFactor(spec: ScheduleSpec, t: number, tAbsolute: number, horizon: number, totalEpochs = horizon): number {
   switch (spec.name) {
@@ -53,6 +60,8 @@ export function decayFactor(spec: ScheduleSpec, t: number, tAbsolute: number, ho
       return 1 / (1 + spec.k * t);
     case 'cosine':
       return cosineFactor(horizon > 0 ? t / horizon : 1, spec.minFactor);
+    case 'linear':
+      return linearFactor(horizon > 0 ? t / horizon : 1, spec.minFactor);
     case 'cosine-restarts':
       return cosineFactor(restartProgress(t, spec.t0, spec.tMult), spec.minFactor);
   }

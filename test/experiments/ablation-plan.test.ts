@@ -49,6 +49,9 @@ describe('ablation planning', () => {
     expect(v['+schedule.warmup']!.schedule).toEqual({ name: 'multistep', fractions: [0.5, 0.75], gamma: 0.1, warmup: { epochs: 1, startFactor: 0.1 } });
     expect(v['+ema']!.plugins.ema).toEqual(full.plugins.ema);
     expect(v['-ema']!.plugins).toEqual({ ...full.plugins, ema: false });
+    const linear = await preset('bag-of-tricks', { schedule: { name: 'linear', minFactor: 0, warmup: { epochs: 1, startFactor: 0.1 } } });
+    const off = recipeTricks(linear).find((t) => t.id === 'schedule.linear')!;
+    expect(off.off(linear).schedule).toEqual({ name: 'multistep', fractions: [0.5, 0.75], gamma: 0.1, warmup: { epochs: 1, startFactor: 0.1 } });
     const lars = await preset('large-batch-lars');
     const scale = recipeTricks(lars).find((t) => t.id === 'schedule.scaleRule')!;
     expect((scale.off(lars).schedule as Record<string, unknown>).scaleRule).toBe('none');

@@ -7,7 +7,7 @@ import { silentLogger } from '../../core/logger.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
 import { previewSchedule } from '../../core/schedule-preview/index.js';
 import { epochStartRates } from '../../core/schedule-preview/curve.js';
-import { cosineFactor, decayFactor, linearScaledLr, restartProgress, scheduleFactor } from '../../plugins/lr-schedule/schedules.js';
+import { cosineFactor, decayFactor, linearFactor, linearScaledLr, restartProgress, scheduleFactor } from '../../plugins/lr-schedule/schedules.js';
 import { subsetConfig, trainSubset } from '../helpers/train-subset.js';
 
 /** Records the learning rate the trainer hands the optimizer at every optimizer step. */
@@ -46,6 +46,16 @@ describe('schedule math', () => {
     expect(decayFactor({ name: 'cosine', minFactor: 0 }, 10, 10, 30)).toBeCloseTo(0.75, 12);
   });
 
+  it('linear follows LinearLR from factor 1: start + (end − start)·min(t, T)/T, with end = minFactor', () => {
+    // PyTorch's closed form for LinearLR (start_factor 1, end_factor e, total_iters T): 1 + (e − 1)·min(t, T)/T.
+    expect(linearFactor(0, 0)).toBe(1);
+    expect(linearFactor(0.25, 0)).toBeCloseTo(0.75, 12);
+    expect(linearFactor(1, 0.1)).toBeCloseTo(0.1, 12);
+    expect(linearFactor(1.5, 0.1)).toBeCloseTo(0.1, 12);
+    // 10 epochs after a 2-epoch warmup of a 32-epoch run: 10/30 of the way to 0.
+    expect(scheduleFactor({ name: 'linear', minFactor: 0 }, { epochs: 2, startFactor: 0.1 }, 12, 32)).toBeCloseTo(2 / 3, 12);
+  });
+
   it('warm restarts follow SGDR cycles T0, T0*Tmult, ...', () => {
     // T0 = 10, Tmult = 2: cycles [0,10), [10,30), [30,70)
     expect(restartProgress(5, 10, 2)).toBeCloseTo(0.5, 12);
@@ -81,6 +91,15 @@ describe('lr-schedule plugin', () => {
     const lrs = readFileSync(path.join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).lr);
     // metrics.jsonl records the rate of the epoch's last step: epochs 1, 2, 3 use 0.1, 0.05, 0.025.
     expect(lrs).toEqual([0.1, 0.05, 0.025]);
+  });
+
+  it('a linear schedule in a real run: the rate falls by the same step every optimizer step, to 0 at the end', async () => {
+    const recorder = new AppliedRates();
+    const { summary, trainer } = await trainSubset({ data: { limit: 256, testLimit: 100 }, training: { epochs: 2, batchSize: 64 }, schedule: { name: 'linear' } }, { plugins: [recorder] });
+    trainer.dispose();
+    // 4 steps per epoch, 8 in all: step k (0-based) runs at 0.1 · (1 − k/8).
+    expect(summary.steps).toBe(8);
+    recorder.rates.forEach((lr, k) => expect(lr).toBeCloseTo(0.1 * (1 - k / 8), 12));
   });
 
   it('the preview gives the rate of each epoch\'s first step, as `trickster schedule` prints it', async () => {
