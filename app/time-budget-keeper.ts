@@ -4,8 +4,8 @@
  * the recent epochs and revises the run's epochs (PluginHost.reviseEpochs) when the planned ones
  * would end past the budget, or (in the run's first half) when more fit with the margin: the run
  * neither overruns its budget nor leaves a large part of it unused, and the learning-rate schedule
- * (laid out over training.epochs) follows the revised length. With SWA, whose start is laid out at
- * setup as a share of the epochs, the epochs stay as planned and the keeper warns, once, of an overrun.
+ * (laid out over training.epochs) follows the revised length, as does SWA's start until its phase
+ * begins (plugins/swa).
  */
 import type { PluginHost, TricksterPlugin } from '../core/plugin.js';
 import type { TimeBudgetPlan } from './time-budget.js';
@@ -87,38 +87,23 @@ export interface BudgetKeeper {
 
 /**
  * The plugin that logs `plan` when the run starts and, after each epoch from the second, revises
- * the run's epochs to revisedEpochs (logging why), or with SWA warns once of an overrun.
+ * the run's epochs to revisedEpochs, logging why.
  * `startedAt`: when the budget started (ms since the epoch); `now` is the clock (tests pass their own).
  */
 export function keepBudget(plan: TimeBudgetPlan, startedAt: number, now: () => number = Date.now): BudgetKeeper {
   const name = 'time-budget';
   const revisions: BudgetRevision[] = [];
   const epochEnds: number[] = [];
-  let revise = true;
-  let warned = false;
   const plugin: TricksterPlugin = {
     name,
     apply(host: PluginHost) {
-      host.hooks.validate.tap(name, (ctx) => {
-        if (!ctx.has('swa')) return;
-        revise = false;
-        ctx.warn(`training.timeBudget + swa: SWA's start is laid out for the planned epochs, so the run keeps them even if they overrun the budget (it warns when they will)`);
-      });
       host.hooks.setup.tap(name, () => host.logger.info(planLine(plan)));
       host.hooks.afterEpoch.tap(name, ({ epoch, epochs }) => {
         epochEnds.push((now() - startedAt) / 1000);
         const progress = { epochEnds, epochs, budgetSeconds: plan.budgetSeconds, finalEvalSeconds: plan.finalEvalSeconds, margin: plan.margin };
         const pace = epochPace(epochEnds);
-        if (pace === undefined) return;
-        if (!revise) {
-          const end = projectedSeconds(progress)!;
-          if (warned || end <= plan.budgetSeconds) return;
-          warned = true;
-          host.logger.warn(`training.timeBudget ${plan.budget}: epochs take ~${Math.round(pace)} s, so this run of ${epochs} epochs will end near ${Math.round(end)} s, past its ${Math.round(plan.budgetSeconds)} s budget; stop it and use a smaller --time-budget or --epochs`);
-          return;
-        }
-        const target = revisedEpochs(progress)!;
-        if (target === epochs) return;
+        const target = revisedEpochs(progress);
+        if (pace === undefined || target === undefined || target === epochs) return;
         host.reviseEpochs(name, target);
         revisions.push({ afterEpoch: epoch + 1, epochs: target, paceSeconds: pace });
         const what = target === epoch + 1 ? 'the budget is spent, so the run ends after this epoch' : `so ${target} epochs fit, not ${epochs}: the run trains ${target > epochs ? 'longer' : 'shorter'} and the learning-rate schedule follows`;

@@ -33,7 +33,7 @@ export class SwaPlugin implements TricksterPlugin {
   private average: VariableMap | undefined;
   private count = 0;
   private startLr: number | undefined;
-  /** First averaged epoch, from the run's length at setup. */
+  /** First SWA epoch (0-based), fixed when the run reaches it; before that it follows the run's length (a time budget may revise it). */
   private startEpoch: number | undefined;
 
   private readonly options: SwaOptions;
@@ -65,23 +65,29 @@ export class SwaPlugin implements TricksterPlugin {
         ctx.warn(`${PLUGIN_NAME} (lr: ${o.lr}) + reduce-lr-on-plateau: the SWA rate overrides the plateau factor during the SWA phase`);
       }
     });
-    // Before setup (the schedule preview replays beforeStep without it) the run's length is the config's.
-    const startEpoch = () => this.startEpoch ?? swaStartEpoch(o.start, host.config.training.epochs);
+    // Until the phase begins its start follows the run's current length (host.config.training.epochs,
+    // which PluginHost.reviseEpochs changes); the first epoch at or past it fixes it. A start that a
+    // shorter revised length moved into the past begins the phase at the current epoch.
+    const planned = () => swaStartEpoch(o.start, host.config.training.epochs);
+    const startEpoch = (epoch: number) => {
+      if (this.startEpoch === undefined && epoch >= planned()) this.startEpoch = epoch;
+      return this.startEpoch ?? planned();
+    };
     host.hooks.setup.tapPromise(PLUGIN_NAME, async ({ epochs }) => {
-      this.startEpoch = swaStartEpoch(o.start, epochs);
-      if (this.startEpoch >= epochs) {
-        host.logger.warn(`${PLUGIN_NAME}: start ${o.start} is epoch ${this.startEpoch + 1} but the run has ${epochs} epochs; nothing will be averaged`);
+      const start = swaStartEpoch(o.start, epochs);
+      if (this.startEpoch === undefined && start >= epochs) {
+        host.logger.warn(`${PLUGIN_NAME}: start ${o.start} is epoch ${start + 1} but the run has ${epochs} epochs; nothing will be averaged`);
       }
     });
     // After the schedule's tap, so the rate read at the phase start is the scheduled one.
     host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.ADJUST_SCHEDULED_LR }, ({ epoch, batchInEpoch }) => {
-      if (o.lr === null || epoch < startEpoch()) return;
+      if (o.lr === null || epoch < startEpoch(epoch)) return;
       this.startLr ??= host.hyper.lr;
-      const epochsIn = epoch - startEpoch() + batchInEpoch / Math.max(host.batchesPerEpoch, 1);
+      const epochsIn = epoch - startEpoch(epoch) + batchInEpoch / Math.max(host.batchesPerEpoch, 1);
       host.hyper.setOverride(PLUGIN_NAME, swaLearningRate(this.startLr, o.lr, epochsIn, o.annealEpochs));
     });
     host.hooks.afterEpoch.tapPromise(PLUGIN_NAME, async ({ epoch }) => {
-      if (!collectsAt(epoch, startEpoch(), o.every)) return;
+      if (!collectsAt(epoch, startEpoch(epoch), o.every)) return;
       const weights = trainableVariables(host.model);
       if (!this.average || this.count === 0) {
         this.average = loadVariables(this.average, weights, 'the model weights');
@@ -118,7 +124,7 @@ export class SwaPlugin implements TricksterPlugin {
       );
     });
     host.hooks.saveState.tap(PLUGIN_NAME, (bag) => {
-      bag.set(PLUGIN_NAME, { json: { count: this.count, startLr: this.startLr ?? null }, tensors: this.average ?? {} });
+      bag.set(PLUGIN_NAME, { json: { count: this.count, startLr: this.startLr ?? null, startEpoch: this.startEpoch ?? null }, tensors: this.average ?? {} });
     });
     host.hooks.dispose.tap(PLUGIN_NAME, () => {
       if (this.average) disposeVariables(this.average);
@@ -127,9 +133,11 @@ export class SwaPlugin implements TricksterPlugin {
     host.hooks.loadState.tap(PLUGIN_NAME, (bag) => {
       const saved = bag.get(PLUGIN_NAME);
       if (!saved) return;
-      const json = saved.json as { count: number; startLr: number | null };
+      // startEpoch is absent from checkpoints written before the start followed revisions: it is then recomputed.
+      const json = saved.json as { count: number; startLr: number | null; startEpoch?: number | null };
       this.count = json.count;
       this.startLr = json.startLr ?? undefined;
+      this.startEpoch = json.startEpoch ?? undefined;
       if (this.count === 0) return;
       if (!saved.tensors || Object.keys(saved.tensors).length === 0) {
         throw new CheckpointError(`the checkpoint says ${PLUGIN_NAME} averaged ${this.count} snapshots but holds no SWA weights`);

@@ -25,7 +25,7 @@ const progress = (epochEnds: number[], epochs = 19) => ({ epochEnds, epochs, bud
  * kernel's side of reviseEpochs played as the trainer plays it: the loop runs to the revised length.
  * What it logged, the epochs trained, and the revisions.
  */
-async function keep(seconds: (epoch: number) => number, options: { swa?: boolean } = {}) {
+async function keep(seconds: (epoch: number) => number) {
   const lines = { info: [] as string[], warn: [] as string[] };
   let epochs = plan.epochs;
   const host = {
@@ -36,7 +36,6 @@ async function keep(seconds: (epoch: number) => number, options: { swa?: boolean
   let nowMs = 0;
   const keeper = keepBudget(plan, 0, () => nowMs);
   keeper.plugin.apply(host);
-  host.hooks.validate.call({ plugins: [], has: (n) => n === 'swa' && options.swa === true, warn: (m) => lines.warn.push(m) });
   await host.hooks.setup.promise({ epochs, stepsPerEpoch: 468 });
   let epoch = 0;
   for (; epoch < epochs; epoch++) {
@@ -124,13 +123,4 @@ describe('keepBudget', () => {
     expect(run.endSeconds).toBeLessThanOrEqual(1800);
   });
 
-  it('with SWA keeps the planned epochs and warns once of an overrun', async () => {
-    const run = await keep((e) => (e === 0 ? 110 : 100), { swa: true });
-    expect(run.revisions).toEqual([]);
-    expect(run.epochs).toBe(19);
-    expect(run.lines.warn).toEqual([
-      `training.timeBudget + swa: SWA's start is laid out for the planned epochs, so the run keeps them even if they overrun the budget (it warns when they will)`,
-      'training.timeBudget 30m: epochs take ~100 s, so this run of 19 epochs will end near 1915 s, past its 1800 s budget; stop it and use a smaller --time-budget or --epochs',
-    ]);
-  });
 });

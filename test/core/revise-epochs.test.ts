@@ -59,3 +59,13 @@ describe('PluginHost.reviseEpochs', () => {
     });
   });
 });
+
+describe('PluginHost.reviseEpochs with SWA', () => {
+  it("SWA's fractional start follows a revision made before its phase: 0.5 of a run lengthened from 2 to 4 epochs averages epochs 3-4", async () => {
+    const { summary, trainer } = await trainSubset({ ...config(2), plugins: { swa: { start: 0.5 } } }, { plugins: [reviser(1, 4)] });
+    trainer.dispose();
+    expect(summary.epochs).toBe(4);
+    // Unrevised, 0.5 of 2 epochs would have started the phase at epoch 2 and averaged 3 snapshots.
+    expect((summary.plugins as Record<string, Record<string, unknown>>).swa!.averaged).toBe(2);
+  });
+});

@@ -37,7 +37,7 @@ function hostBatch(values: number[]): HostBatch {
 }
 
 /** A host with real hooks and LR service around `model`; `top1s` are what successive evaluate() calls return, `evaluations` what each read (split, first dense kernel value). */
-function fakeHost(model: tf.LayersModel, options: { batches?: HostBatch[]; top1s?: number[] } = {}) {
+function fakeHost(model: tf.LayersModel, options: { batches?: HostBatch[]; top1s?: number[]; epochs?: number } = {}) {
   const warnings: string[] = [];
   const reports: Record<string, unknown> = {};
   const evaluations: { split: string; kernel: number }[] = [];
@@ -45,7 +45,7 @@ function fakeHost(model: tf.LayersModel, options: { batches?: HostBatch[]; top1s
   const host: PluginHost = {
     hooks: createHooks(),
     hyper: new HyperParams(0.1, 0),
-    config: {} as TricksterConfig,
+    config: { training: { epochs: options.epochs ?? 4 } } as TricksterConfig,
     logger: { info: () => {}, warn: (m) => warnings.push(m) },
     model,
     position: { epoch: 0, step: 0, microStep: 0, batchInEpoch: 0 },
@@ -226,6 +226,45 @@ describe('swa taps', () => {
     expect(warnings.join('\n')).toMatch(/nothing will be averaged/);
   });
 
+  it('before its phase the start follows a revised length; the first epoch at or past it fixes it', async () => {
+    const model = tinyModel();
+    setDense(model, 1, 1);
+    // Planned 8 epochs: start 0.5 is epoch index 4. Revised to 12 after epoch index 1: index 6.
+    const longer = plugin({ start: 0.5 });
+    const a = fakeHost(model, { epochs: 8 });
+    longer.apply(a.host);
+    await a.host.hooks.setup.promise(run(8));
+    const collected: number[] = [];
+    for (let e = 0; e < 12; e++) {
+      if (e === 2) (a.host.config.training as { epochs: number }).epochs = 12;
+      // Revised again inside the phase (to 10): the start stays at 6, only the end moves.
+      if (e === 8) (a.host.config.training as { epochs: number }).epochs = 10;
+      const before = longer.averaged;
+      await a.host.hooks.afterEpoch.promise(epochCtx(e, 12));
+      if (longer.averaged > before) collected.push(e);
+    }
+    expect(collected).toEqual([6, 7, 8, 9, 10, 11]);
+    // Planned 8 (0.75: start index 6), shortened to 6 after epoch index 4: 0.75 of 6 is index 4,
+    // already past, so the phase begins at the current epoch, index 5, the run's last.
+    const shorter = plugin({ start: 0.75 });
+    const b = fakeHost(model, { epochs: 8 });
+    shorter.apply(b.host);
+    await b.host.hooks.setup.promise(run(8));
+    const got: number[] = [];
+    for (let e = 0; e < 6; e++) {
+      if (e === 5) (b.host.config.training as { epochs: number }).epochs = 6;
+      const before = shorter.averaged;
+      await b.host.hooks.afterEpoch.promise(epochCtx(e, 6));
+      if (shorter.averaged > before) got.push(e);
+    }
+    expect(got).toEqual([5]);
+    const saved = new MapBag();
+    b.host.hooks.saveState.call(saved);
+    expect(saved.get('swa')!.json).toMatchObject({ count: 1, startEpoch: 5 });
+    a.host.hooks.dispose.call();
+    b.host.hooks.dispose.call();
+  });
+
   it('round-trips n, the start LR and the average through the checkpoint state', async () => {
     const model = tinyModel();
     const a = plugin({ start: 1, lr: 0.02 });
@@ -240,7 +279,7 @@ describe('swa taps', () => {
     const saved = new MapBag();
     ha.host.hooks.saveState.call(saved);
     const state = saved.get('swa')!;
-    expect(state.json).toEqual({ count: 2, startLr: 0.1 });
+    expect(state.json).toEqual({ count: 2, startLr: 0.1, startEpoch: 0 });
     const tensors = Object.fromEntries(Object.entries(state.tensors!).map(([k, t]) => [k, t.clone()]));
     const read = new MapBag();
     read.set('swa', { json: state.json, tensors });
