@@ -226,42 +226,41 @@ describe('swa taps', () => {
     expect(warnings.join('\n')).toMatch(/nothing will be averaged/);
   });
 
-  it('before its phase the start follows a revised length; the first epoch at or past it fixes it', async () => {
-    const model = tinyModel();
-    setDense(model, 1, 1);
-    // Planned 8 epochs: start 0.5 is epoch index 4. Revised to 12 after epoch index 1: index 6.
-    const longer = plugin({ start: 0.5 });
-    const a = fakeHost(model, { epochs: 8 });
-    longer.apply(a.host);
-    await a.host.hooks.setup.promise(run(8));
+  /**
+   * Runs `p` over the epochs of a run planned at `planned` epochs whose length is revised to
+   * `revisions[e]` before epoch index e (as the kernel does after epoch e − 1's afterEpoch), to its
+   * current end; the epoch indices whose end added a snapshot, and the host.
+   */
+  async function averagedEpochs(p: SwaPlugin, planned: number, revisions: Record<number, number>) {
+    const { host } = fakeHost(tinyModel(), { epochs: planned });
+    const training = host.config.training as { epochs: number };
+    p.apply(host);
+    await host.hooks.setup.promise(run(planned));
     const collected: number[] = [];
-    for (let e = 0; e < 12; e++) {
-      if (e === 2) (a.host.config.training as { epochs: number }).epochs = 12;
-      // Revised again inside the phase (to 10): the start stays at 6, only the end moves.
-      if (e === 8) (a.host.config.training as { epochs: number }).epochs = 10;
-      const before = longer.averaged;
-      await a.host.hooks.afterEpoch.promise(epochCtx(e, 12));
-      if (longer.averaged > before) collected.push(e);
+    for (let e = 0; e < training.epochs; e++) {
+      training.epochs = revisions[e] ?? training.epochs;
+      const before = p.averaged;
+      await host.hooks.afterEpoch.promise(epochCtx(e, training.epochs));
+      if (p.averaged > before) collected.push(e);
     }
-    expect(collected).toEqual([6, 7, 8, 9, 10, 11]);
+    return { collected, host };
+  }
+
+  it('before its phase the start follows a revised length; the first epoch at or past it fixes it', async () => {
+    // Planned 8 epochs: start 0.5 is epoch index 4; revised to 12 after epoch index 1: index 6.
+    // Revised again inside the phase (to 10): the start stays at 6 (every 2: snapshots at 6 and 8;
+    // a start moved to 0.5 of 10, index 5, would have taken 9 instead of 8), only the end moves.
+    const a = await averagedEpochs(plugin({ start: 0.5, every: 2 }), 8, { 2: 12, 8: 10 });
+    expect(a.collected).toEqual([6, 8]);
+    a.host.hooks.dispose.call();
     // Planned 8 (0.75: start index 6), shortened to 6 after epoch index 4: 0.75 of 6 is index 4,
     // already past, so the phase begins at the current epoch, index 5, the run's last.
     const shorter = plugin({ start: 0.75 });
-    const b = fakeHost(model, { epochs: 8 });
-    shorter.apply(b.host);
-    await b.host.hooks.setup.promise(run(8));
-    const got: number[] = [];
-    for (let e = 0; e < 6; e++) {
-      if (e === 5) (b.host.config.training as { epochs: number }).epochs = 6;
-      const before = shorter.averaged;
-      await b.host.hooks.afterEpoch.promise(epochCtx(e, 6));
-      if (shorter.averaged > before) got.push(e);
-    }
-    expect(got).toEqual([5]);
+    const b = await averagedEpochs(shorter, 8, { 5: 6 });
+    expect(b.collected).toEqual([5]);
     const saved = new MapBag();
     b.host.hooks.saveState.call(saved);
     expect(saved.get('swa')!.json).toMatchObject({ count: 1, startEpoch: 5 });
-    a.host.hooks.dispose.call();
     b.host.hooks.dispose.call();
   });
 
