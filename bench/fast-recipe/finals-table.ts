@@ -1,6 +1,6 @@
 /**
  * The table of budget runs that bench/fast-recipe/README.md shows for a setting: one row per
- * run-budget.sh result (seed, epochs planned by the pilot and trained, img/s, test top-1 without and
+ * run-budget.sh result (seed, CPU, epochs planned by the pilot and trained, img/s, test top-1 without and
  * with flip TTA, wall and CPU seconds, the share of the budget used), then the mean ± sample std of
  * the two accuracies over the runs, so the README's numbers come from the result files, not by hand.
  *
@@ -19,6 +19,7 @@ const resultSchema = z.object({
   summary: z.object({
     epochs: z.number(),
     imgPerSec: z.number(),
+    machine: z.object({ cpu: z.string(), cpuFamily: z.number().optional(), cpuModel: z.number().optional() }).passthrough().optional(),
     timeBudget: z.object({ budgetSeconds: z.number(), pilotImgPerSec: z.number(), epochs: z.number() }).passthrough().optional(),
   }).passthrough(),
   evalNone: z.object({ top1: z.number() }).passthrough(),
@@ -46,6 +47,13 @@ function seedOf(r: BudgetResult): string {
   return r.command.match(/--seed (\d+)/)?.[1] ?? '?';
 }
 
+/** The CPU a result trained on, as its summary records it (results older than the record: empty). */
+function cpuOf(r: BudgetResult): string {
+  const m = r.summary.machine;
+  if (!m) return '';
+  return m.cpuFamily === undefined ? m.cpu : `${m.cpu} family ${m.cpuFamily} model ${m.cpuModel ?? '?'}`;
+}
+
 /** The markdown table of `results`, in the order given, with a mean ± std row when there are two or more. */
 export function finalsTable(results: readonly BudgetResult[]): string {
   const rows = results.map((r) => {
@@ -53,6 +61,7 @@ export function finalsTable(results: readonly BudgetResult[]): string {
     const epochs = b && b.epochs !== r.summary.epochs ? `${r.summary.epochs} (${b.epochs})` : String(r.summary.epochs);
     return [
       seedOf(r),
+      cpuOf(r),
       epochs,
       b ? thousands(b.pilotImgPerSec) : '',
       thousands(r.summary.imgPerSec),
@@ -65,11 +74,11 @@ export function finalsTable(results: readonly BudgetResult[]): string {
   });
   const none = results.map((r) => r.evalNone.top1);
   const flip = results.map((r) => r.evalFlip.top1);
-  const summary = results.length > 1 ? [['**mean ± std**', '', '', '', `**${pct(mean(none))} ± ${pct(sampleStd(none))}**`, `**${pct(mean(flip))} ± ${pct(sampleStd(flip))}**`, '', '', '']] : [];
+  const summary = results.length > 1 ? [['**mean ± std**', '', '', '', '', `**${pct(mean(none))} ± ${pct(sampleStd(none))}**`, `**${pct(mean(flip))} ± ${pct(sampleStd(flip))}**`, '', '', '']] : [];
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [
-    line(['seed', 'epochs (planned)', 'pilot img/s', 'img/s (training)', 'test top-1 %', 'with flip TTA %', 'wall s', 'CPU s', 'of budget']),
-    line(Array(9).fill('---')),
+    line(['seed', 'CPU', 'epochs (planned)', 'pilot img/s', 'img/s (training)', 'test top-1 %', 'with flip TTA %', 'wall s', 'CPU s', 'of budget']),
+    line(Array(10).fill('---')),
     ...[...rows, ...summary].map(line),
   ].join('\n');
 }
