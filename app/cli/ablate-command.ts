@@ -17,8 +17,9 @@ export function addAblateCommand(program: Command): void {
     .command('ablate')
     .description(
       'which tricks of a recipe pay: train the full recipe, the base (every chosen trick off) and each trick left out ' +
-        '(and/or added to the base) over several seeds, then print paired deltas with 95% intervals. Tricks: each enabled plugin ' +
-        '(off: plugins.NAME false), schedule.scaleRule (off: none), schedule.warmup (off: removed), schedule.cosine (off: multistep ' +
+        '(and/or added to the base) over several seeds, then print paired deltas with 95% intervals (on the validation split too, ' +
+        'and ordered by it, when the trials have one). Tricks: each enabled plugin ' +
+        '(off: plugins.NAME false), schedule.scaleRule (off: none), schedule.warmup (off: removed), schedule.cosine/linear (off: multistep ' +
         '×0.1 at 50%/75%), each augment.* (off: false), model.zeroGamma (off: false), model.variant (off: a)',
     );
   addExperimentFlags(command)

@@ -37,7 +37,7 @@ export function addExperimentCommand(program: Command): void {
     });
   experiment
     .command('table <dir>')
-    .description('the results table: per variant test top-1 mean ± std over seeds, paired delta to its reference with a 95% t interval, wall time')
+    .description('the results table: per variant test top-1 mean ± std over seeds, paired delta to its reference with a 95% t interval (and, when the trials have a validation split, validation top-1 with its own paired delta and interval), wall time')
     .addOption(new Option('--format <format>', 'md, csv or json').choices([...TABLE_FORMATS]).default('md'))
     .action(async (dir: string, flags: { format: TableFormat }) => {
       const exp = new ExperimentDir(dir);
