@@ -81,9 +81,11 @@ export class SwaPlugin implements TricksterPlugin {
     });
     // After the schedule's tap, so the rate read at the phase start is the scheduled one.
     host.hooks.beforeStep.tap({ name: PLUGIN_NAME, stage: STAGE.ADJUST_SCHEDULED_LR }, ({ epoch, batchInEpoch }) => {
-      if (o.lr === null || epoch < startEpoch(epoch)) return;
+      if (o.lr === null) return;
+      const start = startEpoch(epoch);
+      if (epoch < start) return;
       this.startLr ??= host.hyper.lr;
-      const epochsIn = epoch - startEpoch(epoch) + batchInEpoch / Math.max(host.batchesPerEpoch, 1);
+      const epochsIn = epoch - start + batchInEpoch / Math.max(host.batchesPerEpoch, 1);
       host.hyper.setOverride(PLUGIN_NAME, swaLearningRate(this.startLr, o.lr, epochsIn, o.annealEpochs));
     });
     host.hooks.afterEpoch.tapPromise(PLUGIN_NAME, async ({ epoch }) => {
