@@ -15,6 +15,11 @@ export const EXCLUSIVE_KEYS: readonly { readonly section: string; readonly keys:
     keys: ['milestones', 'fractions'],
     why: 'multistep decays at milestones given in epochs or as fractions of the run, not both',
   },
+  {
+    section: 'training',
+    keys: ['epochs', 'timeBudget'],
+    why: 'a run lasts a number of epochs or the epochs that fit a time budget: `--epochs 3` on a config with a budget trains 3',
+  },
 ];
 
 /** The keys of `section` a child that sets `childKeys` replaces: the other alternatives of its groups. */

@@ -16,6 +16,19 @@ describe('exclusive keys: a child that sets one alternative replaces the parent\
     });
   });
 
+  it('epochs and a time budget: the layer that sets one drops the other of the layers below', async () => {
+    const budgeted = { extends: 'baseline', training: { timeBudget: '30m' } };
+    const planned = await resolveConfig({ inline: budgeted });
+    expect(planned.config.training.timeBudget).toBe('30m');
+    // --epochs on the command line (an overrides layer) wins over the config's budget, and --time-budget over its epochs.
+    const short = await resolveConfig({ inline: budgeted, overrides: { training: { epochs: 3 } } });
+    expect(short.config.training.epochs).toBe(3);
+    expect(short.config.training.timeBudget).toBeUndefined();
+    const timed = await resolveConfig({ inline: { extends: 'baseline', training: { epochs: 4 } }, overrides: { training: { timeBudget: '2h' } } });
+    expect(timed.config.training.timeBudget).toBe('2h');
+    expect(timed.config.training).not.toHaveProperty('epochs', 4);
+  });
+
   it('a child that sets none of a group merges as before', () => {
     const parent = { schedule: { name: 'multistep', fractions: [0.5, 0.75], gamma: 0.1 } };
     expect(mergeLayers(parent, { schedule: { gamma: 0.2 } })).toEqual({ schedule: { name: 'multistep', fractions: [0.5, 0.75], gamma: 0.2 } });
@@ -25,5 +38,6 @@ describe('exclusive keys: a child that sets one alternative replaces the parent\
     for (const group of EXCLUSIVE_KEYS) expect(group.keys.length).toBeGreaterThanOrEqual(2);
     expect(replacedAlternatives('schedule', ['milestones', 'gamma'])).toEqual(['fractions']);
     expect(replacedAlternatives('optimizer', ['milestones'])).toEqual([]);
+    expect(replacedAlternatives('training', ['epochs', 'seed'])).toEqual(['timeBudget']);
   });
 });
