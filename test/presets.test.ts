@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../core/config/load.js';
 import { builtinPresetNames } from '../core/config/presets.js';
 import { canonicalSettings } from './plugins/canonical-settings.js';
 import { runClaims, trainTeacher } from './helpers/contract-run.js';
@@ -12,6 +13,7 @@ const presetPlugins: Record<string, string[]> = {
   fixres: ['fixres', 'lr-schedule'],
   'large-batch-lars': ['larc', 'lr-schedule'],
   plateau: ['early-stopping', 'lr-schedule', 'reduce-lr-on-plateau'],
+  'resnet6-30m': ['label-smoothing', 'lr-schedule', 'no-bias-decay'],
   swa: ['lr-schedule', 'swa'],
 };
 
@@ -29,6 +31,14 @@ describe('presets', () => {
 
   it('ships the presets the design names', () => {
     expect(builtinPresetNames()).toEqual(Object.keys(presetPlugins));
+  });
+
+  it('resnet6-30m is the recipe of the measured 30-minute runs, with their --time-budget 30m', async () => {
+    const { config: preset } = await resolveConfig({ preset: 'resnet6-30m' });
+    const measured = await resolveConfig({ configFile: path.resolve('bench/fast-recipe/final-resnet6-pool-stem-w1-lr0.2.yaml'), overrides: { training: { timeBudget: '30m' } } });
+    const { description: _p, ...presetRest } = preset;
+    const { description: _m, ...measuredRest } = measured.config;
+    expect(presetRest).toEqual(measuredRest);
   });
 
   for (const name of builtinPresetNames()) {
