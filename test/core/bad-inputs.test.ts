@@ -27,15 +27,13 @@ interface BadInput {
 const smallTrain = (...args: string[]) => ['train', '--backend', 'wasm', '--progress', 'none', '--limit', '128', '--test-limit', '50', ...args];
 /** The same for one epoch. */
 const train = (...args: string[]) => smallTrain('--epochs', '1', ...args);
-/** `train --config c.yaml` with that YAML in the case folder. */
-const withConfig = (yaml: string): Pick<BadInput, 'args' | 'setup'> => ({
+/**
+ * `train --config c.yaml` with that YAML in the case folder; `run` smallTrain (no `--epochs 1`) for a
+ * config whose training.timeBudget is the bad input, which --epochs would replace.
+ */
+const withConfig = (yaml: string, run = train): Pick<BadInput, 'args' | 'setup'> => ({
   setup: (dir) => void writeIn(dir, 'c.yaml', yaml),
-  args: () => train('--config', 'c.yaml'),
-});
-/** The same without `--epochs 1`, for a config whose training.timeBudget is the bad input (--epochs would replace it). */
-const withBudgetConfig = (yaml: string): Pick<BadInput, 'args' | 'setup'> => ({
-  setup: (dir) => void writeIn(dir, 'c.yaml', yaml),
-  args: () => smallTrain('--config', 'c.yaml'),
+  args: () => run('--config', 'c.yaml'),
 });
 
 const cases: BadInput[] = [
@@ -94,9 +92,9 @@ const cases: BadInput[] = [
   { name: '--batch-size 1.5', code: 'USAGE', says: /--batch-size <n>.*found "1\.5"/, args: () => ['train', '--batch-size', '1.5'] },
   { name: '--progress bogus', code: 'USAGE', says: /argument 'bogus' is invalid\. Allowed choices are bar, lines, none/, args: () => ['train', '--progress', 'bogus'] },
   { name: '--time-budget with --epochs', code: 'USAGE', says: /--time-budget chooses the number of epochs; drop --epochs \(or --time-budget\)/, args: () => train('--time-budget', '30m') },
-  { name: 'a time budget that is no duration', code: 'CONFIG_INVALID', says: /training\.timeBudget: a duration above 0 such as "30m", "2h", "1h30m", "90s", or a number of seconds; found "30x"/, ...withBudgetConfig('extends: baseline\ntraining: { timeBudget: 30x }\n') },
+  { name: 'a time budget that is no duration', code: 'CONFIG_INVALID', says: /training\.timeBudget: a duration above 0 such as "30m", "2h", "1h30m", "90s", or a number of seconds; found "30x"/, ...withConfig('extends: baseline\ntraining: { timeBudget: 30x }\n', smallTrain) },
   { name: 'a time budget too small for one epoch', code: 'TIME_BUDGET_TOO_SMALL', says: /^training\.timeBudget 1s: not one epoch fits \(the pilot trained \d+ img\/s, so an epoch of 128 images takes ~\d+ s and the run needs ~\d+ s\); raise the budget to at least \d+s or train on fewer images \(data\.limit\)$/, args: () => smallTrain('--time-budget', '1s') },
-  { name: 'a time budget with a refit', code: 'CONFIG_INVALID', says: /training\.timeBudget: a refit trains a second run whose length early stopping chooses, so no budget can be planned ahead; drop training\.timeBudget or plugins\.early-stopping\.refit/, ...withBudgetConfig('extends: baseline\ntraining: { timeBudget: 30m }\ndata: { validationSplit: 0.2 }\nplugins: { early-stopping: { refit: epochs } }\n') },
+  { name: 'a time budget with a refit', code: 'CONFIG_INVALID', says: /training\.timeBudget: a refit trains a second run whose length early stopping chooses, so no budget can be planned ahead; drop training\.timeBudget or plugins\.early-stopping\.refit/, ...withConfig('extends: baseline\ntraining: { timeBudget: 30m }\ndata: { validationSplit: 0.2 }\nplugins: { early-stopping: { refit: epochs } }\n', smallTrain) },
   { name: 'sweep --time-budget with --epochs', code: 'USAGE', says: /--time-budget chooses the epochs of every trial; drop --epochs \(or --time-budget\)/, args: (dir) => ['sweep', '--preset', 'baseline', '--time-budget', '30m', '--epochs', '2', '--out', path.join(dir, 'exp')] },
   { name: '--time-budget on a resume', code: 'CONFIG_INVALID', says: /training\.timeBudget: a resume continues the epochs the run planned \(config\.json has them, and no budget\); resume with --resume RUN_DIR alone/, args: (_dir, run) => ['train', '--resume', run, '--time-budget', '30m'] },
   { name: '--replicas 0', code: 'USAGE', says: /--replicas <n>.*expected auto or a positive integer, found "0"/, args: () => ['train', '--replicas', '0'] },
