@@ -18,6 +18,14 @@ if (process.env.TRICKSTER_STOP_WITH_PARENT === '1' && process.channel) {
   });
 }
 
+// `trickster presets --show x | head`: when the reader of stdout goes away, stop as a Unix tool
+// stopped by SIGPIPE does (status 141), not with a stack trace. Files are written whole or not at
+// all (temporary file, then rename), so stopping between writes leaves nothing half-written.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(141);
+});
+
 const source = new URL('../app/cli/main.ts', import.meta.url);
 let main;
 if (existsSync(source)) {

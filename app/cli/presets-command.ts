@@ -2,8 +2,19 @@ import type { Command } from 'commander';
 import YAML from 'yaml';
 import { builtinPlugins } from '../../plugins/registry.js';
 import { resolveConfig } from '../../core/config/load.js';
+import type { TricksterConfig } from '../../core/config/schema.js';
 import { builtinPresetNames } from '../../core/config/presets.js';
 import { loadPlugins } from '../plugin-loader.js';
+
+/**
+ * The config as `presets --show` prints it: with a time budget, the schema's default
+ * `training.epochs` is left out, since the budget chooses the epochs and that default is never used.
+ */
+function shownConfig(config: TricksterConfig): object {
+  if (config.training.timeBudget === undefined) return config;
+  const { epochs: _unused, ...training } = config.training;
+  return { ...config, training };
+}
 
 /** Adds `trickster presets` (list) and `trickster presets --show NAME` (the resolved config). */
 export function addPresetsCommand(program: Command): void {
@@ -16,7 +27,10 @@ export function addPresetsCommand(program: Command): void {
         const { config, sources, baseDir } = await resolveConfig({ preset: flags.show, inline: { extends: flags.show } });
         // Making the plugins validates their options, with the errors `train` gives.
         await loadPlugins(config, baseDir);
-        process.stdout.write(`# ${flags.show} (from ${sources.join(' <- ')})\n${YAML.stringify(config)}`);
+        process.stdout.write(`# ${flags.show} (from ${sources.join(' <- ')})\n${YAML.stringify(shownConfig(config))}`);
+        if (config.training.timeBudget !== undefined) {
+          process.stdout.write(`# training.epochs: chosen when the run starts, as many as fit timeBudget ${config.training.timeBudget} at the speed a pilot measures (--epochs N replaces the budget)\n`);
+        }
         const on = new Set(Object.entries(config.plugins).filter(([, v]) => v !== false).map(([k]) => k));
         process.stdout.write('\n# plugins (on: *)\n');
         for (const p of builtinPlugins) process.stdout.write(`#  ${on.has(p.name) || p.name === 'lr-schedule' ? '*' : ' '} ${p.name}: ${p.summary}\n`);

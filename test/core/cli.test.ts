@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,12 +74,29 @@ describe('trickster CLI', () => {
     }
   });
 
+  it('stops quietly with status 141 (as SIGPIPE would) when the reader of its output goes away, e.g. `| head`', async () => {
+    const child = spawn(process.execPath, [path.resolve('bin/trickster.js'), 'presets', '--show', 'baseline'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(141);
+  });
+
   it('presets lists the built-ins and shows one resolved; every command has --help', async () => {
     const list = await cli('presets');
     expect(list.stdout).toMatch(/^baseline\s+small-cnn, SGD Nesterov momentum/m);
     const show = await cli('presets', '--show', 'baseline');
     expect(show.stdout).toMatch(/name: small-cnn/);
     expect(show.stdout).toMatch(/\* lr-schedule/);
+    expect(show.stdout).toMatch(/^  epochs: 10$/m);
+    // A budgeted preset's epochs are chosen when the run starts: no default epochs beside the budget.
+    const budgeted = await cli('presets', '--show', 'resnet6-30m');
+    expect(budgeted.code, budgeted.stderr).toBe(0);
+    expect(budgeted.stdout).toMatch(/^  timeBudget: 30m$/m);
+    expect(budgeted.stdout).not.toMatch(/^  epochs:/m);
+    expect(budgeted.stdout).toMatch(/^# training.epochs: chosen when the run starts, as many as fit timeBudget 30m/m);
     for (const cmd of ['train', 'eval', 'presets', 'lr-find', 'predict']) {
       const help = await cli(cmd, '--help');
       expect(help.code).toBe(0);
