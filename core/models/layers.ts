@@ -269,6 +269,15 @@ export function checkShapes(name: string, channels: number, numClasses: number):
   }
 }
 
+/** A ResNet's `variant` (seed 004's ResNet-B/C/D), 'a' when unset; throws on any other value. */
+export function resnetVariant(spec: ModelSpec): 'a' | 'b' | 'c' | 'd' {
+  const variant = spec.variant ?? 'a';
+  if (!['a', 'b', 'c', 'd'].includes(variant)) {
+    throw new ModelError(`Model "${spec.name}": variant must be one of 'a', 'b', 'c', 'd', got ${String(spec.variant)}.`);
+  }
+  return variant;
+}
+
 /** Throws when an option that the architecture does not have is set. */
 export function rejectOption(spec: ModelSpec, option: keyof ModelSpec, why: string): void {
   const value = spec[option];

@@ -32,6 +32,7 @@ import {
   classifierHead,
   convBnRelu,
   imageInput,
+  resnetVariant,
   resolveContext,
   scaleChannels,
 } from './layers.js';
@@ -57,10 +58,7 @@ export function cifarResNet(depth: number): ModelBuilder {
   return (spec: ModelSpec, input: InputShape, numClasses: number): tf.LayersModel => {
     const ctx = resolveContext(spec);
     checkShapes(spec.name, input.channels, numClasses);
-    const variant = spec.variant ?? 'a';
-    if (!['a', 'b', 'c', 'd'].includes(variant)) {
-      throw new ModelError(`Model "${spec.name}": variant must be one of 'a', 'b', 'c', 'd', got ${String(spec.variant)}.`);
-    }
+    const variant = resnetVariant(spec);
     const zeroGamma = spec.zeroGamma ?? false;
 
     const inputs = imageInput(input.channels);

@@ -22,7 +22,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { ModelError } from '../errors.js';
 import type { InputShape, ModelBuilder, ModelSpec } from './types.js';
 import {
   basicBlock,
@@ -32,6 +31,7 @@ import {
   convBnRelu,
   imageInput,
   maxPool,
+  resnetVariant,
   resolveContext,
   scaleChannels,
   type BuildContext,
@@ -66,10 +66,7 @@ export function imageNetResNet(config: ImageNetResNetConfig): ModelBuilder {
   return (spec: ModelSpec, input: InputShape, numClasses: number): tf.LayersModel => {
     const ctx = resolveContext(spec);
     checkShapes(spec.name, input.channels, numClasses);
-    const variant = spec.variant ?? 'a';
-    if (!['a', 'b', 'c', 'd'].includes(variant)) {
-      throw new ModelError(`Model "${spec.name}": variant must be one of 'a', 'b', 'c', 'd', got ${String(spec.variant)}.`);
-    }
+    const variant = resnetVariant(spec);
     const zeroGamma = spec.zeroGamma ?? false;
 
     const inputs = imageInput(input.channels);
