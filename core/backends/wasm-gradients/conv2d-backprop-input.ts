@@ -3,7 +3,7 @@ import { convGeometry, type ConvAttrs } from './geometry.js';
 import { withKernelScope } from './kernel-scope.js';
 import { reshape, transpose } from './layout.js';
 import { convForward } from './padded-conv.js';
-import { gatherPhaseTaps, phasePadAfter, phasePlan } from './phase-filter.js';
+import { gatherPhaseTaps, phaseConvPads, phasePlan } from './phase-filter.js';
 import { assemblePhases } from './phase-output.js';
 import { SIMD_CONV_MAX_FILTER_FLOATS } from './conv2d-forward.js';
 import { simdConv2dBackpropInput, simdInputGradEnabled } from '../wasm-simd/conv-input-grad.js';
@@ -41,12 +41,7 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     const phased = convForward(scope, dy, phaseFilter, {
       strides: [1, 1],
       dilations: [plan.rows.dilation, plan.cols.dilation],
-      pads: {
-        top: plan.rows.padBefore,
-        bottom: phasePadAfter(plan.rows, g.outHeight),
-        left: plan.cols.padBefore,
-        right: phasePadAfter(plan.cols, g.outWidth),
-      },
+      pads: phaseConvPads(plan, g),
       depthwise: false,
     });
     return assemblePhases(scope, phased, [g.strideHeight, g.strideWidth], a.inputShape);

@@ -3,7 +3,7 @@ import { convGeometry, type ConvAttrs } from './geometry.js';
 import { withKernelScope } from './kernel-scope.js';
 import { reshape, transpose } from './layout.js';
 import { convForward } from './padded-conv.js';
-import { gatherPhaseTaps, phasePadAfter, phasePlan } from './phase-filter.js';
+import { gatherPhaseTaps, phaseConvPads, phasePlan } from './phase-filter.js';
 import { assemblePhases } from './phase-output.js';
 
 /**
@@ -27,12 +27,7 @@ export const depthwiseConv2dBackpropInput: KernelFunc = ({ inputs, backend, attr
     const perChannel = convForward(scope, dy, phaseFilter, {
       strides: [1, 1],
       dilations: [plan.rows.dilation, plan.cols.dilation],
-      pads: {
-        top: plan.rows.padBefore,
-        bottom: phasePadAfter(plan.rows, g.outHeight),
-        left: plan.cols.padBefore,
-        right: phasePadAfter(plan.cols, g.outWidth),
-      },
+      pads: phaseConvPads(plan, g),
       depthwise: true,
     });
     // perChannel channel index is (c*mult + m)*phases + p; sum m, move p before c.

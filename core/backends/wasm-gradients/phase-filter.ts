@@ -86,6 +86,16 @@ export function gatherPhaseTaps(scope: KernelScope, filter: TensorInfo, plan: Ph
 }
 
 /** Trailing padding of dy so the combined conv emits exactly phaseLength outputs. */
-export function phasePadAfter(axis: PhaseAxis, dyLength: number): number {
+function phasePadAfter(axis: PhaseAxis, dyLength: number): number {
   return axis.phaseLength - dyLength - axis.padBefore + (axis.size - 1) * axis.dilation;
+}
+
+/** Padding of dy for the combined stride-1 conv of `plan` (`g`: the forward conv whose input gradient it computes). */
+export function phaseConvPads(plan: PhasePlan, g: ConvGeometry): { top: number; bottom: number; left: number; right: number } {
+  return {
+    top: plan.rows.padBefore,
+    bottom: phasePadAfter(plan.rows, g.outHeight),
+    left: plan.cols.padBefore,
+    right: phasePadAfter(plan.cols, g.outWidth),
+  };
 }
