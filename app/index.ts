@@ -10,7 +10,7 @@ export { trainWithTimeBudget, planTimeBudget, type BudgetSummary, type TimeBudge
 export { Trainer, type RunSummary, type RunOptions } from '../core/trainer.js';
 export { resolveConfig, type ResolveOptions, type ResolvedConfig } from '../core/config/load.js';
 export type { TricksterConfig, TricksterConfigInput } from '../core/config/schema.js';
-export type { PluginHost, TricksterPlugin, RandomStream } from '../core/plugin.js';
+export type { PluginHost, TricksterPlugin, RandomStream, RunSize, EndOfRunWork } from '../core/plugin.js';
 export type * from '../core/contexts.js';
 export { createHooks, type TrainerHooks } from '../core/hooks.js';
 export { STAGE } from '../core/hook-stages.js';

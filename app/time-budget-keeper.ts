@@ -20,7 +20,8 @@ export interface BudgetProgress {
   /** The run's epochs as planned so far. */
   readonly epochs: number;
   readonly budgetSeconds: number;
-  readonly finalEvalSeconds: number;
+  /** What the run does after its last epoch: the final evaluation and the plugins' end-of-run work. */
+  readonly endSeconds: number;
   /** Share of the time left kept in reserve when the epochs are fitted to it. */
   readonly margin: number;
 }
@@ -44,11 +45,11 @@ export function epochPace(ends: readonly number[]): number | undefined {
   return (ends.at(-1)! - ends[from]!) / (ends.length - 1 - from);
 }
 
-/** The run's projected end: now, plus the epochs left at epochPace, plus the final evaluation; undefined before the second epoch ends. */
+/** The run's projected end: now, plus the epochs left at epochPace, plus what follows the last epoch; undefined before the second epoch ends. */
 export function projectedSeconds(p: BudgetProgress): number | undefined {
   const pace = epochPace(p.epochEnds);
   if (pace === undefined) return undefined;
-  return p.epochEnds.at(-1)! + (p.epochs - p.epochEnds.length) * pace + p.finalEvalSeconds;
+  return p.epochEnds.at(-1)! + (p.epochs - p.epochEnds.length) * pace + p.endSeconds;
 }
 
 /**
@@ -57,7 +58,7 @@ export function projectedSeconds(p: BudgetProgress): number | undefined {
  * first) is more and the run is in its first half: that (the slower pace keeps one fast epoch from
  * lengthening a run the next slow one would shorten again; later, a longer schedule would raise a
  * rate that is already annealing). Otherwise the planned ones. fit(pace) = epochs done +
- * floor((budget − now − final evaluation) × (1 − margin) / pace). Undefined before the second epoch ends.
+ * floor((budget − now − end of run) × (1 − margin) / pace). Undefined before the second epoch ends.
  */
 export function revisedEpochs(p: BudgetProgress): number | undefined {
   const pace = epochPace(p.epochEnds);
@@ -65,7 +66,7 @@ export function revisedEpochs(p: BudgetProgress): number | undefined {
   if (pace === undefined || end === undefined) return undefined;
   const done = p.epochEnds.length;
   const now = p.epochEnds.at(-1)!;
-  const fit = (secondsPerEpoch: number) => done + Math.max(0, Math.floor(((p.budgetSeconds - now - p.finalEvalSeconds) * (1 - p.margin)) / secondsPerEpoch));
+  const fit = (secondsPerEpoch: number) => done + Math.max(0, Math.floor(((p.budgetSeconds - now - p.endSeconds) * (1 - p.margin)) / secondsPerEpoch));
   if (end > p.budgetSeconds) return fit(pace);
   const longer = fit(Math.max(pace, (now - p.epochEnds[0]!) / (done - 1)));
   return longer > p.epochs && 2 * done <= p.epochs ? longer : p.epochs;
@@ -100,7 +101,8 @@ export function keepBudget(plan: TimeBudgetPlan, startedAt: number, now: () => n
       host.hooks.setup.tap(name, () => host.logger.info(planLine(plan)));
       host.hooks.afterEpoch.tap(name, ({ epoch, epochs }) => {
         epochEnds.push((now() - startedAt) / 1000);
-        const progress = { epochEnds, epochs, budgetSeconds: plan.budgetSeconds, finalEvalSeconds: plan.finalEvalSeconds, margin: plan.margin };
+        const endSeconds = plan.finalEvalSeconds + plan.endOfRunSeconds;
+        const progress = { epochEnds, epochs, budgetSeconds: plan.budgetSeconds, endSeconds, margin: plan.margin };
         const pace = epochPace(epochEnds);
         const target = revisedEpochs(progress);
         if (pace === undefined || target === undefined || target === epochs) return;

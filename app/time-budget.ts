@@ -23,6 +23,8 @@ import { RunDir } from '../core/run-dir.js';
 import { createTrainer, type CreateTrainerOptions } from './create-trainer.js';
 import { trainWithRefit, refitMode, type RefitSummary } from './refit.js';
 import { keepBudget, type BudgetRevision } from './time-budget-keeper.js';
+import { loadPlugins } from './plugin-loader.js';
+import type { EndOfRunWork, RunSize, TricksterPlugin } from '../core/plugin.js';
 
 /** Batches per pilot epoch (two epochs; the second is timed, the first warms the kernels up). */
 export const PILOT_BATCHES = 12;
@@ -51,9 +53,11 @@ export interface TimeBudgetPlan {
   /** Estimated seconds of one epoch (training, plus its validation or test evaluation) and of the final test evaluation. */
   readonly epochSeconds: number;
   readonly finalEvalSeconds: number;
+  /** Estimated seconds of the plugins' work after the last epoch (FixRes, SWA's batch-norm recomputation, reports of the final weights): their endOfRunWork. */
+  readonly endOfRunSeconds: number;
   readonly margin: number;
   readonly epochs: number;
-  /** Spent + overhead + epochs + final evaluation, by the estimate. */
+  /** Spent + overhead + epochs + final evaluation + the plugins' end-of-run work, by the estimate. */
   readonly estimatedSeconds: number;
 }
 
@@ -67,19 +71,44 @@ export interface BudgetInputs {
   /** Images evaluated after every epoch (validation, plus test with training.testEachEpoch). */
   readonly evalImagesPerEpoch: number;
   readonly testImages: number;
+  /** What the plugins do after the last epoch (their endOfRunWork, summed). */
+  readonly endOfRun: EndOfRunWork;
   readonly margin: number;
 }
 
+/** Seconds of `work` at `imgPerSec` training images per second (an evaluated image at EVAL_COST). */
+function workSeconds(work: EndOfRunWork, imgPerSec: number): number {
+  return (work.trained + EVAL_COST * work.evaluated) / imgPerSec;
+}
+
 /**
- * Epochs that fit: floor((budget − spent − overhead − final evaluation) × (1 − margin) / epoch),
+ * Epochs that fit: floor((budget − spent − overhead − final evaluation − end-of-run work) × (1 − margin) / epoch),
  * an epoch being trainImages / imgPerSec plus its evaluations at EVAL_COST per image; 0 when not one fits.
  */
-export function planEpochs(x: BudgetInputs): Pick<TimeBudgetPlan, 'epochs' | 'epochSeconds' | 'finalEvalSeconds' | 'estimatedSeconds'> {
+export function planEpochs(x: BudgetInputs): Pick<TimeBudgetPlan, 'epochs' | 'epochSeconds' | 'finalEvalSeconds' | 'endOfRunSeconds' | 'estimatedSeconds'> {
   const epochSeconds = (x.trainImages + EVAL_COST * x.evalImagesPerEpoch) / x.imgPerSec;
   const finalEvalSeconds = (EVAL_COST * x.testImages) / x.imgPerSec;
-  const left = x.budgetSeconds - x.spentSeconds - x.overheadSeconds - finalEvalSeconds;
+  const endOfRunSeconds = workSeconds(x.endOfRun, x.imgPerSec);
+  const left = x.budgetSeconds - x.spentSeconds - x.overheadSeconds - finalEvalSeconds - endOfRunSeconds;
   const epochs = Math.max(0, Math.floor((left * (1 - x.margin)) / epochSeconds));
-  return { epochs, epochSeconds, finalEvalSeconds, estimatedSeconds: x.spentSeconds + x.overheadSeconds + epochs * epochSeconds + finalEvalSeconds };
+  return {
+    epochs,
+    epochSeconds,
+    finalEvalSeconds,
+    endOfRunSeconds,
+    estimatedSeconds: x.spentSeconds + x.overheadSeconds + epochs * epochSeconds + finalEvalSeconds + endOfRunSeconds,
+  };
+}
+
+/** The end-of-run work of `plugins` on a run of size `run`, summed. */
+export function endOfRunWork(plugins: readonly TricksterPlugin[], run: RunSize): EndOfRunWork {
+  return plugins.reduce(
+    (sum, p) => {
+      const w = p.endOfRunWork?.(run) ?? { trained: 0, evaluated: 0 };
+      return { trained: sum.trained + w.trained, evaluated: sum.evaluated + w.evaluated };
+    },
+    { trained: 0, evaluated: 0 },
+  );
 }
 
 /** `config` without a time budget (what the trainers see: they run training.epochs). */
@@ -93,21 +122,22 @@ async function runCounts(resolved: ResolvedConfig, config: TricksterConfig, data
   const dir = await findDataDir({ cliDir: dataDir, configDir: config.data.dir, baseDir: resolved.baseDir });
   const data = await new DatasetProvider(resolved.baseDir, dir).load({ ...config, data: { ...config.data, worker: false } });
   try {
-    return { train: data.trainCount, validation: data.validationCount, test: data.testCount };
+    return { train: data.trainCount, validation: data.validationCount, test: data.testCount, imageSize: data.inputShape.height };
   } finally {
     await data.close();
   }
 }
 
-/** Trains the pilot in a temporary folder; its img/s (second epoch), images per epoch and wall seconds. */
+/** Trains the pilot in a temporary folder; its img/s (second epoch), images per epoch, test images and wall seconds. */
 async function runPilot(resolved: ResolvedConfig, options: CreateTrainerOptions, config: TricksterConfig) {
   const batch = config.training.batchSize;
   const images = Math.min(PILOT_BATCHES * batch, config.data.limit ?? Number.POSITIVE_INFINITY);
+  const testImages = Math.min(batch, config.data.testLimit ?? batch);
   const pilotConfig = withoutBudget(config, 2);
   const pilot: TricksterConfig = {
     ...pilotConfig,
     training: { ...pilotConfig.training, testEachEpoch: false, logEverySteps: 0 },
-    data: { ...pilotConfig.data, limit: images, validationSplit: 0, testLimit: Math.min(batch, config.data.testLimit ?? batch) },
+    data: { ...pilotConfig.data, limit: images, validationSplit: 0, testLimit: testImages },
   };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trickster-pilot-'));
   const release = removeOnInterrupt(dir);
@@ -121,7 +151,7 @@ async function runPilot(resolved: ResolvedConfig, options: CreateTrainerOptions,
     }
     const lines = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     const imgPerSec = (JSON.parse(lines.at(-1)!) as { imgPerSec: number }).imgPerSec;
-    return { imgPerSec, images, seconds: (Date.now() - started) / 1000 };
+    return { imgPerSec, images, testImages, seconds: (Date.now() - started) / 1000 };
   } finally {
     release();
     rmSync(dir, { recursive: true, force: true });
@@ -168,9 +198,14 @@ export async function planTimeBudget(resolved: ResolvedConfig, options: TimeBudg
   const budgetSeconds = durationSeconds(budget)!;
   const pilot = await runPilot(resolved, options, config);
   const counts = await runCounts(resolved, config, options.dataDir);
+  const plugins = [...(await loadPlugins(config, resolved.baseDir)), ...(options.plugins ?? [])];
+  const batchSize = config.training.batchSize;
+  const endOfRun = endOfRunWork(plugins, { trainImages: counts.train, validationImages: counts.validation, testImages: counts.test, batchSize, imageSize: counts.imageSize });
   const spentSeconds = (Date.now() - started) / 1000;
-  // The pilot trained two epochs and evaluated a batch; what it took beyond that is start-up and warm-up.
-  const overheadSeconds = Math.max(0, pilot.seconds - (2 * pilot.images) / pilot.imgPerSec);
+  // The pilot trained two epochs, evaluated a batch and did its plugins' end-of-run work on its few
+  // images; what it took beyond that is start-up and warm-up.
+  const pilotEnd = endOfRunWork(plugins, { trainImages: pilot.images, validationImages: 0, testImages: pilot.testImages, batchSize, imageSize: counts.imageSize });
+  const overheadSeconds = Math.max(0, pilot.seconds - (2 * pilot.images + EVAL_COST * pilot.testImages) / pilot.imgPerSec - workSeconds(pilotEnd, pilot.imgPerSec));
   const inputs: BudgetInputs = {
     budgetSeconds,
     spentSeconds,
@@ -179,11 +214,12 @@ export async function planTimeBudget(resolved: ResolvedConfig, options: TimeBudg
     trainImages: counts.train,
     evalImagesPerEpoch: counts.validation + (config.training.testEachEpoch ? counts.test : 0),
     testImages: counts.test,
+    endOfRun,
     margin: BUDGET_MARGIN,
   };
   const plan = { budget, budgetSeconds, pilotImgPerSec: pilot.imgPerSec, pilotSeconds: pilot.seconds, spentSeconds, overheadSeconds, margin: BUDGET_MARGIN, ...planEpochs(inputs) };
   if (plan.epochs < 1) {
-    const needed = Math.ceil(spentSeconds + overheadSeconds + plan.finalEvalSeconds + plan.epochSeconds / (1 - BUDGET_MARGIN));
+    const needed = Math.ceil(spentSeconds + overheadSeconds + plan.finalEvalSeconds + plan.endOfRunSeconds + plan.epochSeconds / (1 - BUDGET_MARGIN));
     throw new ConfigError(
       `training.timeBudget ${budget}: not one epoch fits (the pilot trained ${Math.round(pilot.imgPerSec)} img/s, so an epoch of ${counts.train} images takes ~${Math.round(plan.epochSeconds)} s and the run needs ~${needed} s); raise the budget to at least ${needed}s or train on fewer images (data.limit)`,
       'TIME_BUDGET_TOO_SMALL',

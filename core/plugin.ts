@@ -72,8 +72,32 @@ export interface PluginHost {
   reviseEpochs(owner: string, epochs: number): void;
 }
 
+/** The size of a run, as a plugin needs it to say what its work after the last epoch costs. */
+export interface RunSize {
+  readonly trainImages: number;
+  readonly validationImages: number;
+  readonly testImages: number;
+  readonly batchSize: number;
+  /** The training images' height (square images: their size; FixRes compares its test size to it). */
+  readonly imageSize: number;
+}
+
+/**
+ * Work a plugin does after the last epoch, in images: what a time budget keeps time for
+ * (app/time-budget.ts). `trained`: images that cost about a training step each (a FixRes
+ * fine-tuning, a batch-norm recomputation, which runs on one thread); `evaluated`: images evaluated
+ * as the final test evaluation does (a report of the final weights, a validation check). A plugin
+ * working at another resolution counts its images scaled by the ratio of pixels.
+ */
+export interface EndOfRunWork {
+  readonly trained: number;
+  readonly evaluated: number;
+}
+
 /** A trick: constructed from validated options, `apply` only taps hooks. */
 export interface TricksterPlugin {
   readonly name: string;
   apply(host: PluginHost): void;
+  /** What the plugin does after the last epoch of a run of `run`'s size; omitted when nothing. */
+  endOfRunWork?(run: RunSize): EndOfRunWork;
 }

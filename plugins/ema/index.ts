@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PluginConflictError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
-import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import type { EndOfRunWork, PluginHost, RunSize, TricksterPlugin } from '../../core/plugin.js';
 import { allVariables } from '../../core/variables.js';
 import { assignAll, cloneVariables, disposeVariables, loadVariables, reportFinalWeights, restoreWeights, swapInWeights, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
@@ -42,6 +42,11 @@ export class EmaPlugin implements TricksterPlugin {
   /** The shadow (EMA) variables, by stable name; undefined before setup. */
   get shadowWeights(): Readonly<VariableMap> | undefined {
     return this.shadow;
+  }
+
+  /** With export and reportFinalWeights: the trained weights' test report before the average replaces them. */
+  endOfRunWork(run: RunSize): EndOfRunWork {
+    return { trained: 0, evaluated: this.options.export && this.options.reportFinalWeights ? run.testImages : 0 };
   }
 
   apply(host: PluginHost): void {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
-import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import type { EndOfRunWork, PluginHost, RunSize, TricksterPlugin } from '../../core/plugin.js';
 import { definePlugin } from '../../core/plugin-definition.js';
 import { parsePluginOptions } from '../../core/plugin-options.js';
 import { runFixRes, type FixResResult } from './phase.js';
@@ -38,6 +38,20 @@ export class FixResPlugin implements TricksterPlugin {
   /** What the phase measured; null until it ran. */
   get result(): FixResResult | null {
     return this.outcome;
+  }
+
+  /**
+   * The fine-tuning (epochs × its batches of training images) and the test split evaluated before
+   * and after it, at testSize: each image costs (testSize / image size)² of one at the training
+   * size; the final evaluation at testSize costs that much more than at the training size.
+   */
+  endOfRunWork(run: RunSize): EndOfRunWork {
+    const pixels = (this.options.testSize / run.imageSize) ** 2;
+    const perEpoch = Math.min((this.options.batches ?? Number.POSITIVE_INFINITY) * run.batchSize, run.trainImages);
+    return {
+      trained: this.options.epochs * perEpoch * pixels,
+      evaluated: 2 * run.testImages * pixels + run.testImages * Math.max(0, pixels - 1),
+    };
   }
 
   apply(host: PluginHost): void {

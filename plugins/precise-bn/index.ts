@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { STAGE } from '../../core/hook-stages.js';
-import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import type { EndOfRunWork, PluginHost, RunSize, TricksterPlugin } from '../../core/plugin.js';
 import { batchNormLayers } from '../../core/models/inspect.js';
 import { recomputeBatchNormStats, reportFinalWeights } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
@@ -43,6 +43,13 @@ export class PreciseBnPlugin implements TricksterPlugin {
   /** Recalibration passes run so far (kept across a resume). */
   get passCount(): number {
     return this.passes;
+  }
+
+  /** The pass before the final evaluation (`batches` training batches at most), and with when 'end' the final weights' test report. */
+  endOfRunWork(run: RunSize): EndOfRunWork {
+    const o = this.options;
+    const pass = passLength(o.batches, Math.ceil(run.trainImages / run.batchSize));
+    return { trained: Math.min(pass * run.batchSize, run.trainImages), evaluated: o.when === 'end' && o.reportFinalWeights ? run.testImages : 0 };
   }
 
   apply(host: PluginHost): void {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CheckpointError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
-import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
+import type { EndOfRunWork, PluginHost, RunSize, TricksterPlugin } from '../../core/plugin.js';
 import { trainableVariables } from '../../core/variables.js';
 import { assignAll, disposeVariables, loadVariables, recomputeBatchNormStats, reportFinalWeights, type VariableMap } from '../../core/weights/index.js';
 import { definePlugin } from '../../core/plugin-definition.js';
@@ -51,6 +51,11 @@ export class SwaPlugin implements TricksterPlugin {
   /** The running average of the trainable weights, by stable name; undefined before the first snapshot. */
   get averageWeights(): Readonly<VariableMap> | undefined {
     return this.average;
+  }
+
+  /** Batch-norm statistics recomputed over an epoch of training images, the final weights' test report, and a validation check before and after. */
+  endOfRunWork(run: RunSize): EndOfRunWork {
+    return { trained: run.trainImages, evaluated: (this.options.reportFinalWeights ? run.testImages : 0) + 2 * run.validationImages };
   }
 
   apply(host: PluginHost): void {

@@ -4,7 +4,7 @@ import type { TimeBudgetPlan } from '../../app/time-budget.js';
 import { createHooks } from '../../core/hooks.js';
 import type { PluginHost } from '../../core/plugin.js';
 
-// A 30-minute plan of 19 epochs of ~82 s (the pilot's estimate), 5 s of final evaluation.
+// A 30-minute plan of 19 epochs of ~82 s (the pilot's estimate), 5 s of final evaluation, no plugin work after the last epoch.
 const plan: TimeBudgetPlan = {
   budget: '30m',
   budgetSeconds: 1800,
@@ -14,27 +14,28 @@ const plan: TimeBudgetPlan = {
   overheadSeconds: 3,
   epochSeconds: 82,
   finalEvalSeconds: 5,
+  endOfRunSeconds: 0,
   margin: 0.1,
   epochs: 19,
   estimatedSeconds: 12 + 3 + 19 * 82 + 5,
 };
-const progress = (epochEnds: number[], epochs = 19) => ({ epochEnds, epochs, budgetSeconds: 1800, finalEvalSeconds: 5, margin: 0.1 });
+const progress = (epochEnds: number[], epochs = 19) => ({ epochEnds, epochs, budgetSeconds: 1800, endSeconds: 5, margin: 0.1 });
 
 /**
  * Runs the keeper on real hooks over epochs of `seconds` each (from the budget's start), with the
  * kernel's side of reviseEpochs played as the trainer plays it: the loop runs to the revised length.
  * What it logged, the epochs trained, and the revisions.
  */
-async function keep(seconds: (epoch: number) => number) {
+async function keep(seconds: (epoch: number) => number, planned: TimeBudgetPlan = plan) {
   const lines = { info: [] as string[], warn: [] as string[] };
-  let epochs = plan.epochs;
+  let epochs = planned.epochs;
   const host = {
     hooks: createHooks(),
     logger: { info: (m: string) => lines.info.push(m), warn: (m: string) => lines.warn.push(m) },
     reviseEpochs: (_owner: string, n: number) => (epochs = n),
   } as unknown as PluginHost;
   let nowMs = 0;
-  const keeper = keepBudget(plan, 0, () => nowMs);
+  const keeper = keepBudget(planned, 0, () => nowMs);
   keeper.plugin.apply(host);
   await host.hooks.setup.promise({ epochs, stepsPerEpoch: 468 });
   let epoch = 0;
@@ -42,7 +43,7 @@ async function keep(seconds: (epoch: number) => number) {
     nowMs += seconds(epoch) * 1000;
     await host.hooks.afterEpoch.promise({ epoch, step: 0, microStep: 0, batchInEpoch: 0, epochs });
   }
-  return { lines, epochs: epoch, endSeconds: nowMs / 1000 + plan.finalEvalSeconds, revisions: keeper.revisions };
+  return { lines, epochs: epoch, endSeconds: nowMs / 1000 + planned.finalEvalSeconds + planned.endOfRunSeconds, revisions: keeper.revisions };
 }
 
 describe('epochPace', () => {
@@ -123,4 +124,12 @@ describe('keepBudget', () => {
     expect(run.endSeconds).toBeLessThanOrEqual(1800);
   });
 
+  it("keeps time for the plugins' work after the last epoch (a FixRes fine-tuning)", async () => {
+    // The on-pace run above (85 s epochs) ends at 1635 s; 200 s of FixRes after it would end at 1835 s.
+    // After epoch 2: 2 + floor((1800 - 185 - 5 - 200) x 0.9 / 85) = 16 epochs fit.
+    const run = await keep((e) => (e === 0 ? 100 : 85), { ...plan, endOfRunSeconds: 200 });
+    expect(run.revisions[0]).toEqual({ afterEpoch: 2, epochs: 16, paceSeconds: 85 });
+    expect(run.epochs).toBeLessThan(plan.epochs);
+    expect(run.endSeconds).toBeLessThanOrEqual(1800);
+  });
 });
