@@ -2,8 +2,9 @@
  * `training.timeBudget` (`trickster train --time-budget 30m`): as many epochs as fit a wall-clock
  * budget on this machine. A pilot run (the same config and plugins on PILOT_BATCHES batches, two
  * epochs, in a temporary folder) measures the training img/s of its second epoch and what a run
- * costs besides its epochs (start-up, first-epoch warm-up); the epochs that fit follow, with a
- * margin for machines whose speed drifts during a run. The run starts as an ordinary run of that
+ * costs besides its epochs (start-up, first-epoch warm-up); the epochs that fit follow, after the
+ * final evaluation and the plugins' work after the last epoch (TricksterPlugin.endOfRunWork), with
+ * a margin for machines whose speed drifts during a run. The run starts as an ordinary run of that
  * many epochs (resumable, its config.json holds them); from its second epoch on it revises them
  * to the pace it measures (./time-budget-keeper.ts), so it ends within the budget and uses most
  * of it. The plan and the revisions are in the summary (`timeBudget`) and summary.json.
