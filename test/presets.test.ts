@@ -14,6 +14,7 @@ const presetPlugins: Record<string, string[]> = {
   'large-batch-lars': ['larc', 'lr-schedule'],
   plateau: ['early-stopping', 'lr-schedule', 'reduce-lr-on-plateau'],
   'resnet6-30m': ['label-smoothing', 'lr-schedule', 'no-bias-decay'],
+  'resnet6-2h': ['label-smoothing', 'lr-schedule', 'no-bias-decay'],
   swa: ['lr-schedule', 'swa'],
 };
 
@@ -36,6 +37,14 @@ describe('presets', () => {
   it('resnet6-30m is the recipe of the measured 30-minute runs, with their --time-budget 30m', async () => {
     const { config: preset } = await resolveConfig({ preset: 'resnet6-30m' });
     const measured = await resolveConfig({ configFile: path.resolve('bench/fast-recipe/final-resnet6-pool-stem-w1-lr0.2.yaml'), overrides: { training: { timeBudget: '30m' } } });
+    const { description: _p, ...presetRest } = preset;
+    const { description: _m, ...measuredRest } = measured.config;
+    expect(presetRest).toEqual(measuredRest);
+  });
+
+  it('resnet6-2h is the recipe of the measured 2-hour runs, with their --time-budget 2h', async () => {
+    const { config: preset } = await resolveConfig({ preset: 'resnet6-2h' });
+    const measured = await resolveConfig({ configFile: path.resolve('bench/fast-recipe/two-hour-resnet6-pool-stem-w1.25-lr0.2.yaml'), overrides: { training: { timeBudget: '2h' } } });
     const { description: _p, ...presetRest } = preset;
     const { description: _m, ...measuredRest } = measured.config;
     expect(presetRest).toEqual(measuredRest);
