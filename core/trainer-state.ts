@@ -18,7 +18,8 @@ export interface StateParts {
   setPosition(p: Position): void;
 }
 
-class MapStateBag implements StateBag {
+/** A StateBag in memory: what a checkpoint's plugin states pass through (and a plugin's tests save into and load from). */
+export class MapStateBag implements StateBag {
   readonly entries = new Map<string, PluginState>();
   set(plugin: string, state: PluginState): void {
     this.entries.set(plugin, state);

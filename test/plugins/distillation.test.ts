@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
-import type { LossContext, PluginState, StateBag } from '../../core/contexts.js';
+import type { LossContext } from '../../core/contexts.js';
 import { createHooks } from '../../core/hooks.js';
 import { softCrossEntropy } from '../../core/losses.js';
 import { loadModelFromDir, saveModelToDir } from '../../core/model-io.js';
@@ -17,6 +17,7 @@ import { STAGE } from '../../core/hook-stages.js';
 import { blendLoss, distillationTerm, renormalization, renormalize } from '../../plugins/distillation/loss.js';
 import { checkTeacherShape, loadTeacher } from '../../plugins/distillation/teacher.js';
 import { tempRunDir, trainSubset } from '../helpers/train-subset.js';
+import { MapStateBag } from '../../core/trainer-state.js';
 
 // The trainer's default backend; set before any tensor so nothing runs on tfjs' fallback cpu.
 beforeAll(async () => {
@@ -115,15 +116,6 @@ describe('distillation teacher', () => {
   });
 });
 
-class MemoryBag implements StateBag {
-  readonly entries = new Map<string, PluginState>();
-  set(plugin: string, state: PluginState): void {
-    this.entries.set(plugin, state);
-  }
-  get(plugin: string): PluginState | undefined {
-    return this.entries.get(plugin);
-  }
-}
 
 function tapHost(warnings: string[], reports: Record<string, unknown> = {}): PluginHost {
   return {
@@ -192,7 +184,7 @@ describe('distillation taps', () => {
     const warnings: string[] = [];
     const host = tapHost(warnings);
     new DistillationPlugin(optionsSchema.parse({ teacher: 'a/model.json', temperature: 3 })).apply(host);
-    const bag = new MemoryBag();
+    const bag = new MapStateBag();
     host.hooks.saveState.call(bag);
     expect(bag.get('distillation')?.json).toEqual({ teacher: path.resolve('a/model.json'), temperature: 3, alpha: 0.5 });
     host.hooks.loadState.call(bag);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
-import type { EvalContext, PluginState, StateBag } from '../../core/contexts.js';
+import type { EvalContext } from '../../core/contexts.js';
 import { ConfigError, PluginConflictError } from '../../core/errors.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
 import type { PluginHost, TricksterPlugin } from '../../core/plugin.js';
@@ -12,6 +12,7 @@ import { initialStoppingState, isImprovement, stoppingStep, type StoppingRule } 
 import { EarlyStoppingPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/early-stopping/index.js';
 import { defaultMode } from '../../core/metric-monitor.js';
 import { subsetConfig, trainSubset } from '../helpers/train-subset.js';
+import { MapStateBag } from '../../core/trainer-state.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -86,15 +87,6 @@ function fakeHost(model: tf.LayersModel) {
   return { host, reports };
 }
 
-class MapBag implements StateBag {
-  readonly map = new Map<string, PluginState>();
-  set(p: string, s: PluginState): void {
-    this.map.set(p, s);
-  }
-  get(p: string): PluginState | undefined {
-    return this.map.get(p);
-  }
-}
 
 const RUN: RunContext = { epochs: 10, stepsPerEpoch: 1 };
 const values = (m: tf.LayersModel) => Object.fromEntries(Object.entries(allVariables(m)).map(([k, v]) => [k, Array.from(v.dataSync())]));
@@ -175,12 +167,12 @@ describe('early-stopping taps', () => {
     const best = values(model);
     shift(model, 1);
     await evaluate(a.host, 1, 1.2);
-    const saved = new MapBag();
+    const saved = new MapStateBag();
     a.host.hooks.saveState.call(saved);
     expect(saved.get(PLUGIN_NAME)!.json).toEqual({ best: 1.0, bestEvaluation: 1, wait: 1, evaluations: 2, bestEpoch: 1 });
     // As read back from a file: copies, disposed by the kernel after loadState.
     const tensors = Object.fromEntries(Object.entries(saved.get(PLUGIN_NAME)!.tensors!).map(([k, t]) => [k, t.clone()]));
-    const read = new MapBag();
+    const read = new MapStateBag();
     read.set(PLUGIN_NAME, { json: JSON.parse(JSON.stringify(saved.get(PLUGIN_NAME)!.json)), tensors });
     const b = fakeHost(model);
     plugin({ patience: 2, restoreBestWeights: true }).apply(b.host);

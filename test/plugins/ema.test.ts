@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../core/config/load.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
-import type { EvalContext, EvalMetrics, PluginState, StateBag, StepContext } from '../../core/contexts.js';
+import type { EvalContext, EvalMetrics, StepContext } from '../../core/contexts.js';
 import { useBackend } from '../../core/backends/resolve.js';
 import { ConfigError, PluginConflictError } from '../../core/errors.js';
 import { STAGE } from '../../core/hook-stages.js';
@@ -14,6 +14,7 @@ import { allVariables } from '../../core/variables.js';
 import { EmaPlugin, optionsSchema } from '../../plugins/ema/index.js';
 import { emaBlend, emaDecay, warmupReachesDecayAt } from '../../plugins/ema/math.js';
 import { subsetConfig, trainSubset } from '../helpers/train-subset.js';
+import { MapStateBag } from '../../core/trainer-state.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -79,15 +80,6 @@ function shiftWeights(model: tf.LayersModel, delta: number): void {
   for (const v of Object.values(allVariables(model))) v.assign(tf.tidy(() => tf.add(v, delta)));
 }
 
-class MapBag implements StateBag {
-  readonly map = new Map<string, PluginState>();
-  set(p: string, s: PluginState): void {
-    this.map.set(p, s);
-  }
-  get(p: string): PluginState | undefined {
-    return this.map.get(p);
-  }
-}
 
 describe('ema math', () => {
   it('decay is constant without warmup, min(d, (1+t)/(10+t)) with it', () => {
@@ -260,10 +252,10 @@ describe('ema taps', () => {
     await ha.host.hooks.setup.promise(RUN);
     shiftWeights(model, 3);
     ha.host.hooks.afterOptimizerStep.call(step(1));
-    const saved = new MapBag();
+    const saved = new MapStateBag();
     ha.host.hooks.saveState.call(saved);
     // As read back from a file: copies, disposed by the kernel after loadState.
-    const read = new MapBag();
+    const read = new MapStateBag();
     const tensors = Object.fromEntries(Object.entries(saved.get('ema')!.tensors!).map(([k, t]) => [k, t.clone()]));
     read.set('ema', { json: saved.get('ema')!.json, tensors });
     const b = plugin({ decay: 0.5 });

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
-import type { EvalMetrics, PluginState, StateBag } from '../../core/contexts.js';
+import type { EvalMetrics } from '../../core/contexts.js';
 import type { HostBatch } from '../../core/data/types.js';
 import { evaluateExportedModel } from '../../core/evaluate-model.js';
 import { createHooks } from '../../core/hooks.js';
@@ -20,6 +20,7 @@ import { STAGE } from '../../core/hook-stages.js';
 import { fineTuneEpoch } from '../../plugins/fixres/phase.js';
 import { fixResPlan, isFixResTrainable } from '../../plugins/fixres/plan.js';
 import { subsetTrainer, trainSubset } from '../helpers/train-subset.js';
+import { MapStateBag } from '../../core/trainer-state.js';
 
 // The trainer's default backend; set before any tensor so nothing runs on tfjs' fallback cpu.
 beforeAll(async () => {
@@ -133,15 +134,6 @@ describe('fixres mode on a real model', () => {
   });
 });
 
-class MemoryBag implements StateBag {
-  readonly entries = new Map<string, PluginState>();
-  set(plugin: string, state: PluginState): void {
-    this.entries.set(plugin, state);
-  }
-  get(plugin: string): PluginState | undefined {
-    return this.entries.get(plugin);
-  }
-}
 
 function tapHost(reports: Record<string, unknown>): PluginHost {
   return { hooks: createHooks(), logger: silentLogger, report: (_p: string, k: string, v: unknown) => void (reports[k] = v) } as unknown as PluginHost;
@@ -180,15 +172,15 @@ describe('fixres config and state', () => {
     const host = tapHost(reports);
     const plugin = new FixResPlugin(optionsSchema.parse({ testSize: 36 }));
     plugin.apply(host);
-    const empty = new MemoryBag();
+    const empty = new MapStateBag();
     host.hooks.saveState.call(empty);
     expect(empty.get('fixres')?.json).toEqual({ result: null });
-    const saved = new MemoryBag();
+    const saved = new MapStateBag();
     saved.set('fixres', { json: JSON.parse(JSON.stringify({ result })) });
     host.hooks.loadState.call(saved);
     expect(plugin.result).toEqual(result);
     expect(reports).toMatchObject({ testSize: 36, top1: 0.6, top1Before: 0.3, testLoss: 0.4 });
-    const again = new MemoryBag();
+    const again = new MapStateBag();
     host.hooks.saveState.call(again);
     expect(again.get('fixres')?.json).toEqual({ result });
   });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
-import type { BackwardContext, GradientMap, PluginState, StateBag } from '../../core/contexts.js';
+import type { BackwardContext, GradientMap } from '../../core/contexts.js';
 import { ConfigError } from '../../core/errors.js';
 import { createHooks, type RunContext } from '../../core/hooks.js';
 import { HyperParams } from '../../core/hyper-params.js';
@@ -15,6 +15,7 @@ import { trainableVariables } from '../../core/variables.js';
 import { addWeighted, weightedMean } from '../../plugins/gradient-accumulation/accumulate.js';
 import { GradientAccumulationPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/gradient-accumulation/index.js';
 import { subsetConfig, trainSubset } from '../helpers/train-subset.js';
+import { MapStateBag } from '../../core/trainer-state.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -69,15 +70,6 @@ function fakeHost(model: tf.LayersModel, batchesPerEpoch = 8) {
   return { host, warnings, reports };
 }
 
-class MapBag implements StateBag {
-  readonly map = new Map<string, PluginState>();
-  set(p: string, s: PluginState): void {
-    this.map.set(p, s);
-  }
-  get(p: string): PluginState | undefined {
-    return this.map.get(p);
-  }
-}
 
 function plugin(steps: number): GradientAccumulationPlugin {
   return new GradientAccumulationPlugin(optionsSchema.parse({ steps }));
@@ -213,12 +205,12 @@ describe('gradient-accumulation taps', () => {
     const a = fakeHost(model);
     plugin(2).apply(a.host);
     a.host.hooks.afterBackward.call(gradients(model, x.slice([0, 0], [2, 3]), y.slice([0, 0], [2, 2])), ctx);
-    const saved = new MapBag();
+    const saved = new MapStateBag();
     a.host.hooks.saveState.call(saved);
     expect(saved.get(PLUGIN_NAME)!.json).toEqual({ pending: 1, examples: 2 });
     // As read back from a file: copies, disposed by the kernel after loadState.
     const tensors = Object.fromEntries(Object.entries(saved.get(PLUGIN_NAME)!.tensors!).map(([k, t]) => [k, t.clone()]));
-    const read = new MapBag();
+    const read = new MapStateBag();
     read.set(PLUGIN_NAME, { json: saved.get(PLUGIN_NAME)!.json, tensors });
     const b = fakeHost(model);
     plugin(2).apply(b.host);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
-import type { Batch, PluginState, StateBag, StepContext } from '../../core/contexts.js';
+import type { Batch, StepContext } from '../../core/contexts.js';
 import { Rng } from '../../core/data/rng.js';
 import { CheckpointError, ConfigError, PluginConflictError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
@@ -16,6 +16,7 @@ import { betaSample, logGammaSample } from '../../plugins/mixup-cutmix/beta.js';
 import { MixupCutmixPlugin, optionsSchema, PLUGIN_NAME } from '../../plugins/mixup-cutmix/index.js';
 import { boxArea, boxMask, cutmixBox, drawMixPlan, mixBatch, type MixPlan } from '../../plugins/mixup-cutmix/mix.js';
 import { subsetConfig, tempRunDir, trainSubset } from '../helpers/train-subset.js';
+import { MapStateBag } from '../../core/trainer-state.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -200,15 +201,6 @@ function plugin(options: Record<string, unknown> = {}): MixupCutmixPlugin {
   return new MixupCutmixPlugin(optionsSchema.parse(options));
 }
 
-class MapBag implements StateBag {
-  readonly map = new Map<string, PluginState>();
-  set(p: string, s: PluginState): void {
-    this.map.set(p, s);
-  }
-  get(p: string): PluginState | undefined {
-    return this.map.get(p);
-  }
-}
 
 describe('mixup-cutmix taps', () => {
   it('mixes every batch, reproducibly under a seed, and reports the counts after training', async () => {
@@ -233,7 +225,7 @@ describe('mixup-cutmix taps', () => {
     const a = fakeHost();
     plugin({ prob: 1, switchProb: 1 }).apply(a.host);
     for (let i = 0; i < 3; i++) tf.dispose(Object.values(runBatch(a.host, constantBatch([1, 2]))));
-    const bag = new MapBag();
+    const bag = new MapStateBag();
     a.host.hooks.saveState.call(bag);
     expect(bag.get(PLUGIN_NAME)).toEqual({ json: { mixup: 0, cutmix: 3 } });
     const b = fakeHost();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
-import type { Batch, PluginState, StateBag, StepContext } from '../../core/contexts.js';
+import type { Batch, StepContext } from '../../core/contexts.js';
 import { Rng } from '../../core/data/rng.js';
 import { CheckpointError, ConfigError, PluginConflictError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
@@ -12,6 +12,7 @@ import { disposeReplaced } from '../../core/tensor-ownership.js';
 import { drawErasingBox, drawErasingBoxes, eraseImages, erasingMask, type ErasingSettings } from '../../plugins/random-erasing/erasing.js';
 import { optionsSchema, PLUGIN_NAME, RandomErasingPlugin } from '../../plugins/random-erasing/index.js';
 import { subsetConfig, trainSubset } from '../helpers/train-subset.js';
+import { MapStateBag } from '../../core/trainer-state.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -106,15 +107,6 @@ function plugin(options: Record<string, unknown> = {}): RandomErasingPlugin {
   return new RandomErasingPlugin(optionsSchema.parse(options));
 }
 
-class MapBag implements StateBag {
-  readonly map = new Map<string, PluginState>();
-  set(p: string, s: PluginState): void {
-    this.map.set(p, s);
-  }
-  get(p: string): PluginState | undefined {
-    return this.map.get(p);
-  }
-}
 
 describe('random erasing taps', () => {
   it('erases boxes of the images with the value, keeps the targets, repeats under a seed and counts', async () => {
@@ -141,7 +133,7 @@ describe('random erasing taps', () => {
     const a = fakeHost();
     plugin({ probability: 1 }).apply(a.host);
     tf.dispose(Object.values(runBatch(a.host, onesBatch())));
-    const bag = new MapBag();
+    const bag = new MapStateBag();
     a.host.hooks.saveState.call(bag);
     expect(bag.get(PLUGIN_NAME)).toEqual({ json: { images: 8, erased: 8 } });
     const b = fakeHost();

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../core/backends/resolve.js';
 import { resolveConfig } from '../../core/config/load.js';
 import type { TricksterConfig } from '../../core/config/schema.js';
-import type { EpochContext, EvalMetrics, PluginState, StateBag, StepContext } from '../../core/contexts.js';
+import type { EpochContext, EvalMetrics, StepContext } from '../../core/contexts.js';
 import { STAGE } from '../../core/hook-stages.js';
 import type { HostBatch } from '../../core/data/types.js';
 import { ConfigError, PluginConflictError } from '../../core/errors.js';
@@ -18,6 +18,7 @@ import { allVariables, trainableVariables } from '../../core/variables.js';
 import { optionsSchema, SwaPlugin } from '../../plugins/swa/index.js';
 import { collectsAt, runningAverage, swaLearningRate, swaStartEpoch } from '../../plugins/swa/math.js';
 import { subsetConfig, tempRunDir, trainSubset } from '../helpers/train-subset.js';
+import { MapStateBag } from '../../core/trainer-state.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -85,15 +86,6 @@ function setDense(model: tf.LayersModel, kernel: number, bias: number): void {
   tf.tidy(() => model.getLayer('dense').setWeights([tf.fill([4, 2], kernel), tf.fill([2], bias)]));
 }
 
-class MapBag implements StateBag {
-  readonly map = new Map<string, PluginState>();
-  set(p: string, s: PluginState): void {
-    this.map.set(p, s);
-  }
-  get(p: string): PluginState | undefined {
-    return this.map.get(p);
-  }
-}
 
 describe('swa math', () => {
   it('finds the first SWA epoch from a fraction or a 1-based epoch', () => {
@@ -258,7 +250,7 @@ describe('swa taps', () => {
     const shorter = plugin({ start: 0.75 });
     const b = await averagedEpochs(shorter, 8, { 5: 6 });
     expect(b.collected).toEqual([5]);
-    const saved = new MapBag();
+    const saved = new MapStateBag();
     b.host.hooks.saveState.call(saved);
     expect(saved.get('swa')!.json).toMatchObject({ count: 1, startEpoch: 5 });
     b.host.hooks.dispose.call();
@@ -275,12 +267,12 @@ describe('swa taps', () => {
     await ha.host.hooks.afterEpoch.promise(epochCtx(0, 3));
     setDense(model, 4, 4);
     await ha.host.hooks.afterEpoch.promise(epochCtx(1, 3));
-    const saved = new MapBag();
+    const saved = new MapStateBag();
     ha.host.hooks.saveState.call(saved);
     const state = saved.get('swa')!;
     expect(state.json).toEqual({ count: 2, startLr: 0.1, startEpoch: 0 });
     const tensors = Object.fromEntries(Object.entries(state.tensors!).map(([k, t]) => [k, t.clone()]));
-    const read = new MapBag();
+    const read = new MapStateBag();
     read.set('swa', { json: state.json, tensors });
     const b = plugin({ start: 1, lr: 0.02 });
     const hb = fakeHost(model);
