@@ -95,13 +95,13 @@ export function keepBudget(plan: TimeBudgetPlan, startedAt: number, now: () => n
   const name = 'time-budget';
   const revisions: BudgetRevision[] = [];
   const epochEnds: number[] = [];
+  const endSeconds = plan.finalEvalSeconds + plan.endOfRunSeconds;
   const plugin: TricksterPlugin = {
     name,
     apply(host: PluginHost) {
       host.hooks.setup.tap(name, () => host.logger.info(planLine(plan)));
       host.hooks.afterEpoch.tap(name, ({ epoch, epochs }) => {
         epochEnds.push((now() - startedAt) / 1000);
-        const endSeconds = plan.finalEvalSeconds + plan.endOfRunSeconds;
         const progress = { epochEnds, epochs, budgetSeconds: plan.budgetSeconds, endSeconds, margin: plan.margin };
         const pace = epochPace(epochEnds);
         const target = revisedEpochs(progress);
