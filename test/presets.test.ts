@@ -13,8 +13,8 @@ const presetPlugins: Record<string, string[]> = {
   fixres: ['fixres', 'lr-schedule'],
   'large-batch-lars': ['larc', 'lr-schedule'],
   plateau: ['early-stopping', 'lr-schedule', 'reduce-lr-on-plateau'],
-  'resnet6-30m': ['label-smoothing', 'lr-schedule', 'no-bias-decay'],
   'resnet6-2h': ['label-smoothing', 'lr-schedule', 'no-bias-decay'],
+  'resnet6-30m': ['label-smoothing', 'lr-schedule', 'no-bias-decay'],
   swa: ['lr-schedule', 'swa'],
 };
 
